@@ -1,0 +1,252 @@
+"""The organisation side: places (district → street → community), units, pairings and staff scope."""
+
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class District(models.Model):
+    """区/县: the top of the three fixed levels."""
+
+    code = models.CharField(_("code"), max_length=6, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("district")
+        verbose_name_plural = _("districts")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Street(models.Model):
+    """街道/镇."""
+
+    district = models.ForeignKey(District, models.PROTECT, related_name="streets", verbose_name=_("district"))
+    code = models.CharField(_("code"), max_length=9, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+
+    class Meta:
+        verbose_name = _("street")
+        verbose_name_plural = _("streets")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class CommunityQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The communities whose pages this user may open: the one scope rule for places."""
+        scope = StaffAssignment.objects.scope_for(user)
+        if scope.sees_everything:
+            return self
+        condition = (
+            Q(pk__in=scope.community_ids) | Q(street_id__in=scope.street_ids) | Q(district_id__in=scope.district_ids)
+        )
+        if not (scope.community_ids or scope.street_ids or scope.district_ids):
+            return self.none()
+        return self.filter(condition)
+
+
+class Community(models.Model):
+    """社区/村居. Keeps its district as well as its street so that roll-ups need no extra join."""
+
+    street = models.ForeignKey(Street, models.PROTECT, related_name="communities", verbose_name=_("street"))
+    district = models.ForeignKey(
+        District, models.PROTECT, related_name="communities", verbose_name=_("district"), editable=False
+    )
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    address = models.CharField(_("office address"), max_length=200, blank=True)
+
+    objects = CommunityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("community")
+        verbose_name_plural = _("communities")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        # The district always follows the street; it is never chosen separately.
+        self.district_id = Street.objects.values_list("district_id", flat=True).get(pk=self.street_id)
+        super().save(*args, **kwargs)
+
+
+class UnitQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """The units whose rosters and members this user may see."""
+        scope = StaffAssignment.objects.scope_for(user)
+        if scope.sees_everything:
+            return self
+        if not (scope.unit_ids or scope.district_ids):
+            return self.none()
+        return self.filter(Q(pk__in=scope.unit_ids) | Q(district_id__in=scope.district_ids))
+
+
+class Unit(models.Model):
+    """单位: a government office, public institution or enterprise, with its party organisation."""
+
+    class Kind(models.TextChoices):
+        GOVERNMENT = "government", _("government office")
+        INSTITUTION = "institution", _("public institution")
+        ENTERPRISE = "enterprise", _("enterprise")
+
+    code = models.CharField(_("unit code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    party_organisation = models.CharField(_("party organisation"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.GOVERNMENT)
+    # Null for city-level units (市直单位); otherwise the district whose org department oversees it.
+    district = models.ForeignKey(
+        District, models.PROTECT, null=True, blank=True, related_name="units", verbose_name=_("district")
+    )
+
+    objects = UnitQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+
+class Pairing(models.Model):
+    """结对共建: a unit paired with a community."""
+
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="pairings", verbose_name=_("unit"))
+    community = models.ForeignKey(Community, models.CASCADE, related_name="pairings", verbose_name=_("community"))
+    started_year = models.PositiveSmallIntegerField(_("year started"))
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "community"], name="pairing_unique_unit_community"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} ↔ {self.community_id} ({self.started_year})"
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one user may see, read once from their staff assignments."""
+
+    sees_everything: bool = False
+    roles: frozenset = field(default_factory=frozenset)
+    district_ids: frozenset = field(default_factory=frozenset)
+    street_ids: frozenset = field(default_factory=frozenset)
+    community_ids: frozenset = field(default_factory=frozenset)
+    unit_ids: frozenset = field(default_factory=frozenset)
+
+
+class StaffAssignmentManager(models.Manager):
+    def scope_for(self, user):
+        """Return the user's Scope; cached on the user object for the length of a request."""
+        cached = getattr(user, "_scope_cache", None)
+        if cached is not None:
+            return cached
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            scope = Scope()
+        else:
+            rows = list(
+                self.filter(user=user).values_list("role", "district_id", "street_id", "community_id", "unit_id")
+            )
+            roles = frozenset(row[0] for row in rows)
+            city_wide = any(
+                role == StaffAssignment.Role.ORG_DEPARTMENT and district is None for role, district, *_ in rows
+            )
+
+            def ids(index):
+                return frozenset(row[index] for row in rows if row[index] is not None)
+
+            scope = Scope(
+                sees_everything=user.is_superuser or city_wide,
+                roles=roles,
+                district_ids=ids(1),
+                street_ids=ids(2),
+                community_ids=ids(3),
+                unit_ids=ids(4),
+            )
+        user._scope_cache = scope
+        return scope
+
+
+class StaffAssignment(models.Model):
+    """A user's role and the place or unit it covers. The only source of staff scope."""
+
+    class Role(models.TextChoices):
+        COMMUNITY_STAFF = "community", _("community staff")
+        STREET_STAFF = "street", _("street staff")
+        UNIT_LIAISON = "unit", _("unit liaison")
+        ORG_DEPARTMENT = "org", _("organisation department")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.CASCADE, related_name="staff_assignments", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    district = models.ForeignKey(
+        District,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+        help_text=_("For the organisation department: leave empty for the whole city."),
+    )
+    street = models.ForeignKey(
+        Street, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("street")
+    )
+    community = models.ForeignKey(
+        Community, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("community")
+    )
+    unit = models.ForeignKey(Unit, models.CASCADE, null=True, blank=True, related_name="+", verbose_name=_("unit"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = StaffAssignmentManager()
+
+    class Meta:
+        verbose_name = _("staff assignment")
+        verbose_name_plural = _("staff assignments")
+        constraints = [
+            # Each role names exactly the kind of place it covers, and nothing else.
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        role="community",
+                        community__isnull=False,
+                        street__isnull=True,
+                        district__isnull=True,
+                        unit__isnull=True,
+                    )
+                    | Q(
+                        role="street",
+                        street__isnull=False,
+                        community__isnull=True,
+                        district__isnull=True,
+                        unit__isnull=True,
+                    )
+                    | Q(
+                        role="unit",
+                        unit__isnull=False,
+                        community__isnull=True,
+                        street__isnull=True,
+                        district__isnull=True,
+                    )
+                    | Q(role="org", community__isnull=True, street__isnull=True, unit__isnull=True)
+                ),
+                name="staffassignment_scope_matches_role",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_role_display()} #{self.user_id}"

@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.contrib.auth import views as auth_views
+from django.urls import include, path
+
+from registration import views as registration_views
+from registration.forms import LoginForm
+
+urlpatterns = [
+    path("", registration_views.home, name="home"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("registration/", include("registration.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from communities.admin import ScopedModelAdmin
+
+from .models import Assessment, Claim, ServiceNeed, ServiceRecord
+
+
+@admin.register(ServiceNeed)
+class ServiceNeedAdmin(ScopedModelAdmin):
+    scope_community_path = "community"
+    list_display = ["title", "community", "post_type", "fulfilment", "places", "claimed_count", "status", "starts_at"]
+    list_filter = ["status", "post_type", "fulfilment", "community__district"]
+    search_fields = ["title"]
+    list_select_related = ["community"]
+    autocomplete_fields = ["community", "created_by"]
+    filter_horizontal = ["skills"]
+
+
+@admin.register(Claim)
+class ClaimAdmin(ScopedModelAdmin):
+    scope_community_path = "need__community"
+    list_display = ["need", "member", "status", "created_at"]
+    list_filter = ["status", "need__community__district"]
+    search_fields = ["need__title", "member__name"]
+    list_select_related = ["need", "member"]
+    autocomplete_fields = ["need", "member"]
+
+
+@admin.register(ServiceRecord)
+class ServiceRecordAdmin(ScopedModelAdmin):
+    scope_community_path = "community"
+    scope_unit_path = "member__unit"
+    list_display = ["member", "community", "served_on", "hours", "outcome", "status", "points"]
+    list_filter = ["status", "outcome", "community__district"]
+    search_fields = ["member__name"]
+    list_select_related = ["member", "community"]
+    autocomplete_fields = ["member", "claim", "community", "verified_by"]
+
+
+@admin.register(Assessment)
+class AssessmentAdmin(ScopedModelAdmin):
+    scope_community_path = "community"
+    scope_unit_path = "unit"
+    list_display = [
+        "member",
+        "year",
+        "community",
+        "unit",
+        "verified_hours",
+        "points",
+        "proposed_grade",
+        "grade",
+        "status",
+    ]
+    list_filter = ["year", "status", "grade", "community__district"]
+    search_fields = ["member__name"]
+    list_select_related = ["member", "community", "unit"]
+    autocomplete_fields = ["member", "community", "unit", "reviewed_by"]

@@ -1,0 +1,121 @@
+"""Every admin page loads for a superuser, and the org department's admin is read-only and scoped."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Group
+from django.urls import reverse
+
+from communities.models import Community
+from registration.models import Report
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
+
+
+def admin_url(model, action, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{action}", args=args)
+
+
+@pytest.fixture
+def populated(city):
+    """A row in every table, so changelists render real rows."""
+    report = factories.ReportFactory(community=city["communities"][0], status=Report.Status.CONFIRMED)
+    factories.RosterEntryFactory(unit=city["units"][0], community=city["communities"][0])
+    need = factories.ServiceNeedFactory(community=city["communities"][0])
+    claim = factories.ClaimFactory(need=need, member=report.member)
+    factories.ServiceRecordFactory(member=report.member, claim=claim, community=need.community)
+    factories.AssessmentFactory(member=report.member, community=need.community, unit=report.member.unit)
+    factories.PairingFactory(unit=city["units"][0], community=city["communities"][0])
+    factories.StaffAssignmentFactory(community=city["communities"][0])
+    factories.SkillFactory()
+    Group.objects.create(name="系统管理员")
+    return report
+
+
+@pytest.fixture
+def superuser_client(client):
+    client.force_login(factories.UserFactory(is_superuser=True, is_staff=True))
+    return client
+
+
+@pytest.mark.parametrize("model", REGISTERED, ids=lambda model: model._meta.label)
+def test_changelist_add_and_change_pages_load_for_a_superuser(superuser_client, populated, model):
+    assert superuser_client.get(admin_url(model, "changelist")).status_code == 200
+    assert superuser_client.get(admin_url(model, "add")).status_code == 200
+    obj = model._default_manager.first()
+    assert superuser_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+def test_the_admin_index_loads_for_the_org_department(client, staff_users):
+    client.force_login(staff_users["org_city"])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 200
+    assert "社区" in response.content.decode()
+
+
+def test_the_org_department_reads_but_does_not_write(client, staff_users, populated):
+    client.force_login(staff_users["org_city"])
+    assert client.get(admin_url(Report, "changelist")).status_code == 200
+    assert client.get(admin_url(Report, "add")).status_code == 403
+    response = client.post(admin_url(Community, "delete", populated.community_id), {"post": "yes"})
+    assert response.status_code == 403
+    assert Community.objects.filter(pk=populated.community_id).exists()
+
+
+def test_a_district_org_department_sees_only_its_district(client, city, staff_users, populated):
+    foreign = factories.ReportFactory(community=city["communities"][6], status=Report.Status.PENDING)
+    client.force_login(staff_users["org_district"])
+    listed = set(client.get(admin_url(Report, "changelist")).context["cl"].result_list)
+    assert populated in listed
+    assert foreign not in listed
+    assert client.get(admin_url(Report, "change", foreign.pk)).status_code == 302  # "does not exist" redirect
+    communities = set(client.get(admin_url(Community, "changelist")).context["cl"].result_list)
+    assert communities == set(city["communities"][:4])
+
+
+def test_admin_autocomplete_is_scoped(client, city, staff_users):
+    client.force_login(staff_users["org_district"])
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"app_label": "communities", "model_name": "pairing", "field_name": "community", "term": ""},
+    )
+    assert response.status_code == 200
+    ids = {int(row["id"]) for row in response.json()["results"]}
+    assert ids == {community.pk for community in city["communities"][:4]}
+
+
+def test_other_staff_cannot_open_the_admin(client, staff_users):
+    client.force_login(staff_users["community"])
+    assert client.get(reverse("admin:index")).status_code == 302
+
+
+def test_personal_fields_are_masked_in_admin_lists(client, staff_users, populated):
+    member = populated.member
+    client.force_login(staff_users["org_city"])
+    page = client.get(admin_url(type(member), "changelist")).content.decode()
+    assert member.id_number_mask in page
+    assert member.id_number not in page
+    assert member.phone not in page
+    assert member.phone_masked in page
+    detail = client.get(admin_url(type(member), "change", member.pk)).content.decode()
+    assert member.phone not in detail
+    assert member.home_address not in detail
+
+
+def test_id_number_search_is_exact_match_only(superuser_client, populated):
+    member = populated.member
+    url = admin_url(type(member), "changelist")
+    found = superuser_client.get(url, {"q": member.id_number}).context["cl"].result_list
+    assert list(found) == [member]
+    partial = superuser_client.get(url, {"q": member.id_number[:10]}).context["cl"].result_list
+    assert list(partial) == []
+
+
+def test_member_changelist_queries_do_not_grow_with_rows(superuser_client, django_assert_max_num_queries):
+    for _ in range(30):
+        factories.MemberFactory()
+    # session, user, scope, page rows with units, and Django admin's filter/facet queries
+    with django_assert_max_num_queries(8):
+        superuser_client.get(admin_url(factories.MemberFactory._meta.model, "changelist"))

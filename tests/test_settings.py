@@ -1,0 +1,73 @@
+"""Settings come from the environment: the embedded default, the production switch and its refusals."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PROBE = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
+    "'propagates': s.CELERY_TASK_EAGER_PROPAGATES, 'broker': s.CELERY_BROKER_URL, 'email': s.EMAIL_BACKEND, "
+    "'debug': s.DEBUG, 'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'dev_keys': s.USING_DEVELOPMENT_ID_KEYS}))"
+)
+PRODUCTION = {
+    "DJANGO_DEBUG": "false",
+    "DJANGO_SECRET_KEY": "a-production-secret-that-is-long-enough-for-the-deploy-check-0123456789",
+    "DJANGO_ALLOWED_HOSTS": "party.example.org",
+    "ID_NUMBER_ENCRYPTION_KEYS": "cHJvZHVjdGlvbi1rZXktZm9yLXRoZS10ZXN0cy1vbmx5",
+    "ID_NUMBER_HASH_KEY": "production-hash-key",
+}
+
+
+def run_settings(**variables):
+    # Only PATH survives: the probe sees exactly the variables a test names.
+    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.base", **variables}
+    return subprocess.run([sys.executable, "-c", PROBE], cwd=ROOT, env=environment, capture_output=True, text=True)
+
+
+def test_with_nothing_set_the_app_runs_embedded():
+    result = run_settings()
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values == {
+        "engine": "django.db.backends.sqlite3",
+        "eager": True,
+        "propagates": True,
+        "broker": "memory://",
+        "email": "django.core.mail.backends.console.EmailBackend",
+        "debug": True,
+        "language": "zh-hans",
+        "tz": "Asia/Shanghai",
+        "dev_keys": True,
+    }
+
+
+def test_database_and_broker_urls_select_postgresql_and_redis():
+    result = run_settings(DATABASE_URL="postgres://u:p@127.0.0.1:5432/db", CELERY_BROKER_URL="redis://127.0.0.1:6379/0")
+    values = json.loads(result.stdout)
+    assert values["engine"] == "django.db.backends.postgresql"
+    assert values["eager"] is False
+    assert values["broker"] == "redis://127.0.0.1:6379/0"
+
+
+def test_production_without_a_secret_key_refuses_to_start():
+    result = run_settings(**{**PRODUCTION, "DJANGO_SECRET_KEY": ""})
+    assert result.returncode != 0
+    assert "DJANGO_SECRET_KEY is not set" in result.stderr
+
+
+def test_production_without_id_number_keys_refuses_to_start():
+    result = run_settings(**{**PRODUCTION, "ID_NUMBER_HASH_KEY": ""})
+    assert result.returncode != 0
+    assert "ID_NUMBER_ENCRYPTION_KEYS and ID_NUMBER_HASH_KEY must be set" in result.stderr
+
+
+def test_production_with_its_variables_starts_without_development_keys():
+    result = run_settings(**PRODUCTION)
+    assert result.returncode == 0, result.stderr
+    values = json.loads(result.stdout)
+    assert values["debug"] is False
+    assert values["dev_keys"] is False
