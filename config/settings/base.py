@@ -198,3 +198,7 @@ SERVICE_OUTCOME_BONUS = {
 }
 # Yearly points needed for 1, 2, 3, 4 and 5 stars.
 SERVICE_STAR_THRESHOLDS = env.list("SERVICE_STAR_THRESHOLDS", cast=int, default=[1, 20, 40, 80, 120])
+
+# --- Registration ---------------------------------------------------------------------------------
+# Stored with each member's consent; bump it whenever templates/registration/privacy_notice.html changes.
+PRIVACY_NOTICE_VERSION = "2026-01"

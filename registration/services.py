@@ -1,0 +1,182 @@
+"""Writes for members and reporting. Each function is one business operation in one transaction."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth.hashers import check_password
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Community, StaffAssignment
+
+from .identity import hash_id_number, protect_id_number
+from .models import Member, Report, RosterEntry, User
+
+
+def letter_number(*, report_id: int, submitted_at) -> str:
+    """介绍信编号: the local year of submission and the report's id, unique because the id is."""
+    return f"{timezone.localtime(submitted_at):%Y}{report_id:08d}"
+
+
+def _report_create(*, member: Member, community: Community, kind: str) -> Report:
+    # The letter number derives from the id, so the row is written once with a placeholder that
+    # cannot collide (it is not all digits) and then numbered, inside the caller's transaction.
+    report = Report.objects.create(
+        member=member, community=community, kind=kind, letter_number=f"tmp-{member.pk}-{timezone.now():%H%M%S%f}"
+    )
+    report.letter_number = letter_number(report_id=report.pk, submitted_at=report.submitted_at)
+    report.save(update_fields=["letter_number"])
+    return report
+
+
+@dataclass(frozen=True)
+class Registration:
+    member: Member
+    report: Report
+    created: bool  # False when this was a repeat of a registration that had already succeeded
+
+
+def member_register(
+    *,
+    name: str,
+    id_number: str,
+    gender: str,
+    birth_on,
+    unit,
+    position: str,
+    skills,
+    specialty: str,
+    service_wishes: str,
+    home_address: str,
+    phone: str,
+    community: Community,
+    kind: str,
+    password: str,
+) -> Registration:
+    """Create the user, the member and a pending report together, matched to the roster by ID number.
+
+    The ID number and phone must not be registered yet; the message never says whose they are. A
+    repeat of a registration that already went through (a double-clicked submit: same ID number,
+    phone and password) returns the existing registration instead of failing.
+    Raises ValidationError keyed by field.
+    """
+    id_hash = hash_id_number(id_number)
+    existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
+    if existing:
+        return existing
+    if Member.objects.filter(id_number_hash=id_hash).exists():
+        raise ValidationError({"id_number": _("This ID card number is already registered. Log in instead.")})
+    if Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
+        raise ValidationError({"phone": _("This mobile number is already registered. Log in instead.")})
+
+    roster_entry = RosterEntry.objects.filter(id_number_hash=id_hash).select_related("unit").first()
+    if roster_entry is not None:
+        unit = roster_entry.unit  # The unit's own roster decides which unit the member belongs to.
+    try:
+        with transaction.atomic():
+            user = User(username=phone, full_name=name)
+            user.set_password(password)
+            user.save()
+            member = Member.objects.create(
+                user=user,
+                roster_entry=roster_entry,
+                name=name,
+                gender=gender,
+                birth_on=birth_on,
+                unit=unit,
+                position=position,
+                specialty=specialty,
+                service_wishes=service_wishes,
+                home_address=home_address,
+                phone=phone,
+                privacy_notice_version=settings.PRIVACY_NOTICE_VERSION,
+                consented_at=timezone.now(),
+                **protect_id_number(id_number),
+            )
+            member.skills.set(skills)
+            report = _report_create(member=member, community=community, kind=kind)
+    except IntegrityError:
+        # A concurrent identical submit won the race: answer as that one did, or refuse without saying whose.
+        existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
+        if existing:
+            return existing
+        raise ValidationError({"id_number": _("This ID card number or mobile number is already registered.")}) from None
+    return Registration(member=member, report=report, created=True)
+
+
+def _repeat_of_registration(*, id_hash: str, phone: str, password: str) -> Registration | None:
+    member = Member.objects.select_related("user").filter(id_number_hash=id_hash, phone=phone).first()
+    if member is None or not check_password(password, member.user.password):
+        return None
+    report = member.reports.filter(status__in=[Report.Status.PENDING, Report.Status.CONFIRMED]).order_by("-pk").first()
+    return Registration(member=member, report=report, created=False)
+
+
+def report_change_community(*, member: Member, community: Community, kind: str) -> Report:
+    """Ask to report to another community: a new pending report; the confirmed one stays until this is confirmed.
+
+    Raises ValidationError when a report is already pending or the member already serves there.
+    """
+    with transaction.atomic():
+        Member.objects.select_for_update().get(pk=member.pk)  # Serialises two changes by the same member.
+        if member.reports.filter(status=Report.Status.PENDING).exists():
+            raise ValidationError({"community": _("A report is already waiting for confirmation.")})
+        if member.reports.filter(status=Report.Status.CONFIRMED, community=community).exists():
+            raise ValidationError({"community": _("You already serve in this community.")})
+        return _report_create(member=member, community=community, kind=kind)
+
+
+def can_decide_reports(user, community: Community) -> bool:
+    """Only the community's own staff (or a superuser) confirm and reject; street staff read."""
+    if user.is_superuser:
+        return True
+    scope = StaffAssignment.objects.scope_for(user)
+    return community.pk in scope.community_ids and StaffAssignment.Role.COMMUNITY_STAFF in scope.roles
+
+
+def _pending_report_for_decision(*, report_id: int, user) -> Report:
+    report = Report.objects.select_for_update().select_related("community").get(pk=report_id)
+    if not can_decide_reports(user, report.community):
+        raise PermissionDenied
+    if report.status != Report.Status.PENDING:
+        raise ValidationError(_("This report has already been dealt with."))
+    return report
+
+
+def report_confirm(*, report_id: int, user) -> Report:
+    """Confirm a pending report. The member's previous confirmed report ends in the same transaction,
+    and a roster entry with no expected community is attributed to this one.
+
+    Raises PermissionDenied outside the user's community, ValidationError if no longer pending.
+    """
+    with transaction.atomic():
+        report = _pending_report_for_decision(report_id=report_id, user=user)
+        now = timezone.now()
+        Report.objects.filter(member_id=report.member_id, status=Report.Status.CONFIRMED).update(
+            status=Report.Status.ENDED, ended_at=now
+        )
+        report.status = Report.Status.CONFIRMED
+        report.decided_at = now
+        report.decided_by = user
+        report.save(update_fields=["status", "decided_at", "decided_by"])
+        RosterEntry.objects.filter(member__pk=report.member_id, community__isnull=True).update(
+            community=report.community
+        )
+    return report
+
+
+def report_reject(*, report_id: int, user, reason: str) -> Report:
+    """Reject a pending report with a reason the member sees. Raises as report_confirm."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Give the reason, so that the member knows what to do.")})
+    with transaction.atomic():
+        report = _pending_report_for_decision(report_id=report_id, user=user)
+        report.status = Report.Status.REJECTED
+        report.reject_reason = reason
+        report.decided_at = timezone.now()
+        report.decided_by = user
+        report.save(update_fields=["status", "reject_reason", "decided_at", "decided_by"])
+    return report

@@ -1,0 +1,121 @@
+"""The demo logins (one per role) and the staff account of every community."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth.hashers import make_password
+
+from communities.models import Community, District, StaffAssignment, Street, Unit
+from registration.models import Report, User
+
+from . import codes
+from .loader import next_id
+
+# One password for every demo account, members included (their users share one hash, computed once).
+# Twelve characters, letters and digits: it passes the project's password validators. It is printed by
+# seed_demo and in docs/SEED.md on purpose: demo data only.
+DEMO_PASSWORD = "Demo2026pass"  # noqa: S105
+MEMBER_LOGIN = "13800138000"
+Role = StaffAssignment.Role
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    password: str
+    description: str
+
+
+def _staff_specs():
+    """(username, full name, description, user flags, assignment) for each staff login, from the rows in the
+    database, first by code; community2 is the first community of the second street, for scope tests.
+    """
+    district = District.objects.order_by("code").first()
+    streets = list(Street.objects.order_by("code")[:2])
+    community = Community.objects.order_by("code").first()
+    community2 = Community.objects.filter(street=streets[-1]).order_by("code").first()
+    unit = Unit.objects.order_by("code").first()
+    return [
+        ("admin", "系统管理员", "超级管理员（后台全部权限）", {"is_superuser": True, "is_staff": True}, None),
+        ("org-city", "张建国", "组织部（全市）", {"is_staff": True}, {"role": Role.ORG_DEPARTMENT, "district": None}),
+        ("org-district", "李红梅", f"组织部（{district.name}）", {"is_staff": True},
+         {"role": Role.ORG_DEPARTMENT, "district": district}),
+        ("street", "王志强", f"街道工作人员（{streets[0].name}）", {},
+         {"role": Role.STREET_STAFF, "street": streets[0]}),
+        ("community", "刘秀英", f"社区工作人员（{community.name}，{streets[0].name}）", {},
+         {"role": Role.COMMUNITY_STAFF, "community": community}),
+        ("community2", "陈晓东", f"社区工作人员（{community2.name}，{streets[-1].name}）", {},
+         {"role": Role.COMMUNITY_STAFF, "community": community2}),
+        ("unit", "赵丽娟", f"单位联络员（{unit.name}）", {}, {"role": Role.UNIT_LIAISON, "unit": unit}),
+    ]
+
+
+def ensure_logins(*, password_hash=None, overwrite: bool) -> dict:
+    """Make sure every staff login exists with its assignment; return {username: user}.
+
+    overwrite (a fresh build): existing users of these names get the demo password and flags back.
+    Otherwise only missing users are created, and nobody's changed password is touched.
+    """
+    users = {}
+    for username, full_name, _description, flags, assignment in _staff_specs():
+        user = User.objects.filter(username=username).first()
+        if user is None or overwrite:
+            if password_hash is None:
+                password_hash = make_password(DEMO_PASSWORD)
+            user = user or User(username=username)
+            user.full_name, user.password, user.is_active = full_name, password_hash, True
+            for flag, value in flags.items():
+                setattr(user, flag, value)
+            user.save()
+        if assignment is not None:
+            StaffAssignment.objects.get_or_create(user=user, **assignment)
+        users[username] = user
+    return users
+
+
+def describe_logins() -> list[DemoLogin]:
+    """The logins to print, member login included, as they are in the database now."""
+    logins = [
+        DemoLogin(username=username, password=DEMO_PASSWORD, description=description)
+        for username, _full_name, description, _flags, _assignment in _staff_specs()
+    ]
+    report = (
+        Report.objects.filter(member__user__username=MEMBER_LOGIN, status=Report.Status.CONFIRMED)
+        .select_related("member__unit", "community")
+        .first()
+    )
+    if report is None:
+        description = "在职党员（缺失：请运行 seed_demo --reset 重建演示数据）"
+    else:
+        member = report.member
+        description = f"在职党员 {member.name}（{member.unit.name}，已在{report.community.name}报到）"
+    logins.append(DemoLogin(username=MEMBER_LOGIN, password=DEMO_PASSWORD, description=description))
+    return logins
+
+
+def load_community_staff(*, rng, city, loader, reference_at, password_hash, login_users):
+    """One staff account per community, who confirms its reports and verifies its records.
+
+    The first community's staff is the `community` login and the second street's first community's is
+    `community2`; the others are sq<community code>. Returns (staff user id of each community by index, writers).
+    """
+    by_code = {city.communities[0].code: login_users["community"].pk}
+    second = next(community for community in city.communities if community.street == 1)
+    by_code[second.code] = login_users["community2"].pk
+    users = loader.writer(User, ["id", "username", "password", "full_name", "is_active", "date_joined"])
+    assignments = loader.writer(StaffAssignment, ["id", "user", "role", "community", "created_at"])
+    names = codes.PersonNames(rng)
+    joined = reference_at - datetime.timedelta(days=400)
+    user_id, assignment_id = next_id(User), next_id(StaffAssignment)
+    staff_ids = []
+    for community in city.communities:
+        if community.code in by_code:
+            staff_ids.append(by_code[community.code])
+            continue
+        users.add((user_id, f"sq{community.code}", password_hash, names.draw("F" if rng.random() < 0.6 else "M"), True,
+                   joined))
+        assignments.add((assignment_id, user_id, Role.COMMUNITY_STAFF.value, community.id, joined))
+        staff_ids.append(user_id)
+        user_id += 1
+        assignment_id += 1
+    return staff_ids, [users, assignments]
