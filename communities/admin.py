@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community, District, Pairing, StaffAssignment, Street, Unit
+from .models import Community, District, ExportRecord, Pairing, StaffAssignment, Street, Unit
 
 admin.site.site_header = _("Party members serving the community: administration")
 admin.site.site_title = _("Administration")
@@ -127,3 +127,23 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name"]
     list_select_related = ["user", "district", "street", "community", "unit"]
     autocomplete_fields = ["user", "district", "street", "community", "unit"]
+
+
+@admin.register(ExportRecord)
+class ExportRecordAdmin(admin.ModelAdmin):
+    """The record of exports is evidence: nobody edits or deletes it here."""
+
+    list_display = ["created_at", "user", "kind", "row_count", "full_values"]
+    list_filter = ["kind", "full_values"]
+    search_fields = ["user__username", "user__full_name"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -250,3 +250,24 @@ class StaffAssignment(models.Model):
 
     def __str__(self):
         return f"{self.get_role_display()} #{self.user_id}"
+
+
+class ExportRecord(models.Model):
+    """Every export of personal data or figures: who, when, what, with which filters, how many rows."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.PROTECT, related_name="export_records", verbose_name=_("user")
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    filters = models.JSONField(_("filters"), default=dict, blank=True)
+    row_count = models.PositiveIntegerField(_("rows"))
+    full_values = models.BooleanField(_("unmasked personal data"), default=False)
+    created_at = models.DateTimeField(_("exported at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("export record")
+        verbose_name_plural = _("export records")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.kind} #{self.user_id} {self.row_count}"

@@ -100,3 +100,10 @@ def protect_id_number(number: str) -> dict:
         "id_number_hash": hash_id_number(number),
         "id_number_mask": mask_id_number(number),
     }
+
+
+def mask_address(address: str) -> str:
+    """幸福路12号3单元 → 幸福路12****: enough to tell the area, not the door."""
+    if len(address) <= 6:
+        return address[:2] + "****"
+    return address[:6] + "****"

@@ -1,11 +1,13 @@
 """Reads for the members-and-reporting pages. Every staff read starts from the user's scope."""
 
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from communities.models import Community, StaffAssignment, Unit
 
-from .models import Member, Report
+from .identity import InvalidIdNumber, hash_id_number, parse_id_number
+from .models import Member, Report, RosterEntry
 
 Role = StaffAssignment.Role
 
@@ -61,3 +63,124 @@ def member_for_user(*, user):
 
 def report_history(*, member):
     return member.reports.select_related("community__street", "community__district").order_by("-submitted_at")
+
+
+def _report_rows():
+    return Report.objects.select_related(
+        "member__unit", "member__roster_entry", "community__street", "community__district", "decided_by"
+    )
+
+
+def pending_report_list(*, user):
+    """The report queue: pending reports of the communities in scope, oldest first."""
+    return (
+        _report_rows()
+        .filter(status=Report.Status.PENDING, community__in=Community.objects.visible_to(user))
+        .order_by("submitted_at", "pk")
+    )
+
+
+def report_get_for_staff(*, user, report_id: int) -> Report:
+    """A report of a community in the user's scope; 404 otherwise, so ids outside scope reveal nothing."""
+    return get_object_or_404(_report_rows().filter(community__in=Community.objects.visible_to(user)), pk=report_id)
+
+
+def report_get_for_letter(*, user, report_id: int) -> Report:
+    """A report whose letter this user may read: their own, or one in their community or unit scope."""
+    visible = Q(member__user=user) | Q(community__in=Community.objects.visible_to(user))
+    visible |= Q(member__unit__in=Unit.objects.visible_to(user))
+    return get_object_or_404(_report_rows().filter(visible), pk=report_id)
+
+
+def _search(queryset, term: str):
+    """Exact ID number (by keyed hash) or exact mobile number; otherwise part of the name."""
+    term = term.strip()
+    if not term:
+        return queryset
+    try:
+        number, _birth_on, _gender = parse_id_number(term)
+    except InvalidIdNumber:
+        number = None
+    if number:
+        return queryset.filter(id_number_hash=hash_id_number(number))
+    if term.isdigit() and len(term) == 11:
+        return queryset.filter(phone=term)
+    return queryset.filter(name__icontains=term)
+
+
+def ledger_list(*, user, search: str = ""):
+    """在职党员信息台账: members with a confirmed report in a community in scope, with their skills."""
+    confirmed_here = Report.objects.filter(
+        member=OuterRef("pk"),
+        status=Report.Status.CONFIRMED,
+        community__in=Community.objects.visible_to(user),
+    )
+    members = (
+        Member.objects.filter(Exists(confirmed_here))
+        .select_related("unit")
+        .prefetch_related("skills")
+        .order_by("name", "pk")
+    )
+    return _search(members, search)
+
+
+def member_communities(*, members):
+    """The confirmed community of each member in the list: {member_id: community}, one query."""
+    reports = Report.objects.filter(member__in=members, status=Report.Status.CONFIRMED).select_related("community")
+    return {report.member_id: report for report in reports}
+
+
+class RosterStatus:
+    REPORTED = "reported"
+    PENDING = "pending"
+    REGISTERED = "registered"
+    NOT_REGISTERED = "not_registered"
+
+
+def _roster_entries(*, unit):
+    """The unit's roster entries, each annotated with its state (one EXISTS per state)."""
+    member_reports = Report.objects.filter(member__roster_entry=OuterRef("pk"))
+    return RosterEntry.objects.filter(unit=unit).annotate(
+        is_registered=Exists(Member.objects.filter(roster_entry=OuterRef("pk"))),
+        is_reported=Exists(member_reports.filter(status=Report.Status.CONFIRMED)),
+        is_pending=Exists(member_reports.filter(status=Report.Status.PENDING)),
+    )
+
+
+ROSTER_STATUS_FILTERS = {
+    RosterStatus.REPORTED: Q(is_reported=True),
+    RosterStatus.PENDING: Q(is_reported=False, is_pending=True),
+    RosterStatus.REGISTERED: Q(is_registered=True, is_reported=False, is_pending=False),
+    RosterStatus.NOT_REGISTERED: Q(is_registered=False),
+}
+
+
+def roster_list(*, unit, status: str = ""):
+    """The unit's roster with each person's state: reported, pending, registered only, not registered."""
+    entries = _roster_entries(unit=unit).select_related("community").order_by("name", "pk")
+    return entries.filter(ROSTER_STATUS_FILTERS[status]) if status in ROSTER_STATUS_FILTERS else entries
+
+
+def roster_summary(*, unit) -> dict:
+    """Counts behind the unit's rate, in one query; rate = reported / on roster."""
+    counts = _roster_entries(unit=unit).aggregate(
+        total=Count("pk"),
+        reported=Count("pk", filter=ROSTER_STATUS_FILTERS[RosterStatus.REPORTED]),
+        pending=Count("pk", filter=ROSTER_STATUS_FILTERS[RosterStatus.PENDING]),
+        not_registered=Count("pk", filter=ROSTER_STATUS_FILTERS[RosterStatus.NOT_REGISTERED]),
+    )
+    counts["rate_percent"] = round(100 * counts["reported"] / counts["total"], 1) if counts["total"] else None
+    return counts
+
+
+def off_roster_members(*, unit):
+    """Members who named this unit but are on no roster: the liaison should add them or tell them."""
+    return (
+        Member.objects.filter(unit=unit, roster_entry__isnull=True)
+        .prefetch_related("reports__community")
+        .order_by("name", "pk")
+    )
+
+
+def unit_get_for_user(*, user, unit_id: int) -> Unit:
+    return get_object_or_404(Unit.objects.visible_to(user), pk=unit_id)

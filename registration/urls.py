@@ -1,11 +1,26 @@
 from django.urls import path
 
-from . import views
+from . import staff_views, views
 
 app_name = "registration"
 
 urlpatterns = [
+    # Members
+    path("register/", views.register, name="register"),
     path("me/", views.member_home, name="member-home"),
-    path("communities/", views.community_home, name="community-home"),
-    path("units/", views.unit_home, name="unit-home"),
+    path("me/change-community/", views.change_community, name="change-community"),
+    path("letters/<int:report_id>/", views.letter, name="letter"),
+    # Community and street staff
+    path("communities/", staff_views.community_home, name="community-home"),
+    path("reports/", staff_views.report_queue, name="report-queue"),
+    path("reports/<int:report_id>/", staff_views.report_review, name="report-review"),
+    path("reports/<int:report_id>/confirm/", staff_views.report_confirm, name="report-confirm"),
+    path("reports/<int:report_id>/reject/", staff_views.report_reject, name="report-reject"),
+    path("ledger/", staff_views.ledger, name="ledger"),
+    path("ledger/export/", staff_views.ledger_export, name="ledger-export"),
+    # Unit liaisons
+    path("units/", staff_views.unit_home, name="unit-home"),
+    path("units/<int:unit_id>/roster/", staff_views.unit_roster, name="unit-roster"),
+    path("units/<int:unit_id>/roster/upload/", staff_views.roster_upload, name="roster-upload"),
+    path("roster-template.xlsx", staff_views.roster_template, name="roster-template"),
 ]

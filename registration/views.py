@@ -1,14 +1,23 @@
+"""Pages for members: register, the introduction letter, their home, changing community."""
+
+import qrcode
+import qrcode.image.svg
+from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 
-from communities.models import StaffAssignment
+from . import selectors, services
+from .forms import ChangeCommunityForm, RegistrationForm
+from .models import Report
 
-from . import selectors
-
-Role = StaffAssignment.Role
-PAGE_SIZE = 50
+# Fields that narrowing keeps; passwords are never sent back to the browser.
+NARROWING_DROPS = {"district": ("street", "community"), "street": ("community",), "unit_district": ("unit",)}
 
 
 @login_required
@@ -20,32 +29,119 @@ def home(request):
     return redirect(target)
 
 
-@login_required
-def member_home(request):
-    member = selectors.member_for_user(user=request.user)
+def narrowed_initial(data, *, narrow: str, multi=("skills",)) -> dict:
+    """The typed values of a form posted only to narrow a list, minus the choices below the changed one."""
+    initial = {
+        key: data.getlist(key) if key in multi else data.get(key) for key in data if key != "csrfmiddlewaretoken"
+    }
+    for dropped in NARROWING_DROPS.get(narrow, ()):
+        initial.pop(dropped, None)
+    initial.pop("password1", None)
+    initial.pop("password2", None)
+    return initial
+
+
+def apply_service_errors(form, error: ValidationError):
+    """Put a service's ValidationError next to the fields it names (or on top of the form)."""
+    if hasattr(error, "error_dict"):
+        for field, field_errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, field_errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_http_methods(["GET", "POST"])
+def register(request):
+    """Self-registration: the seven clear items, the community, consent; one transaction behind it."""
+    if request.user.is_authenticated and selectors.member_for_user(user=request.user):
+        return redirect("registration:member-home")
+    if request.method == "POST" and request.POST.get("narrow"):
+        form = RegistrationForm(initial=narrowed_initial(request.POST, narrow=request.POST["narrow"]))
+    elif request.method == "POST":
+        form = RegistrationForm(request.POST)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                registration = services.member_register(
+                    name=data["name"],
+                    id_number=data["id_number"],
+                    gender=data["gender"],
+                    birth_on=data["birth_on"],
+                    unit=data["unit"],
+                    position=data["position"],
+                    skills=data["skills"],
+                    specialty=data["specialty"],
+                    service_wishes=data["service_wishes"],
+                    home_address=data["home_address"],
+                    phone=data["phone"],
+                    community=data["community"],
+                    kind=data["kind"],
+                    password=data["password1"],
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                login(request, registration.member.user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Registered. Print the introduction letter or show it on your phone."))
+                return redirect("registration:letter", report_id=registration.report.pk)
+    else:
+        form = RegistrationForm()
+    return render(request, "registration/register.html", {"form": form})
+
+
+def _member_or_403(user):
+    member = selectors.member_for_user(user=user)
     if member is None:
         raise PermissionDenied
-    reports = selectors.report_history(member=member)
-    return render(request, "registration/member_home.html", {"member": member, "reports": reports})
-
-
-def _require_role(user, *roles):
-    scope = StaffAssignment.objects.scope_for(user)
-    if not (user.is_superuser or scope.roles.intersection(roles)):
-        raise PermissionDenied
+    return member
 
 
 @login_required
-def community_home(request):
-    """Community and street staff: the communities in their scope with pending and confirmed reports."""
-    _require_role(request.user, Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.ORG_DEPARTMENT)
-    page = Paginator(selectors.community_overview_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "registration/community_home.html", {"page": page})
+def member_home(request):
+    member = _member_or_403(request.user)
+    reports = list(selectors.report_history(member=member))
+    context = {
+        "member": member,
+        "reports": reports,
+        "can_change": not any(report.status == Report.Status.PENDING for report in reports),
+    }
+    return render(request, "registration/member_home.html", context)
 
 
 @login_required
-def unit_home(request):
-    """Unit liaisons: their unit's roster and how many on it have reported."""
-    _require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
-    page = Paginator(selectors.unit_overview_list(user=request.user), PAGE_SIZE).get_page(request.GET.get("page"))
-    return render(request, "registration/unit_home.html", {"page": page})
+@require_http_methods(["GET", "POST"])
+def change_community(request):
+    """Ask to report to another community; the confirmed report stays until the new one is confirmed."""
+    member = _member_or_403(request.user)
+    if request.method == "POST" and request.POST.get("narrow"):
+        form = ChangeCommunityForm(initial=narrowed_initial(request.POST, narrow=request.POST["narrow"]))
+    elif request.method == "POST":
+        form = ChangeCommunityForm(request.POST)
+        if form.is_valid():
+            try:
+                report = services.report_change_community(
+                    member=member, community=form.cleaned_data["community"], kind=form.cleaned_data["kind"]
+                )
+            except ValidationError as error:
+                apply_service_errors(form, error)
+            else:
+                messages.success(request, _("Your request has been sent to the community."))
+                return redirect("registration:letter", report_id=report.pk)
+    else:
+        form = ChangeCommunityForm()
+    return render(request, "registration/change_community.html", {"form": form, "member": member})
+
+
+def qr_svg(url: str) -> str:
+    """The QR code of a URL as inline SVG, made here: no outside service sees the link."""
+    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
+    return image.to_string(encoding="unicode")
+
+
+@login_required
+def letter(request, report_id: int):
+    """在职党员到社区报到介绍信, print-ready, with a QR code that opens the staff confirmation page."""
+    report = selectors.report_get_for_letter(user=request.user, report_id=report_id)
+    review_url = request.build_absolute_uri(reverse("registration:report-review", args=[report.pk]))
+    context = {"report": report, "member": report.member, "qr_code": mark_safe(qr_svg(review_url))}  # noqa: S308
+    return render(request, "registration/letter.html", context)

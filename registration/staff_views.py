@@ -1,0 +1,253 @@
+"""Pages for community and street staff (reports, the ledger) and unit liaisons (the roster)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.exports import XLSX_CONTENT_TYPE, xlsx_export
+from communities.models import StaffAssignment
+
+from . import roster, selectors, services
+from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
+from .identity import mask_address
+
+Role = StaffAssignment.Role
+PAGE_SIZE = 50
+MAX_ERRORS_SHOWN = 200
+STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.ORG_DEPARTMENT)
+
+
+def require_role(user, *roles):
+    scope = StaffAssignment.objects.scope_for(user)
+    if not (user.is_superuser or scope.roles.intersection(roles)):
+        raise PermissionDenied
+
+
+def next_url(request, default: str) -> str:
+    """Where to go after a POST: the page it came from, if it is ours; never another site."""
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return default
+
+
+def paginate(request, queryset):
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+
+
+@login_required
+def community_home(request):
+    """Community and street staff: the communities in their scope with pending and confirmed reports."""
+    require_role(request.user, *STAFF_ROLES)
+    page = paginate(request, selectors.community_overview_list(user=request.user))
+    return render(request, "registration/community_home.html", {"page": page})
+
+
+@login_required
+def report_queue(request):
+    """Pending reports of the user's communities, oldest first."""
+    require_role(request.user, *STAFF_ROLES)
+    page = paginate(request, selectors.pending_report_list(user=request.user))
+    for report in page:
+        report.can_decide = services.can_decide_reports(request.user, report.community)
+    return render(request, "registration/report_queue.html", {"page": page, "reject_form": RejectForm()})
+
+
+@login_required
+def report_review(request, report_id: int):
+    """One report, reached from the queue or by scanning the letter's QR code."""
+    require_role(request.user, *STAFF_ROLES)
+    report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
+    context = {
+        "report": report,
+        "member": report.member,
+        "can_decide": services.can_decide_reports(request.user, report.community),
+        "reject_form": RejectForm(),
+    }
+    return render(request, "registration/report_review.html", context)
+
+
+@login_required
+@require_POST
+def report_confirm(request, report_id: int):
+    report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
+    try:
+        services.report_confirm(report_id=report.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("%(name)s's report is confirmed.") % {"name": report.member.name})
+    return redirect(next_url(request, reverse("registration:report-queue")))
+
+
+@login_required
+@require_POST
+def report_reject(request, report_id: int):
+    report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
+    form = RejectForm(request.POST)
+    if form.is_valid():
+        try:
+            services.report_reject(report_id=report.pk, user=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s's report is returned.") % {"name": report.member.name})
+            return redirect(next_url(request, reverse("registration:report-queue")))
+    context = {
+        "report": report,
+        "member": report.member,
+        "can_decide": services.can_decide_reports(request.user, report.community),
+        "reject_form": form,
+    }
+    return render(request, "registration/report_review.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+def ledger(request):
+    """在职党员信息台账 of the user's communities: searchable, personal fields masked."""
+    require_role(request.user, *STAFF_ROLES)
+    form = LedgerSearchForm(request.GET or None)
+    search = form.cleaned_data["q"] if form.is_valid() else ""
+    page = paginate(request, selectors.ledger_list(user=request.user, search=search))
+    reports = selectors.member_communities(members=[member.pk for member in page])
+    for member in page:
+        member.confirmed_report = reports.get(member.pk)
+        member.address_masked = mask_address(member.home_address)
+    return render(request, "registration/ledger.html", {"page": page, "form": form, "search": search})
+
+
+def _may_export_in_full(user) -> bool:
+    """Full values only for community staff (their own members) and superusers, never for a wider scope."""
+    scope = StaffAssignment.objects.scope_for(user)
+    return user.is_superuser or (scope.roles == {Role.COMMUNITY_STAFF})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def ledger_export(request):
+    """The ledger as .xlsx: masked by default (GET); in full only on an explicit POST, and always recorded."""
+    require_role(request.user, *STAFF_ROLES)
+    full = request.method == "POST" and request.POST.get("full") == "1"
+    if full and not _may_export_in_full(request.user):
+        raise PermissionDenied
+    search = (request.POST if request.method == "POST" else request.GET).get("q", "")[:50]
+    members = selectors.ledger_list(user=request.user, search=search)
+    reports = selectors.member_communities(members=members)
+    header = [
+        _("Name"),
+        _("Gender"),
+        _("Birth date"),
+        _("ID card number"),
+        _("Work unit"),
+        _("Current position"),
+        _("Special skills"),
+        _("Service wishes"),
+        _("Home address"),
+        _("Mobile phone"),
+        _("Community"),
+        _("Confirmed on"),
+    ]
+
+    def rows():
+        for member in members.iterator(chunk_size=2000):
+            report = reports.get(member.pk)
+            skills = "、".join(skill.name for skill in member.skills.all())
+            yield [
+                member.name,
+                member.get_gender_display(),
+                f"{member.birth_on:%Y-%m}",
+                member.id_number if full else member.id_number_mask,
+                member.unit.name,
+                member.position,
+                "、".join(filter(None, [skills, member.specialty])),
+                member.service_wishes,
+                member.home_address if full else mask_address(member.home_address),
+                member.phone if full else member.phone_masked,
+                report.community.name if report else "",
+                f"{report.decided_at:%Y-%m-%d}" if report and report.decided_at else "",
+            ]
+
+    return xlsx_export(
+        user=request.user,
+        kind="member-ledger",
+        title=_("Ledger of in-service Party members"),
+        header=header,
+        rows=rows(),
+        filters={"q": search},
+        full_values=full,
+    )
+
+
+@login_required
+def unit_home(request):
+    """Unit liaisons: their units' rosters and how many on them have reported."""
+    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    page = paginate(request, selectors.unit_overview_list(user=request.user))
+    return render(request, "registration/unit_home.html", {"page": page})
+
+
+@login_required
+def unit_roster(request, unit_id: int):
+    """The unit's list: who has reported, is pending, registered only, not registered; and the rate."""
+    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
+    status = request.GET.get("status", "")
+    context = {
+        "unit": unit,
+        "status": status,
+        "summary": selectors.roster_summary(unit=unit),
+        "page": paginate(request, selectors.roster_list(unit=unit, status=status)),
+        "off_roster": selectors.off_roster_members(unit=unit)[:PAGE_SIZE],
+        "statuses": [
+            ("", _("Everyone")),
+            (selectors.RosterStatus.REPORTED, _("Reported")),
+            (selectors.RosterStatus.PENDING, _("Pending")),
+            (selectors.RosterStatus.REGISTERED, _("Registered, not reported")),
+            (selectors.RosterStatus.NOT_REGISTERED, _("Not registered")),
+        ],
+    }
+    return render(request, "registration/unit_roster.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def roster_upload(request, unit_id: int):
+    """Upload the unit's roster: a bad file saves nothing and shows every error by row and column."""
+    require_role(request.user, Role.UNIT_LIAISON)
+    unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
+    result = None
+    form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        result = roster.roster_import_file(unit=unit, uploaded_file=form.cleaned_data["file"], user=request.user)
+        if result.ok:
+            messages.success(
+                request,
+                _("Roster saved: %(created)s added, %(updated)s updated.")
+                % {"created": result.created, "updated": result.updated},
+            )
+            return redirect("registration:unit-roster", unit_id=unit.pk)
+    context = {
+        "unit": unit,
+        "form": form,
+        "result": result,
+        # A wholly wrong file can have a hundred thousand errors; the first ones say what to fix.
+        "errors_shown": result.errors[:MAX_ERRORS_SHOWN] if result else [],
+        "max_errors_shown": MAX_ERRORS_SHOWN,
+    }
+    return render(request, "registration/roster_upload.html", context, status=400 if result and not result.ok else 200)
+
+
+@login_required
+def roster_template(request):
+    """The empty roster spreadsheet with the expected columns."""
+    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    response = HttpResponse(roster.roster_template_xlsx(), content_type=XLSX_CONTENT_TYPE)
+    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
+    return response
