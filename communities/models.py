@@ -180,6 +180,16 @@ class StaffAssignmentManager(models.Manager):
         user._scope_cache = scope
         return scope
 
+    def can_manage(self, user, community) -> bool:
+        """Whether the user acts for this community (confirm, verify, post needs): its own staff or a
+        superuser. Street and org-department staff see the community but do not act for it."""
+        if not user.is_active:
+            return False
+        if user.is_superuser:
+            return True
+        scope = self.scope_for(user)
+        return community.pk in scope.community_ids and StaffAssignment.Role.COMMUNITY_STAFF in scope.roles
+
 
 class StaffAssignment(models.Model):
     """A user's role and the place or unit it covers. The only source of staff scope."""

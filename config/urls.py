@@ -15,4 +15,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("registration/", include("registration.urls")),
     path("admin/", admin.site.urls),
+    path("", include("services.urls")),
 ]

@@ -128,17 +128,9 @@ def report_change_community(*, member: Member, community: Community, kind: str) 
         return _report_create(member=member, community=community, kind=kind)
 
 
-def can_decide_reports(user, community: Community) -> bool:
-    """Only the community's own staff (or a superuser) confirm and reject; street staff read."""
-    if user.is_superuser:
-        return True
-    scope = StaffAssignment.objects.scope_for(user)
-    return community.pk in scope.community_ids and StaffAssignment.Role.COMMUNITY_STAFF in scope.roles
-
-
 def _pending_report_for_decision(*, report_id: int, user) -> Report:
-    report = Report.objects.select_for_update().select_related("community").get(pk=report_id)
-    if not can_decide_reports(user, report.community):
+    report = Report.objects.select_for_update(of=("self",)).select_related("community").get(pk=report_id)
+    if not StaffAssignment.objects.can_manage(user, report.community):
         raise PermissionDenied
     if report.status != Report.Status.PENDING:
         raise ValidationError(_("This report has already been dealt with."))

@@ -56,7 +56,7 @@ def report_queue(request):
     require_role(request.user, *STAFF_ROLES)
     page = paginate(request, selectors.pending_report_list(user=request.user))
     for report in page:
-        report.can_decide = services.can_decide_reports(request.user, report.community)
+        report.can_decide = StaffAssignment.objects.can_manage(request.user, report.community)
     return render(request, "registration/report_queue.html", {"page": page, "reject_form": RejectForm()})
 
 
@@ -68,7 +68,7 @@ def report_review(request, report_id: int):
     context = {
         "report": report,
         "member": report.member,
-        "can_decide": services.can_decide_reports(request.user, report.community),
+        "can_decide": StaffAssignment.objects.can_manage(request.user, report.community),
         "reject_form": RejectForm(),
     }
     return render(request, "registration/report_review.html", context)
@@ -103,7 +103,7 @@ def report_reject(request, report_id: int):
     context = {
         "report": report,
         "member": report.member,
-        "can_decide": services.can_decide_reports(request.user, report.community),
+        "can_decide": StaffAssignment.objects.can_manage(request.user, report.community),
         "reject_form": form,
     }
     return render(request, "registration/report_review.html", context, status=400 if form.errors else 200)

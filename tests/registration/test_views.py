@@ -141,6 +141,6 @@ def test_member_home_query_count(client, django_assert_max_num_queries):
     for _ in range(5):
         factories.ReportFactory(member=member, status=Report.Status.ENDED)
     client.force_login(member.user)
-    # session, user, member with unit and roster entry, reports with their places
-    with django_assert_max_num_queries(4):
+    # session, user, member with unit and roster entry, reports with their places, service summary
+    with django_assert_max_num_queries(5):
         assert client.get(reverse("registration:member-home")).status_code == 200

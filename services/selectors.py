@@ -1,0 +1,195 @@
+"""Reads for needs, claims and records. Everything a template loops over is prepared here."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+
+from communities.models import Community
+from registration.models import Member, Report
+
+from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
+from .points import star_level
+from .services import PLACE_HOLDING, member_service_community
+
+
+def need_board_list(*, member: Member, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False):
+    """The members' board: published needs of the member's community (or its street), the needs
+    that ask for the member's skills first (社区所需, 党员所长), then by start."""
+    home = member_service_community(member)
+    if home is None:
+        return ServiceNeed.objects.none()
+    needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
+    needs = needs.filter(community__street_id=home.street_id) if nearby else needs.filter(community=home)
+    if post_type:
+        needs = needs.filter(post_type=post_type)
+    if fulfilment:
+        needs = needs.filter(fulfilment=fulfilment)
+    if open_only:
+        needs = needs.filter(claimed_count__lt=F("places"))
+    member_skills = member.skills.values("pk")
+    return (
+        needs.select_related("community")
+        .prefetch_related("skills")
+        .annotate(
+            skill_matches=Count("skills", filter=Q(skills__in=member_skills), distinct=True),
+            claimed_by_me=Exists(Claim.objects.filter(need=OuterRef("pk"), member=member, status__in=PLACE_HOLDING)),
+        )
+        .order_by("-skill_matches", "starts_at", "pk")
+    )
+
+
+def need_get_for_member(*, member: Member, need_id: int) -> ServiceNeed:
+    """A published need the member may see (their community's street); 404 otherwise."""
+    home = member_service_community(member)
+    needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
+    needs = needs.filter(community__street_id=home.street_id) if home else needs.none()
+    return get_object_or_404(needs.select_related("community").prefetch_related("skills"), pk=need_id)
+
+
+def public_board(*, community: Community) -> dict:
+    """The public board: published needs grouped by post type, and who serves here.
+
+    Who serves is read as plain values of name and unit name only, so no personal field can reach
+    the page however the template changes.
+    """
+    needs = (
+        ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED)
+        .prefetch_related("skills")
+        .order_by("post_type", "starts_at", "pk")
+    )
+    groups = {}
+    for need in needs:
+        groups.setdefault(need.post_type, []).append(need)
+    labels = dict(PostType.choices)
+    serving = (
+        Report.objects.filter(community=community, status=Report.Status.CONFIRMED)
+        .order_by("member__unit__name", "member__name")
+        .values_list("member__name", "member__unit__name")
+    )
+    return {
+        "groups": [(labels[post_type], items) for post_type, items in groups.items()],
+        "serving": list(serving),
+    }
+
+
+def community_get_public(*, code: str) -> Community:
+    return get_object_or_404(Community.objects.select_related("street", "district"), code=code)
+
+
+def staff_need_list(*, user, status: str = ""):
+    """Needs of the communities in the user's scope, newest first, with claims in progress counted."""
+    needs = ServiceNeed.objects.filter(community__in=Community.objects.visible_to(user))
+    if status:
+        needs = needs.filter(status=status)
+    return (
+        needs.select_related("community")
+        .annotate(in_progress=Count("claims", filter=Q(claims__status=Claim.Status.ACTIVE)))
+        .order_by("-created_at", "-pk")
+    )
+
+
+def staff_need_get(*, user, need_id: int) -> ServiceNeed:
+    """A need of a community in the user's scope, with its claims (member and unit) ready; 404 otherwise."""
+    claims = Claim.objects.select_related("member__unit").order_by("status", "created_at")
+    return get_object_or_404(
+        ServiceNeed.objects.filter(community__in=Community.objects.visible_to(user))
+        .select_related("community")
+        .prefetch_related("skills", Prefetch("claims", queryset=claims)),
+        pk=need_id,
+    )
+
+
+def record_queue(*, user):
+    """Records awaiting verification in the user's communities, oldest first."""
+    return (
+        ServiceRecord.objects.filter(
+            status=ServiceRecord.Status.SUBMITTED, community__in=Community.objects.visible_to(user)
+        )
+        .select_related("member__unit", "community", "claim__need")
+        .order_by("created_at", "pk")
+    )
+
+
+def record_get_for_staff(*, user, record_id: int) -> ServiceRecord:
+    records = ServiceRecord.objects.filter(community__in=Community.objects.visible_to(user))
+    return get_object_or_404(records.select_related("member__unit", "community", "claim__need"), pk=record_id)
+
+
+@dataclass(frozen=True)
+class ServiceSummary:
+    """A member's time bank and this year's points and stars."""
+
+    time_bank_hours: Decimal
+    year: int
+    year_hours: Decimal
+    year_points: Decimal
+    stars: int
+
+
+def member_service_summary(*, member: Member, year: int | None = None) -> ServiceSummary:
+    """Hours in the time bank (all verified hours) and the year's points and stars, in one query."""
+    year = year or timezone.localdate().year
+    verified = Q(status=ServiceRecord.Status.VERIFIED)
+    in_year = verified & Q(served_on__year=year)
+    totals = ServiceRecord.objects.filter(member=member).aggregate(
+        bank=Sum("hours", filter=verified),
+        year_hours=Sum("hours", filter=in_year),
+        year_points=Sum("points", filter=in_year),
+    )
+    year_points = totals["year_points"] or Decimal("0")
+    return ServiceSummary(
+        time_bank_hours=totals["bank"] or Decimal("0"),
+        year=year,
+        year_hours=totals["year_hours"] or Decimal("0"),
+        year_points=year_points,
+        stars=star_level(year_points),
+    )
+
+
+def member_record_list(*, member: Member):
+    return member.service_records.select_related("community", "claim__need").order_by("-served_on", "-pk")
+
+
+def member_claim_list(*, member: Member):
+    return member.claims.select_related("need__community").order_by("-created_at", "-pk")
+
+
+def community_dashboard(*, communities, start: datetime.date, end: datetime.date) -> dict:
+    """The field reports' figures for a period (start and end dates included), a few aggregate queries.
+
+    Members reported: confirmed reports active now. Needs posted: published in the period; claimed:
+    claims made in the period; fulfilled: needs marked fulfilled among those posted. Records, hours and
+    outcomes: verified records served in the period.
+    """
+    posted = ServiceNeed.objects.filter(
+        community__in=communities, published_at__date__gte=start, published_at__date__lte=end
+    ).aggregate(
+        posted=Count("pk"),
+        fulfilled=Count("pk", filter=Q(status=ServiceNeed.Status.FULFILLED)),
+    )
+    claimed = Claim.objects.filter(
+        need__community__in=communities, created_at__date__gte=start, created_at__date__lte=end
+    ).exclude(status=Claim.Status.CANCELLED)
+    records = ServiceRecord.objects.filter(
+        community__in=communities,
+        status=ServiceRecord.Status.VERIFIED,
+        served_on__gte=start,
+        served_on__lte=end,
+    ).aggregate(
+        records=Count("pk"),
+        hours=Sum("hours"),
+        **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in OutcomeCategory.values},
+    )
+    return {
+        "members_reported": Report.objects.filter(community__in=communities, status=Report.Status.CONFIRMED).count(),
+        "needs_posted": posted["posted"],
+        "needs_fulfilled": posted["fulfilled"],
+        "claims_made": claimed.count(),
+        "records": records["records"],
+        "hours": records["hours"] or Decimal("0"),
+        "outcomes": [(label, records[value]) for value, label in OutcomeCategory.choices],
+    }

@@ -1,0 +1,289 @@
+"""Writes for needs, claims and service records. One transaction per business operation.
+
+Lock order, wherever two rows are locked: the need, then the member. Only the row itself is locked
+(`of=("self",)`), never the community joined in with it: locking that too would queue every claim of a
+community behind every other and deadlock against inserts that reference it. Places are counted in
+ServiceNeed.claimed_count under the need's row lock, and a check constraint backs the count.
+"""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communities.models import Community, StaffAssignment
+from registration.models import Member, Report
+
+from .models import Claim, ServiceNeed, ServiceRecord
+from .points import record_points
+
+MAX_HOURS_PER_DAY = Decimal("12")
+REASON_MAX_LENGTH = ServiceRecord._meta.get_field("reject_reason").max_length
+HOURS_STEP = Decimal("0.5")
+# Claims that hold a place on a need; cancelled and abandoned ones give it back.
+PLACE_HOLDING = (Claim.Status.ACTIVE, Claim.Status.FULFILLED)
+NEED_FIELDS = (
+    "title",
+    "description",
+    "post_type",
+    "fulfilment",
+    "places",
+    "location",
+    "starts_at",
+    "ends_at",
+    "reply",
+)
+
+
+def _require_manager(user, community: Community):
+    if not StaffAssignment.objects.can_manage(user, community):
+        raise PermissionDenied
+
+
+def _check_need_values(values: dict, *, claimed: int = 0):
+    unknown = set(values) - set(NEED_FIELDS)
+    if unknown:
+        raise TypeError(f"not fields of a need: {sorted(unknown)}")
+    values.setdefault("fulfilment", ServiceNeed.Fulfilment.DIRECT)
+    errors = {}
+    if values.get("ends_at") and values["ends_at"] < values["starts_at"]:
+        errors["ends_at"] = _("The end cannot be before the start.")
+    if values["places"] < max(claimed, 1):
+        errors["places"] = _("At least %(count)s place(s): members have already claimed them.") % {
+            "count": max(claimed, 1)
+        }
+    if values["fulfilment"] == ServiceNeed.Fulfilment.DIRECT and values.get("reply"):
+        errors["reply"] = _("A reply is given only for needs met by coordination or by appeal.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def need_create(*, user, community: Community, skills=(), **values) -> ServiceNeed:
+    """Post a need as a draft for the user's community. Raises PermissionDenied, ValidationError."""
+    _require_manager(user, community)
+    _check_need_values(values)
+    with transaction.atomic():
+        need = ServiceNeed.objects.create(community=community, created_by=user, **values)
+        need.skills.set(skills)
+    return need
+
+
+def _need_locked(need_id: int, user) -> ServiceNeed:
+    need = ServiceNeed.objects.select_for_update(of=("self",)).select_related("community").get(pk=need_id)
+    _require_manager(user, need.community)
+    return need
+
+
+def need_update(*, user, need_id: int, skills=None, **values) -> ServiceNeed:
+    """Edit a draft or published need; places never drop below the places already claimed.
+    Skills are replaced only when given."""
+    with transaction.atomic():
+        need = _need_locked(need_id, user)
+        if need.status not in (ServiceNeed.Status.DRAFT, ServiceNeed.Status.PUBLISHED):
+            raise ValidationError(_("A closed need can no longer be edited; copy it instead."))
+        _check_need_values(values, claimed=need.claimed_count)
+        for name, value in values.items():
+            setattr(need, name, value)
+        need.save()
+        if skills is not None:
+            need.skills.set(skills)
+    return need
+
+
+def need_publish(*, user, need_id: int) -> ServiceNeed:
+    """Draft → published: it appears on the public board and the members' board."""
+    with transaction.atomic():
+        need = _need_locked(need_id, user)
+        if need.status != ServiceNeed.Status.DRAFT:
+            raise ValidationError(_("Only a draft can be published."))
+        need.status = ServiceNeed.Status.PUBLISHED
+        need.published_at = timezone.now()
+        need.save(update_fields=["status", "published_at"])
+    return need
+
+
+def need_close(*, user, need_id: int, fulfilled: bool) -> ServiceNeed:
+    """Published → fulfilled (met) or closed (withdrawn). Claims stay as they are for the record."""
+    with transaction.atomic():
+        need = _need_locked(need_id, user)
+        if need.status != ServiceNeed.Status.PUBLISHED:
+            raise ValidationError(_("Only a published need can be closed."))
+        need.status = ServiceNeed.Status.FULFILLED if fulfilled else ServiceNeed.Status.CLOSED
+        need.save(update_fields=["status"])
+    return need
+
+
+def need_copy(*, user, need_id: int) -> ServiceNeed:
+    """A new draft with the same content and skills, for a need that comes back."""
+    source = ServiceNeed.objects.select_related("community").get(pk=need_id)
+    _require_manager(user, source.community)
+    values = {name: getattr(source, name) for name in NEED_FIELDS}
+    values["title"] = (_("Copy of %(title)s") % {"title": source.title})[:100]
+    with transaction.atomic():
+        copy = ServiceNeed.objects.create(community=source.community, created_by=user, **values)
+        copy.skills.set(source.skills.all())
+    return copy
+
+
+def need_delete(*, user, need_id: int):
+    """Only a draft can be deleted; a published need can only be closed, so claims keep their need."""
+    with transaction.atomic():
+        need = _need_locked(need_id, user)
+        if need.status != ServiceNeed.Status.DRAFT or need.claims.exists():
+            raise ValidationError(_("Only a draft can be deleted; close a published need instead."))
+        need.skills.clear()
+        need.delete()
+
+
+def member_service_community(member: Member) -> Community | None:
+    """The community the member serves in: that of their confirmed report."""
+    report = (
+        Report.objects.filter(member=member, status=Report.Status.CONFIRMED).select_related("community__street").first()
+    )
+    return report.community if report else None
+
+
+def may_serve_in(member: Member, community: Community) -> bool:
+    """A member serves in their confirmed community and, by choice, the other communities of its street."""
+    home = member_service_community(member)
+    return home is not None and home.street_id == community.street_id
+
+
+def claim_create(*, member: Member, need_id: int, commitment: str) -> Claim:
+    """Take one place on a published need with a written commitment.
+
+    Two members racing for the last place get one claim and one refusal: the need row is locked
+    before places are counted, and the check constraint on claimed_count backs it.
+    Raises ValidationError (full, not open, already claimed, not reported there).
+    """
+    commitment = commitment.strip()
+    if not commitment:
+        raise ValidationError({"commitment": _("Write what you commit to do.")})
+    with transaction.atomic():
+        need = ServiceNeed.objects.select_for_update(of=("self",)).select_related("community").get(pk=need_id)
+        if need.status != ServiceNeed.Status.PUBLISHED or (need.ends_at and need.ends_at < timezone.now()):
+            raise ValidationError(_("This need is no longer open for claims."))
+        if not may_serve_in(member, need.community):
+            raise ValidationError(_("You can claim needs of the community you have reported to and of its street."))
+        if need.claims.filter(member=member).exclude(status=Claim.Status.CANCELLED).exists():
+            raise ValidationError(_("You have already claimed this need."))
+        if need.claimed_count >= need.places:
+            raise ValidationError(_("All places of this need are taken."))
+        claim = Claim.objects.create(need=need, member=member, commitment=commitment)
+        ServiceNeed.objects.filter(pk=need.pk).update(claimed_count=F("claimed_count") + 1)
+    return claim
+
+
+def claim_cancel(*, member: Member, claim_id: int) -> Claim:
+    """Give a place back, before the need starts. Raises ValidationError after the start."""
+    with transaction.atomic():
+        need_id = Claim.objects.filter(pk=claim_id, member=member).values_list("need_id", flat=True).get()
+        need = ServiceNeed.objects.select_for_update().get(pk=need_id)
+        claim = Claim.objects.select_for_update().get(pk=claim_id)
+        if claim.status != Claim.Status.ACTIVE:
+            raise ValidationError(_("This claim is not in progress."))
+        if need.starts_at <= timezone.now():
+            raise ValidationError(_("The need has started; a claim can be cancelled only before the start."))
+        claim.status = Claim.Status.CANCELLED
+        claim.cancelled_at = timezone.now()
+        claim.save(update_fields=["status", "cancelled_at"])
+        ServiceNeed.objects.filter(pk=need.pk).update(claimed_count=F("claimed_count") - 1)
+    return claim
+
+
+def _check_record_values(*, served_on: datetime.date, hours: Decimal):
+    errors = {}
+    if served_on > timezone.localdate():
+        errors["served_on"] = _("The date cannot be in the future.")
+    if hours <= 0 or hours > MAX_HOURS_PER_DAY or hours % HOURS_STEP:
+        errors["hours"] = _("Hours go in steps of 0.5, from 0.5 to 12.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def record_create(
+    *,
+    member: Member,
+    served_on: datetime.date,
+    hours: Decimal,
+    description: str,
+    outcome: str,
+    claim_id: int | None = None,
+    community: Community | None = None,
+) -> ServiceRecord:
+    """Log service done, against one of the member's claims or ad hoc in a community they serve.
+
+    A member's records of one day never add up to more than 12 hours (the member row is locked
+    while the day is summed). Raises ValidationError.
+    """
+    _check_record_values(served_on=served_on, hours=hours)
+    with transaction.atomic():
+        claim = None
+        if claim_id is not None:
+            claim = Claim.objects.select_related("need__community").filter(member=member, pk=claim_id).first()
+            if claim is None or claim.status not in PLACE_HOLDING:
+                raise ValidationError({"claim": _("Choose one of your claims in progress.")})
+            community = claim.need.community
+        if community is None or not may_serve_in(member, community):
+            raise ValidationError(_("You can log service in the community you have reported to and its street."))
+        Member.objects.select_for_update().filter(pk=member.pk).get()
+        logged = ServiceRecord.objects.filter(member=member, served_on=served_on).exclude(
+            status=ServiceRecord.Status.REJECTED
+        ).aggregate(total=Sum("hours"))["total"] or Decimal("0")
+        if logged + hours > MAX_HOURS_PER_DAY:
+            raise ValidationError(
+                {"hours": _("At most 12 hours a day; %(logged)s already logged that day.") % {"logged": logged}}
+            )
+        return ServiceRecord.objects.create(
+            member=member,
+            claim=claim,
+            community=community,
+            served_on=served_on,
+            hours=hours,
+            description=description,
+            outcome=outcome,
+        )
+
+
+def _record_locked(record_id: int, user) -> ServiceRecord:
+    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("community").get(pk=record_id)
+    _require_manager(user, record.community)
+    if record.status != ServiceRecord.Status.SUBMITTED:
+        raise ValidationError(_("This record has already been dealt with."))
+    return record
+
+
+def record_verify(*, user, record_id: int) -> ServiceRecord:
+    """Verify a record: its points are fixed now by the points rule, its claim counts as fulfilled,
+    and the hours join the member's time bank. Raises PermissionDenied, ValidationError."""
+    with transaction.atomic():
+        record = _record_locked(record_id, user)
+        record.status = ServiceRecord.Status.VERIFIED
+        record.points = record_points(hours=record.hours, outcome=record.outcome)
+        record.verified_by = user
+        record.verified_at = timezone.now()
+        record.save(update_fields=["status", "points", "verified_by", "verified_at"])
+        if record.claim_id:
+            Claim.objects.filter(pk=record.claim_id, status=Claim.Status.ACTIVE).update(status=Claim.Status.FULFILLED)
+    return record
+
+
+def record_reject(*, user, record_id: int, reason: str) -> ServiceRecord:
+    """Reject a record with a reason the member sees. Raises PermissionDenied, ValidationError."""
+    reason = reason.strip()
+    with transaction.atomic():
+        record = _record_locked(record_id, user)
+        if not reason:
+            raise ValidationError({"reason": _("Give the reason, so that the member knows what to do.")})
+        if len(reason) > REASON_MAX_LENGTH:
+            raise ValidationError({"reason": _("At most %(limit)s characters.") % {"limit": REASON_MAX_LENGTH}})
+        record.status = ServiceRecord.Status.REJECTED
+        record.reject_reason = reason
+        record.verified_by = user
+        record.verified_at = timezone.now()
+        record.save(update_fields=["status", "reject_reason", "verified_by", "verified_at"])
+    return record

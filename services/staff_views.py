@@ -1,0 +1,182 @@
+"""Pages for community staff: post and manage needs, verify service records, the community dashboard."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from communities.models import Community, StaffAssignment
+from registration.forms import RejectForm
+from registration.staff_views import STAFF_ROLES, next_url, paginate, require_role
+from registration.views import apply_service_errors
+
+from . import selectors, services
+from .forms import NeedForm, PeriodForm
+from .models import ServiceNeed
+
+Role = StaffAssignment.Role
+
+
+def _managed_community(user) -> Community:
+    """The community a staff member posts needs for: their own (the first, if they have several)."""
+    scope = StaffAssignment.objects.scope_for(user)
+    community = Community.objects.filter(pk__in=scope.community_ids).order_by("code").first()
+    if community is None or Role.COMMUNITY_STAFF not in scope.roles:
+        raise PermissionDenied
+    return community
+
+
+@login_required
+def need_list(request):
+    require_role(request.user, *STAFF_ROLES)
+    status = request.GET.get("status", "")
+    status = status if status in ServiceNeed.Status.values else ""
+    context = {
+        "page": paginate(request, selectors.staff_need_list(user=request.user, status=status)),
+        "status": status,
+        "statuses": ServiceNeed.Status.choices,
+        "can_post": Role.COMMUNITY_STAFF in StaffAssignment.objects.scope_for(request.user).roles,
+    }
+    return render(request, "services/staff_need_list.html", context)
+
+
+def _need_values(form) -> dict:
+    values = {name: form.cleaned_data[name] for name in services.NEED_FIELDS}
+    return {**values, "skills": form.cleaned_data["skills"]}
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_create(request):
+    community = _managed_community(request.user)
+    form = NeedForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            need = services.need_create(user=request.user, community=community, **_need_values(form))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved as a draft. Publish it when it is ready."))
+            return redirect("services:staff-need-detail", need_id=need.pk)
+    return render(request, "services/staff_need_form.html", {"form": form, "community": community})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def need_edit(request, need_id: int):
+    need = selectors.staff_need_get(user=request.user, need_id=need_id)
+    if not StaffAssignment.objects.can_manage(request.user, need.community):
+        raise PermissionDenied
+    form = NeedForm(request.POST or None, instance=need)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.need_update(user=request.user, need_id=need.pk, **_need_values(form))
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("The need is saved."))
+            return redirect("services:staff-need-detail", need_id=need.pk)
+    return render(request, "services/staff_need_form.html", {"form": form, "community": need.community, "need": need})
+
+
+@login_required
+def need_detail(request, need_id: int):
+    """A need with its claims: who claimed, their commitment, in progress or fulfilled."""
+    require_role(request.user, *STAFF_ROLES)
+    need = selectors.staff_need_get(user=request.user, need_id=need_id)
+    context = {"need": need, "can_manage": StaffAssignment.objects.can_manage(request.user, need.community)}
+    return render(request, "services/staff_need_detail.html", context)
+
+
+NEED_ACTIONS = {
+    "publish": (lambda user, pk: services.need_publish(user=user, need_id=pk), _("Published.")),
+    "fulfil": (lambda user, pk: services.need_close(user=user, need_id=pk, fulfilled=True), _("Marked fulfilled.")),
+    "close": (lambda user, pk: services.need_close(user=user, need_id=pk, fulfilled=False), _("Closed.")),
+    "copy": (lambda user, pk: services.need_copy(user=user, need_id=pk), _("Copied as a new draft.")),
+    "delete": (lambda user, pk: services.need_delete(user=user, need_id=pk), _("Deleted.")),
+}
+
+
+@login_required
+@require_POST
+def need_action(request, need_id: int, action: str):
+    """Publish, fulfil, close, copy or delete: each one service call, refused outside the community."""
+    if action not in NEED_ACTIONS:
+        raise Http404
+    need = selectors.staff_need_get(user=request.user, need_id=need_id)
+    operation, done = NEED_ACTIONS[action]
+    try:
+        result = operation(request.user, need.pk)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect("services:staff-need-detail", need_id=need.pk)
+    messages.success(request, str(done))
+    if action == "delete":
+        return redirect("services:staff-need-list")
+    return redirect("services:staff-need-detail", need_id=result.pk)
+
+
+@login_required
+def record_queue(request):
+    """Service records awaiting verification in the user's communities, oldest first."""
+    require_role(request.user, *STAFF_ROLES)
+    page = paginate(request, selectors.record_queue(user=request.user))
+    for record in page:
+        record.can_manage = StaffAssignment.objects.can_manage(request.user, record.community)
+    return render(request, "services/staff_record_queue.html", {"page": page, "reject_form": RejectForm()})
+
+
+def _record_decided(request, record, message: str, error: str | None = None):
+    """With htmx, the record's row is replaced by its new state; without JavaScript, back to the queue."""
+    if request.htmx:
+        record.refresh_from_db()
+        record.can_manage = True
+        return render(request, "services/partials/record_row.html", {"record": record, "error": error})
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, message)
+    return redirect(next_url(request, reverse("services:staff-record-queue")))
+
+
+@login_required
+@require_POST
+def record_verify(request, record_id: int):
+    record = selectors.record_get_for_staff(user=request.user, record_id=record_id)
+    try:
+        services.record_verify(user=request.user, record_id=record.pk)
+    except ValidationError as error:
+        return _record_decided(request, record, "", " ".join(error.messages))
+    return _record_decided(request, record, _("Verified: the hours count for %(name)s.") % {"name": record.member.name})
+
+
+@login_required
+@require_POST
+def record_reject(request, record_id: int):
+    record = selectors.record_get_for_staff(user=request.user, record_id=record_id)
+    form = RejectForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.record_reject(user=request.user, record_id=record.pk, reason=reason)
+    except ValidationError as error:
+        return _record_decided(request, record, "", " ".join(error.messages))
+    return _record_decided(request, record, _("Returned to %(name)s.") % {"name": record.member.name})
+
+
+@login_required
+def dashboard(request):
+    """The field reports' figures for a chosen period, for the communities in the user's scope."""
+    require_role(request.user, *STAFF_ROLES)
+    start, end = PeriodForm.this_year()
+    form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
+    if request.GET and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    communities = Community.objects.visible_to(request.user)
+    figures = selectors.community_dashboard(communities=communities, start=start, end=end)
+    return render(
+        request, "services/staff_dashboard.html", {"form": form, "figures": figures, "start": start, "end": end}
+    )

@@ -1,0 +1,164 @@
+"""Pages for members (the needs board, claims, service records, my service) and the public board."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from registration.selectors import member_for_user
+from registration.staff_views import next_url
+from registration.views import apply_service_errors, qr_svg
+
+from . import selectors, services
+from .forms import ClaimForm, RecordForm
+from .models import Claim, PostType, ServiceNeed
+
+PAGE_SIZE = 20
+
+
+def _member_or_403(user):
+    member = member_for_user(user=user)
+    if member is None:
+        raise PermissionDenied
+    return member
+
+
+def public_board(request, code: str):
+    """社区需求公示栏: published needs by post type with places left, and who serves here (name and unit)."""
+    community = selectors.community_get_public(code=code)
+    context = {"community": community, **selectors.public_board(community=community)}
+    return render(request, "services/public_board.html", context)
+
+
+def public_board_print(request, code: str):
+    """The A4 poster for the party-affairs notice board, with a QR code that opens the board on a phone."""
+    community = selectors.community_get_public(code=code)
+    board_url = request.build_absolute_uri(reverse("services:public-board", args=[community.code]))
+    context = {
+        "community": community,
+        "qr_code": qr_svg(board_url),
+        "board_url": board_url,
+        **selectors.public_board(community=community),
+    }
+    return render(request, "services/public_board_print.html", context)
+
+
+@login_required
+def need_board(request):
+    """The members' board: filters by post type, how met and places left; the member's skills first."""
+    member = _member_or_403(request.user)
+    filters = {
+        "post_type": request.GET.get("post_type", "") if request.GET.get("post_type") in PostType.values else "",
+        "fulfilment": request.GET.get("fulfilment", "")
+        if request.GET.get("fulfilment") in ServiceNeed.Fulfilment.values
+        else "",
+        "open_only": request.GET.get("open") == "1",
+        "nearby": request.GET.get("nearby") == "1",
+    }
+    needs = selectors.need_board_list(member=member, **filters)
+    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "member": member,
+        "page": page,
+        "filters": filters,
+        "post_types": PostType.choices,
+        "fulfilments": ServiceNeed.Fulfilment.choices,
+        "claim_form": ClaimForm(),
+        "home_community": services.member_service_community(member),
+    }
+    return render(request, "services/need_board.html", context)
+
+
+@login_required
+def need_detail(request, need_id: int):
+    member = _member_or_403(request.user)
+    need = selectors.need_get_for_member(member=member, need_id=need_id)
+    need.claimed_by_me = need.claims.filter(member=member, status__in=services.PLACE_HOLDING).exists()
+    return render(request, "services/need_detail.html", {"need": need, "claim_form": ClaimForm()})
+
+
+@login_required
+@require_POST
+def claim_create(request, need_id: int):
+    """Claim a place. With htmx the need's card is swapped in place; without JavaScript, back to the board."""
+    member = _member_or_403(request.user)
+    need = selectors.need_get_for_member(member=member, need_id=need_id)
+    form = ClaimForm(request.POST)
+    error = None
+    if form.is_valid():
+        try:
+            services.claim_create(member=member, need_id=need.pk, commitment=form.cleaned_data["commitment"])
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
+    else:
+        error = " ".join(form.errors.get("commitment", []))
+    if request.htmx:
+        need = selectors.need_board_list(member=member, nearby=True).get(pk=need.pk)
+        context = {"need": need, "claim_form": form if error else ClaimForm(), "claim_error": error}
+        return render(request, "services/partials/need_card.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, _("You have claimed %(title)s.") % {"title": need.title})
+    return redirect(next_url(request, reverse("services:need-board")))
+
+
+@login_required
+@require_POST
+def claim_cancel(request, claim_id: int):
+    member = _member_or_403(request.user)
+    try:
+        services.claim_cancel(member=member, claim_id=claim_id)
+    except Claim.DoesNotExist:
+        raise Http404 from None
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Your claim is cancelled; the place is free again."))
+    return redirect("services:my-service")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def record_create(request):
+    """Log service done: against one of my claims, or on my own initiative in my community."""
+    member = _member_or_403(request.user)
+    claims = Claim.objects.filter(member=member, status__in=services.PLACE_HOLDING).select_related("need")
+    initial = {"claim": request.GET.get("claim")} if request.GET.get("claim") else None
+    form = RecordForm(request.POST or None, claims=claims, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.record_create(
+                member=member,
+                claim_id=data["claim"].pk if data["claim"] else None,
+                community=services.member_service_community(member),
+                served_on=data["served_on"],
+                hours=data["hours"],
+                description=data["description"],
+                outcome=data["outcome"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Service logged. It counts once the community verifies it."))
+            return redirect("services:my-service")
+    return render(request, "services/record_form.html", {"form": form})
+
+
+@login_required
+def my_service(request):
+    """My hours (time bank), this year's points and stars, my claims and records."""
+    member = _member_or_403(request.user)
+    context = {
+        "member": member,
+        "summary": selectors.member_service_summary(member=member),
+        "claims": selectors.member_claim_list(member=member)[:50],
+        "records": selectors.member_record_list(member=member)[:50],
+    }
+    return render(request, "services/my_service.html", context)

@@ -1,0 +1,69 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from registration.models import Report
+from tests import factories
+from tests.conftest import make_staff
+from tests.e2e.conftest import PHONE
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+
+def log_in(page, live_server, username):
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("手机号或用户名").fill(username)
+    page.get_by_label("密码").fill("Test2026pass")
+    page.get_by_role("button", name="登录").click()
+    page.wait_for_url(re.compile(r"/(registration|admin)/"))
+
+
+def test_staff_publish_a_member_claims_and_serves_staff_verify_and_the_hours_move(live_server, browser):
+    community = factories.CommunityFactory(name="兴国寺社区")
+    staff = make_staff("community", community=community)
+    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    desk = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN").new_page()
+    phone = browser.new_context(**PHONE).new_page()
+
+    # Staff post a need and publish it.
+    log_in(desk, live_server, staff.username)
+    desk.goto(f"{live_server.url}/staff/needs/new/")
+    desk.get_by_label("标题").fill("独居老人代购药品")
+    desk.get_by_label("内容").fill("每周一次，为独居老人到药店代购常用药")
+    desk.get_by_label("岗位类别").select_option(label="扶弱济困岗")
+    desk.get_by_label("名额").fill("2")
+    desk.get_by_label("开始时间").fill("2030-01-05T09:00")
+    desk.get_by_role("button", name="保存").click()
+    desk.get_by_role("button", name="发布").click()
+    expect(desk.locator(".need-status")).to_have_text("已发布")
+
+    # The member finds it on the board and claims it; the card changes in place.
+    log_in(phone, live_server, member.user.username)
+    phone.goto(f"{live_server.url}/needs/")
+    card = phone.locator(".need-card", has_text="独居老人代购药品")
+    card.locator("summary").click()
+    card.get_by_label("我的承诺").fill("每周六上午去药店")
+    card.get_by_role("button", name="承诺并认领").click()
+    expect(phone.locator(".need-card .claimed")).to_have_text("您已认领")
+    expect(phone.locator(".need-card .places-left")).to_have_text("剩余 1 / 2 个名额")
+
+    # The member logs the service.
+    phone.goto(f"{live_server.url}/records/new/")
+    phone.get_by_label("对应的认领").select_option(label="独居老人代购药品")
+    phone.get_by_label("时长（小时）").fill("2.5")
+    phone.get_by_label("服务内容").fill("代购降压药两盒")
+    phone.get_by_role("button", name="提交服务记实").click()
+    phone.wait_for_url(f"{live_server.url}/me/service/")
+    expect(phone.locator(".time-bank")).to_have_text("0 小时")
+
+    # Staff verify it without a page reload.
+    desk.goto(f"{live_server.url}/staff/records/")
+    row = desk.locator(".record-row", has_text="代购降压药两盒")
+    row.get_by_role("button", name="审核通过").click()
+    expect(row.locator(".record-status")).to_have_text("已审核")
+
+    # The member's hours and points have moved.
+    phone.reload()
+    expect(phone.locator(".time-bank")).to_have_text("2.5 小时")
+    expect(phone.locator(".points")).to_have_text("2.5")
