@@ -1,6 +1,7 @@
 """Excel exports: one writer for every app, so that escaping, the header and the audit record are never forgotten."""
 
 import io
+import re
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
@@ -13,6 +14,8 @@ from .models import ExportRecord
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # A cell starting with one of these is a formula (or becomes one) when a spreadsheet opens it.
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+# Excel refuses these in a sheet's name; a title naming a place or unit may contain them.
+SHEET_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
 
 
 def safe_cell(value):
@@ -38,7 +41,7 @@ def xlsx_export(
     response is returned, so an export that was served is always on record.
     """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=title[:31])
+    sheet = workbook.create_sheet(title=SHEET_NAME_FORBIDDEN.sub("", title)[:31] or "Sheet1")
     exported_at = timezone.localtime()
     sheet.append([safe_cell(title)])
     sheet.append([_("Exported by %(user)s at %(time)s") % {"user": user, "time": f"{exported_at:%Y-%m-%d %H:%M}"}])

@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from communities.admin import ScopedModelAdmin
+from communities.admin_filters import place_filters
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
 from .models import Member, Report, RosterEntry, Skill, User
@@ -59,19 +60,33 @@ class PersonalDataAdmin(ScopedModelAdmin):
         return obj.phone_masked
 
 
+class ThroughServicesOnly:
+    """Rows whose changes move the reporting tallies change only through the services (the pages and
+    commands), never by hand here; the admin shows them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(RosterEntry)
-class RosterEntryAdmin(PersonalDataAdmin):
+class RosterEntryAdmin(ThroughServicesOnly, PersonalDataAdmin):
     scope_community_path = "community"
     scope_unit_path = "unit"
     list_display = ["name", "id_number_mask", "masked_phone", "unit", "community", "position", "created_at"]
-    list_filter = ["unit__district", "community__district"]
+    list_filter = place_filters("community", unit_path="unit")
     list_select_related = ["unit", "community"]
     autocomplete_fields = ["unit", "community"]
     readonly_fields = ["id_number_mask"]
 
 
 @admin.register(Member)
-class MemberAdmin(PersonalDataAdmin):
+class MemberAdmin(ThroughServicesOnly, PersonalDataAdmin):
     scope_unit_path = "unit"
     list_display = ["name", "gender", "id_number_mask", "masked_phone", "unit", "position", "created_at"]
     list_filter = ["gender", "unit__district"]
@@ -85,10 +100,10 @@ class MemberAdmin(PersonalDataAdmin):
 
 
 @admin.register(Report)
-class ReportAdmin(ScopedModelAdmin):
+class ReportAdmin(ThroughServicesOnly, ScopedModelAdmin):
     scope_community_path = "community"
     list_display = ["letter_number", "member", "community", "kind", "status", "submitted_at", "decided_at"]
-    list_filter = ["status", "kind", "community__district"]
+    list_filter = ["status", "kind", *place_filters("community")]
     search_fields = ["=letter_number", "member__name"]
     list_select_related = ["member", "community"]
     autocomplete_fields = ["member", "community", "decided_by"]

@@ -194,3 +194,57 @@ class Report(models.Model):
     @property
     def is_active(self):
         return self.status == self.Status.CONFIRMED
+
+
+class TallyCounts(models.Model):
+    """Reporting counts as of the end of `year` (or now, for the current year).
+
+    Kept in step by registration.tallies inside the transactions that change reports and roster
+    entries; `manage.py recount_rates` recounts from scratch and reports any difference.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    roster = models.PositiveIntegerField(_("on roster"), default=0)
+    registered = models.PositiveIntegerField(_("registered"), default=0)
+    reported = models.PositiveIntegerField(_("reported"), default=0)
+    pending = models.PositiveIntegerField(_("pending confirmation"), default=0)
+    off_roster_reported = models.PositiveIntegerField(_("reported, not on a roster"), default=0)
+
+    COUNT_FIELDS = ("roster", "registered", "reported", "pending", "off_roster_reported")
+
+    class Meta:
+        abstract = True
+
+
+class CommunityTally(TallyCounts):
+    # Null: roster entries whose unit named no expected community yet.
+    community = models.ForeignKey(
+        Community, models.CASCADE, null=True, blank=True, related_name="tallies", verbose_name=_("community")
+    )
+
+    class Meta:
+        verbose_name = _("community reporting count")
+        verbose_name_plural = _("community reporting counts")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year"], name="communitytally_unique_year"),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(community__isnull=True), name="communitytally_unique_unassigned_year"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "community"], name="communitytally_year_idx")]
+
+    def __str__(self):
+        return f"{self.community_id} {self.year}"
+
+
+class UnitTally(TallyCounts):
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="tallies", verbose_name=_("unit"))
+
+    class Meta:
+        verbose_name = _("unit reporting count")
+        verbose_name_plural = _("unit reporting counts")
+        constraints = [models.UniqueConstraint(fields=["unit", "year"], name="unittally_unique_year")]
+        indexes = [models.Index(fields=["year", "unit"], name="unittally_year_idx")]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year}"

@@ -27,7 +27,8 @@ from openpyxl.utils import get_column_letter
 from communities.models import Community, Unit
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
-from .models import RosterEntry
+from .models import Member, RosterEntry
+from .tallies import tallies_follow
 
 logger = logging.getLogger(__name__)
 
@@ -581,8 +582,21 @@ def _write(
         )
         if list(wanted) != current:
             to_update.append((pk, *wanted))
-    RosterEntry.objects.bulk_create(to_create, batch_size=CREATE_BATCH)
-    _update_entries(to_update)
+    # Members who registered before their unit listed them are linked now, and every change the file
+    # makes to who counts where goes into the reporting tallies in the same transaction.
+    waiting = dict(
+        Member.objects.filter(
+            id_number_hash__in=[entry.id_number_hash for entry in to_create], roster_entry__isnull=True
+        ).values_list("id_number_hash", "pk")
+    )
+    created_ids = []
+    with tallies_follow(entry_ids=[pk for pk, *_ in to_update], member_ids=waiting.values(), new_entries=created_ids):
+        RosterEntry.objects.bulk_create(to_create, batch_size=CREATE_BATCH)
+        created_ids.extend(entry.pk for entry in to_create)
+        _update_entries(to_update)
+        for entry in to_create:
+            if entry.id_number_hash in waiting:
+                Member.objects.filter(pk=waiting[entry.id_number_hash]).update(roster_entry=entry, unit_id=unit.pk)
     return len(to_create), matched
 
 

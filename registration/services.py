@@ -9,10 +9,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Community, StaffAssignment
+from communities.models import Community, StaffAssignment, Unit
 
 from .identity import hash_id_number, protect_id_number
 from .models import Member, Report, RosterEntry, User
+from .tallies import tallies_follow
 
 
 def letter_number(*, report_id: int, submitted_at) -> str:
@@ -75,7 +76,7 @@ def member_register(
     if roster_entry is not None:
         unit = roster_entry.unit  # The unit's own roster decides which unit the member belongs to.
     try:
-        with transaction.atomic():
+        with transaction.atomic(), tallies_follow(entry_ids=[roster_entry.pk] if roster_entry else []):
             user = User(username=phone, full_name=name)
             user.set_password(password)
             user.save()
@@ -119,8 +120,8 @@ def report_change_community(*, member: Member, community: Community, kind: str) 
 
     Raises ValidationError when a report is already pending or the member already serves there.
     """
-    with transaction.atomic():
-        Member.objects.select_for_update().get(pk=member.pk)  # Serialises two changes by the same member.
+    # Following the member locks their row: two changes by the same member run one after the other.
+    with transaction.atomic(), tallies_follow(member_ids=[member.pk]):
         if member.reports.filter(status=Report.Status.PENDING).exists():
             raise ValidationError({"community": _("A report is already waiting for confirmation.")})
         if member.reports.filter(status=Report.Status.CONFIRMED, community=community).exists():
@@ -139,23 +140,24 @@ def _pending_report_for_decision(*, report_id: int, user) -> Report:
 
 def report_confirm(*, report_id: int, user) -> Report:
     """Confirm a pending report. The member's previous confirmed report ends in the same transaction,
-    and a roster entry with no expected community is attributed to this one.
+    a roster entry with no expected community is attributed to this one, and the tallies follow.
 
     Raises PermissionDenied outside the user's community, ValidationError if no longer pending.
     """
     with transaction.atomic():
         report = _pending_report_for_decision(report_id=report_id, user=user)
-        now = timezone.now()
-        Report.objects.filter(member_id=report.member_id, status=Report.Status.CONFIRMED).update(
-            status=Report.Status.ENDED, ended_at=now
-        )
-        report.status = Report.Status.CONFIRMED
-        report.decided_at = now
-        report.decided_by = user
-        report.save(update_fields=["status", "decided_at", "decided_by"])
-        RosterEntry.objects.filter(member__pk=report.member_id, community__isnull=True).update(
-            community=report.community
-        )
+        with tallies_follow(member_ids=[report.member_id]):
+            now = timezone.now()
+            Report.objects.filter(member_id=report.member_id, status=Report.Status.CONFIRMED).update(
+                status=Report.Status.ENDED, ended_at=now
+            )
+            report.status = Report.Status.CONFIRMED
+            report.decided_at = now
+            report.decided_by = user
+            report.save(update_fields=["status", "decided_at", "decided_by"])
+            RosterEntry.objects.filter(member__pk=report.member_id, community__isnull=True).update(
+                community=report.community
+            )
     return report
 
 
@@ -166,9 +168,47 @@ def report_reject(*, report_id: int, user, reason: str) -> Report:
         raise ValidationError({"reason": _("Give the reason, so that the member knows what to do.")})
     with transaction.atomic():
         report = _pending_report_for_decision(report_id=report_id, user=user)
-        report.status = Report.Status.REJECTED
-        report.reject_reason = reason
-        report.decided_at = timezone.now()
-        report.decided_by = user
-        report.save(update_fields=["status", "reject_reason", "decided_at", "decided_by"])
+        with tallies_follow(member_ids=[report.member_id]):
+            report.status = Report.Status.REJECTED
+            report.reject_reason = reason
+            report.decided_at = timezone.now()
+            report.decided_by = user
+            report.save(update_fields=["status", "reject_reason", "decided_at", "decided_by"])
     return report
+
+
+def report_withdraw(*, member: Member, report_id: int) -> Report:
+    """The member withdraws a pending report, or leaves the community of their confirmed one.
+
+    Either way the report ends now and is kept as history. Raises ValidationError for other reports.
+    """
+    with transaction.atomic():
+        # The report before the member, as report_confirm does: one lock order everywhere.
+        report = Report.objects.select_for_update(of=("self",)).filter(member=member, pk=report_id).first()
+        if report is None or report.status not in (Report.Status.PENDING, Report.Status.CONFIRMED):
+            raise ValidationError(_("Only a pending or confirmed report can be withdrawn."))
+        with tallies_follow(member_ids=[member.pk]):
+            report.status = Report.Status.ENDED
+            report.ended_at = timezone.now()
+            report.save(update_fields=["status", "ended_at"])
+    return report
+
+
+def roster_entry_remove(*, user, entry_id: int):
+    """Take a person off their unit's roster (moved away, retired). The member record, if any, stays,
+    no longer counted in any rate. Only the unit's liaison, the organisation department of the unit's
+    district or city, or a superuser. Raises PermissionDenied."""
+    with transaction.atomic():
+        entry = RosterEntry.objects.select_related("unit").get(pk=entry_id)
+        scope = StaffAssignment.objects.scope_for(user)
+        allowed = user.is_superuser or (
+            user.is_active
+            and Unit.objects.visible_to(user).filter(pk=entry.unit_id).exists()
+            and scope.roles & {StaffAssignment.Role.UNIT_LIAISON, StaffAssignment.Role.ORG_DEPARTMENT}
+        )
+        if not allowed:
+            raise PermissionDenied
+        member_ids = list(Member.objects.filter(roster_entry=entry).values_list("pk", flat=True))
+        with tallies_follow(entry_ids=[entry.pk], member_ids=member_ids):
+            Member.objects.filter(roster_entry=entry).update(roster_entry=None)
+            entry.delete()

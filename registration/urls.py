@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/", views.member_home, name="member-home"),
     path("me/change-community/", views.change_community, name="change-community"),
     path("letters/<int:report_id>/", views.letter, name="letter"),
+    path("me/reports/<int:report_id>/withdraw/", views.report_withdraw, name="report-withdraw"),
     # Community and street staff
     path("communities/", staff_views.community_home, name="community-home"),
     path("reports/", staff_views.report_queue, name="report-queue"),

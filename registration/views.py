@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
 from .forms import ChangeCommunityForm, RegistrationForm
@@ -130,6 +130,20 @@ def change_community(request):
     else:
         form = ChangeCommunityForm()
     return render(request, "registration/change_community.html", {"form": form, "member": member})
+
+
+@login_required
+@require_POST
+def report_withdraw(request, report_id: int):
+    """The member withdraws a pending request, or leaves the community they serve in."""
+    member = _member_or_403(request.user)
+    try:
+        services.report_withdraw(member=member, report_id=report_id)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The report is withdrawn; it stays in your history."))
+    return redirect("registration:member-home")
 
 
 def qr_svg(url: str) -> SafeString:

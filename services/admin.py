@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from communities.admin import ScopedModelAdmin
+from communities.admin_filters import place_filters
 
 from .models import Assessment, Claim, ServiceNeed, ServiceRecord
 
@@ -9,7 +10,7 @@ from .models import Assessment, Claim, ServiceNeed, ServiceRecord
 class ServiceNeedAdmin(ScopedModelAdmin):
     scope_community_path = "community"
     list_display = ["title", "community", "post_type", "fulfilment", "places", "claimed_count", "status", "starts_at"]
-    list_filter = ["status", "post_type", "fulfilment", "community__district"]
+    list_filter = ["status", "post_type", "fulfilment", *place_filters("community")]
     search_fields = ["title"]
     list_select_related = ["community"]
     autocomplete_fields = ["community", "created_by"]
@@ -20,7 +21,7 @@ class ServiceNeedAdmin(ScopedModelAdmin):
 class ClaimAdmin(ScopedModelAdmin):
     scope_community_path = "need__community"
     list_display = ["need", "member", "status", "created_at"]
-    list_filter = ["status", "need__community__district"]
+    list_filter = ["status", *place_filters("need__community")]
     search_fields = ["need__title", "member__name"]
     list_select_related = ["need", "member"]
     autocomplete_fields = ["need", "member"]
@@ -31,7 +32,7 @@ class ServiceRecordAdmin(ScopedModelAdmin):
     scope_community_path = "community"
     scope_unit_path = "member__unit"
     list_display = ["member", "community", "served_on", "hours", "outcome", "status", "points"]
-    list_filter = ["status", "outcome", "community__district"]
+    list_filter = ["status", "outcome", *place_filters("community")]
     search_fields = ["member__name"]
     list_select_related = ["member", "community"]
     autocomplete_fields = ["member", "claim", "community", "verified_by"]
@@ -52,7 +53,7 @@ class AssessmentAdmin(ScopedModelAdmin):
         "grade",
         "status",
     ]
-    list_filter = ["year", "status", "grade", "community__district"]
+    list_filter = ["year", "status", "grade", *place_filters("community")]
     search_fields = ["member__name"]
     list_select_related = ["member", "community", "unit"]
     autocomplete_fields = ["member", "community", "unit", "reviewed_by"]

@@ -204,3 +204,7 @@ SERVICE_STAR_THRESHOLDS = env.list("SERVICE_STAR_THRESHOLDS", cast=int, default=
 # --- Registration ---------------------------------------------------------------------------------
 # Stored with each member's consent; bump it whenever templates/registration/privacy_notice.html changes.
 PRIVACY_NOTICE_VERSION = "2026-01"
+
+# --- Reporting rates ------------------------------------------------------------------------------
+# Party organisations whose reporting rate is below this percentage may not be rated advanced this year.
+REPORTING_RATE_THRESHOLD = env.float("REPORTING_RATE_THRESHOLD", default=90.0)

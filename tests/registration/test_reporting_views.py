@@ -397,3 +397,14 @@ def test_a_wholly_wrong_roster_shows_only_the_first_errors(client):
     response = client.post(reverse("registration:roster-upload", args=[unit.pk]), {"file": upload})
     assert len(response.context["result"].errors) == 250
     assert response.content.decode().count("校验码") == 200
+
+
+def test_a_member_withdraws_their_own_pending_report_only(client, place, pending):
+    other = factories.ReportFactory(community=place["community"], status=Report.Status.PENDING)
+    client.force_login(pending.member.user)
+    client.post(reverse("registration:report-withdraw", args=[other.pk]))
+    other.refresh_from_db()
+    assert other.status == Report.Status.PENDING
+    assert client.post(reverse("registration:report-withdraw", args=[pending.pk])).status_code == 302
+    pending.refresh_from_db()
+    assert (pending.status, pending.ended_at is not None) == (Report.Status.ENDED, True)

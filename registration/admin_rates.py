@@ -1,0 +1,399 @@
+"""The organisation department's reporting-rate pages inside the admin (flow 7): by place, by unit, and the
+roster members behind a community's numbers, with a bar chart and an Excel export of what is on screen.
+
+Every figure comes from registration.rates (the tallies); these views only choose, sort, page and draw.
+"""
+
+from dataclasses import dataclass
+from functools import wraps
+
+from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count
+from django.http import Http404
+from django.shortcuts import get_object_or_404, render
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from communities.exports import xlsx_export
+from communities.models import Community, District, StaffAssignment, Street, Unit
+
+from . import rates
+from .rate_chart import bar_chart
+
+PAGE_SIZE = 100
+YEARS_OFFERED = 5
+FIRST_YEAR = 2000
+SORTABLE = ("name", "code", "roster", "reported", "pending", "not_registered", "rate", "off_roster_reported")
+STATUSES = ("not_registered", "pending", "registered", "reported", "all")
+
+
+def org_department_view(view):
+    """The admin's login and staff check, then only superusers and the organisation department."""
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        scope = StaffAssignment.objects.scope_for(request.user)
+        if not (request.user.is_superuser or StaffAssignment.Role.ORG_DEPARTMENT in scope.roles):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return admin.site.admin_view(checked)
+
+
+@dataclass(frozen=True)
+class Filters:
+    year: int
+    order: str
+    below: bool
+
+    def as_record(self) -> dict:
+        return {"year": self.year, "o": self.order, "below": self.below}
+
+
+@dataclass(frozen=True)
+class Line:
+    """A table row as shown: the figures, where its name leads, and where its two "who" numbers lead."""
+
+    row: rates.RateRow
+    label: str
+    href: str = ""
+    pending_href: str = ""
+    not_registered_href: str = ""
+    party_organisation: str = ""
+    pairings: tuple = ()
+
+
+def _int_or_none(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def _filters(request) -> Filters:
+    this_year = timezone.localdate().year
+    year = _int_or_none(request.GET.get("year"))
+    if year is None or not FIRST_YEAR <= year <= this_year:
+        year = this_year
+    order = request.GET.get("o", "")
+    if order.lstrip("-") not in SORTABLE:
+        order = ""
+    return Filters(year=year, order=order, below=request.GET.get("below") == "1")
+
+
+def _query(request, **changes) -> str:
+    """The current query string with some parameters changed (None removes one); never "export" or "page"
+    unless asked for."""
+    params = request.GET.copy()
+    for key in ("export", "page"):
+        params.pop(key, None)
+    for key, value in changes.items():
+        params.pop(key, None)
+        if value is not None:
+            params[key] = value
+    return "?" + params.urlencode()
+
+
+def _columns(request, filters: Filters, first_label: str) -> list[dict]:
+    labels = {
+        "name": first_label,
+        "code": _("Code"),
+        "roster": _("On roster"),
+        "reported": _("Reported"),
+        "pending": _("Pending"),
+        "not_registered": _("Not registered"),
+        "rate": _("Reporting rate") + " (%)",
+        "off_roster_reported": _("Reported, not on a roster"),
+    }
+    columns = []
+    for key in SORTABLE:
+        direction = "asc" if filters.order == key else "desc" if filters.order == f"-{key}" else ""
+        columns.append(
+            {
+                "key": key,
+                "label": labels[key],
+                "href": _query(request, o=f"-{key}" if direction == "asc" else key),
+                "direction": direction,
+            }
+        )
+    return columns
+
+
+def _years(selected: int) -> list[int]:
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - YEARS_OFFERED, -1))
+    return years if selected in years else [*years, selected]
+
+
+def _scoped_place(request):
+    """The district and street asked for, looked up within the user's scope (404 outside it)."""
+    visible = Community.objects.visible_to(request.user)
+    if "street" in request.GET:
+        street_id = _int_or_none(request.GET["street"])
+        if street_id is None:
+            raise Http404
+        streets = Street.objects.filter(pk__in=visible.values("street_id")).select_related("district")
+        street = get_object_or_404(streets, pk=street_id)
+        return street.district, street
+    if "district" in request.GET:
+        district_id = _int_or_none(request.GET["district"])
+        if district_id is None:
+            raise Http404
+        return get_object_or_404(District.objects.filter(pk__in=visible.values("district_id")), pk=district_id), None
+    return None, None
+
+
+def _below_note(row: rates.RateRow) -> str:
+    return _("May not be rated an advanced party organisation this year") if row.below_line else ""
+
+
+def _context(request, filters: Filters, **extra) -> dict:
+    return {
+        **admin.site.each_context(request),
+        "filters": filters,
+        "years": _years(filters.year),
+        "threshold": rates.rate_threshold(),
+        "below_label": _("May not be rated an advanced party organisation this year"),
+        **extra,
+    }
+
+
+@org_department_view
+def places(request):
+    """Districts of the city, streets of a district or communities of a street, with a total row."""
+    filters = _filters(request)
+    district, street = _scoped_place(request)
+    rows = rates.place_rate_rows(user=request.user, year=filters.year, district=district, street=street)
+    unassigned = None
+    if district is None and street is None:
+        unassigned = rates.unassigned_rate_row(user=request.user, year=filters.year)
+    if filters.below:
+        rows = [row for row in rows if row.below_line]
+        unassigned = None  # Not a party organisation: never "under the line" itself.
+    rows = rates.sort_rows(rows, filters.order)
+    total = rates.city_total(rows, unassigned)
+    if street is not None:
+        level, first_label = "community", _("Community")
+    elif district is not None:
+        level, first_label = "street", _("Street")
+    else:
+        level, first_label = "district", _("District")
+    lines = [_place_line(row, level, filters) for row in rows]
+    if unassigned is not None:
+        lines.append(Line(row=unassigned, label=_("Not yet assigned to a community")))
+    place_name = street.name if street else district.name if district else _("All districts")
+    if request.GET.get("export") == "xlsx":
+        # xlsx_export names the sheet after the title, and a sheet name may not hold / * ? : [ ] or a backslash.
+        safe_name = place_name.translate(str.maketrans("", "", "\\/*?:[]"))
+        title = _("Reporting rates %(year)s, %(place)s") % {"year": filters.year, "place": safe_name}
+        header = [*(column["label"] for column in _columns(request, filters, first_label)), _("Note")]
+        record = {
+            **filters.as_record(),
+            "district": district.pk if district else None,
+            "street": street.pk if street else None,
+            "level": level,
+            "rows": [row.pk for row in rows],
+        }
+        body = [_export_numbers(line.label, line.row) for line in lines]
+        body.append(_export_numbers(_("Total"), total))
+        return xlsx_export(
+            user=request.user, kind="reporting-rates", title=title, header=header, rows=body, filters=record
+        )
+    context = _context(
+        request,
+        filters,
+        title=_("Reporting rate statistics"),
+        subtitle=f"{filters.year} · {place_name}",
+        tab="places",
+        district=district,
+        street=street,
+        lines=lines,
+        total=total,
+        columns=_columns(request, filters, first_label),
+        chart=bar_chart(rows, rates.rate_threshold()),
+        export_query=_query(request, export="xlsx"),
+        level=level,
+    )
+    return render(request, "admin/rates/places.html", context)
+
+
+@org_department_view
+def all_communities_export(request):
+    """Every community in the user's scope in one sheet, with its district and street (no page shows
+    10,000 rows; the sheet does)."""
+    filters = _filters(request)
+    lines = rates.all_community_rate_rows(user=request.user, year=filters.year)
+    if filters.below:
+        lines = [(community, row) for community, row in lines if row.below_line]
+    header = [
+        _("District"), _("Street"), _("Community"), _("Code"), _("On roster"), _("Reported"), _("Pending"),
+        _("Not registered"), _("Rate (%)"), _("Reported, not on a roster"), _("Note"),
+    ]  # fmt: skip
+    body = (
+        [community.district.name, community.street.name, *_export_numbers(community.name, row)]
+        for community, row in lines
+    )
+    return xlsx_export(
+        user=request.user,
+        kind="reporting-rates-communities",
+        title=_("Reporting rates %(year)s, all communities") % {"year": filters.year},
+        header=header,
+        rows=body,
+        filters={**filters.as_record(), "level": "all-communities"},
+    )
+
+
+def _place_line(row: rates.RateRow, level: str, filters: Filters) -> Line:
+    # Drilling down keeps the year, the filter and the order.
+    keep = {
+        "year": filters.year,
+        **({"below": 1} if filters.below else {}),
+        **({"o": filters.order} if filters.order else {}),
+    }
+    if level in ("district", "street"):
+        return Line(row=row, label=row.name, href=f"{reverse('rates:places')}?{urlencode({level: row.pk, **keep})}")
+    community_url = reverse("rates:community", args=[row.pk])
+    return Line(
+        row=row,
+        label=row.name,
+        href=f"{community_url}?year={filters.year}",
+        pending_href=f"{community_url}?year={filters.year}&status=pending",
+        not_registered_href=f"{community_url}?year={filters.year}&status=not_registered",
+    )
+
+
+def _export_numbers(label, row: rates.RateRow, *, unit_columns=None) -> list:
+    """One sheet row in the order of the columns on screen."""
+    first = [label, row.code, *(unit_columns or [])]
+    numbers = [row.roster, row.reported, row.pending, row.not_registered, row.rate, row.off_roster_reported]
+    return [*first, *numbers, _below_note(row)]
+
+
+@org_department_view
+def units(request):
+    """One row per unit (party organisation) in scope, 100 a page; the export holds every matching row."""
+    filters = _filters(request)
+    rows = rates.unit_rate_rows(user=request.user, year=filters.year)
+    if filters.below:
+        rows = [row for row in rows if row.below_line]
+    rows = rates.sort_rows(rows, filters.order)
+    if request.GET.get("export") == "xlsx":
+        return _export_units(request, filters, rows)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    unit_ids = [row.pk for row in page]
+    organisations = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "party_organisation"))
+    pairings = rates.unit_pairings(unit_ids=unit_ids)
+    lines = [
+        Line(
+            row=row,
+            label=row.name,
+            party_organisation=organisations.get(row.pk, ""),
+            pairings=tuple(pairings.get(row.pk, ())),
+        )
+        for row in page
+    ]
+    context = _context(
+        request,
+        filters,
+        title=_("Reporting rate statistics"),
+        subtitle=f"{filters.year} · {_('By unit')}",
+        tab="units",
+        page=page,
+        lines=lines,
+        columns=_columns(request, filters, _("Unit")),
+        chart=bar_chart(list(page), rates.rate_threshold()),
+        export_query=_query(request, export="xlsx"),
+    )
+    return render(request, "admin/rates/units.html", context)
+
+
+def _export_units(request, filters: Filters, rows: list[rates.RateRow]):
+    # Every matching row, not only one page: the party organisations and pairings of the whole scope,
+    # fetched by a subquery rather than a list of thousands of ids.
+    in_scope = Unit.objects.visible_to(request.user)
+    organisations = dict(in_scope.values_list("pk", "party_organisation"))
+    pairings = rates.unit_pairings(unit_ids=in_scope.values("pk"))
+    columns = _columns(request, filters, _("Unit"))
+    header = [
+        columns[0]["label"],
+        columns[1]["label"],
+        _("Party organisation"),
+        *(column["label"] for column in columns[2:]),
+        _("Paired communities"),
+        _("Note"),
+    ]
+    body = []
+    for row in rows:
+        line = _export_numbers(row.name, row, unit_columns=[organisations.get(row.pk, "")])
+        line.insert(-1, "、".join(pairings.get(row.pk, ())))
+        body.append(line)
+    title = _("Reporting rates by unit %(year)s, all %(count)s rows matching the filters") % {
+        "year": filters.year,
+        "count": len(rows),
+    }
+    record = {**filters.as_record(), "district": None, "street": None, "rows": [row.pk for row in rows]}
+    return xlsx_export(
+        user=request.user, kind="reporting-rates-units", title=title, header=header, rows=body, filters=record
+    )
+
+
+@org_department_view
+def community(request, community_id: int):
+    """The roster entries behind one community's figures, by status, with masked personal data."""
+    filters = _filters(request)
+    status = request.GET.get("status", "all")
+    if status not in STATUSES:
+        status = "all"
+    community, everyone = rates.community_breakdown(user=request.user, community_id=community_id, year=filters.year)
+    counts = everyone.aggregate(
+        all=Count("pk"), **{key: Count("pk", filter=condition) for key, condition in rates.BREAKDOWN.items()}
+    )
+    _community, entries = rates.community_breakdown(
+        user=request.user, community_id=community_id, year=filters.year, status=status
+    )
+    street = Street.objects.select_related("district").get(pk=community.street_id)
+    figures = next(
+        (
+            row
+            for row in rates.place_rate_rows(user=request.user, year=filters.year, street=street)
+            if row.pk == community.pk
+        ),
+        None,
+    )
+    labels = {
+        "not_registered": _("Not registered"),
+        "pending": _("Pending"),
+        "registered": _("Registered, not reported"),
+        "reported": _("Reported"),
+        "all": _("Everyone"),
+    }
+    tabs = [
+        {"key": key, "label": labels[key], "count": counts[key], "href": _query(request, status=key)}
+        for key in STATUSES
+    ]
+    context = _context(
+        request,
+        filters,
+        title=_("Reporting rate statistics"),
+        subtitle=f"{filters.year} · {community.name}",
+        community=community,
+        street=street,
+        district=street.district,
+        figures=figures,
+        status=status,
+        tabs=tabs,
+        page=Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+    )
+    return render(request, "admin/rates/community.html", context)
+
+
+urlpatterns = [
+    path("communities.xlsx", all_communities_export, name="all-communities-export"),
+    path("", places, name="places"),
+    path("units/", units, name="units"),
+    path("communities/<int:community_id>/", community, name="community"),
+]

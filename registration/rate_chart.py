@@ -1,0 +1,61 @@
+"""The geometry of the reporting-rate bar chart, drawn as inline SVG by templates/admin/rates/chart.html.
+
+Only numbers are computed here, already formatted as plain strings (no locale formatting inside SVG
+attributes); the labels stay raw text so that the template escapes them.
+"""
+
+from decimal import Decimal
+
+LABEL_WIDTH = 190  # room for the row names, right-aligned against the axis
+BAR_AREA = 420  # 100% wide
+RIGHT_MARGIN = 70  # room for the rate written after the bar
+ROW_HEIGHT = 22
+BAR_HEIGHT = 15
+TOP = 22  # room for the threshold's label
+BOTTOM = 8
+LABEL_CHARS = 14
+
+
+def _fmt(value) -> str:
+    return f"{float(value):.1f}"
+
+
+def _short(name: str) -> str:
+    return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
+
+
+def bar_chart(rows, threshold: Decimal) -> dict:
+    """One horizontal bar per row (its rate, 0–100%), a dashed line at the threshold, bars under it marked."""
+    axis_x = LABEL_WIDTH
+    bars = []
+    for index, row in enumerate(rows):
+        y = TOP + index * ROW_HEIGHT
+        rate = row.rate
+        width = Decimal(0) if rate is None else min(rate, Decimal(100)) * BAR_AREA / 100
+        bars.append(
+            {
+                "name": row.name,
+                "label": _short(row.name),
+                "rate_text": "—" if rate is None else f"{rate}%",
+                "below": row.below_line,
+                "y": _fmt(y),
+                "text_y": _fmt(y + BAR_HEIGHT - 3),
+                "width": _fmt(width),
+                "rate_x": _fmt(axis_x + width + 4),
+            }
+        )
+    height = TOP + len(rows) * ROW_HEIGHT + BOTTOM
+    threshold_x = axis_x + min(threshold, Decimal(100)) * BAR_AREA / 100
+    return {
+        "bars": bars,
+        "width": _fmt(LABEL_WIDTH + BAR_AREA + RIGHT_MARGIN),
+        "height": _fmt(height),
+        "axis_x": _fmt(axis_x),
+        "label_x": _fmt(axis_x - 6),
+        "bar_height": _fmt(BAR_HEIGHT),
+        "threshold_x": _fmt(threshold_x),
+        "line_top": _fmt(TOP - 4),
+        "line_bottom": _fmt(height - BOTTOM + 2),
+        "threshold_label_y": _fmt(TOP - 8),
+        "threshold_text": f"{threshold}%",
+    }

@@ -1,0 +1,255 @@
+"""Reporting counts per community and per unit, kept in step with every change, and recounted from scratch.
+
+The one definition of the figures behind every reporting rate, as of a moment D:
+- on roster (应报到): roster entries added by D;
+- registered: of those, people whose member record existed at D;
+- reported (已报到): of those, people with a report confirmed by D and not ended by D
+  (a report counts for the year it was confirmed in and stays counted while active);
+- pending: of those not reported, people with a report submitted by D and neither decided nor ended by D;
+- reported, not on a roster: members without a roster entry reported at D (not part of any rate).
+A roster entry counts for its expected community (or "unassigned") and its unit; a member not on a
+roster counts for the community of the report and their own unit.
+
+The tallies hold those figures as of the end of each year, the current year meaning now: a key (a
+community or unit) has a row for each year in which its figures changed, and the row in effect for a
+year is the key's latest row up to that year. Services wrap their writes in `tallies_follow(...)`: the
+states of the people touched are read before and after, and the difference is added to the current
+year's row. Past years' rows are never touched again.
+"""
+
+import datetime
+from collections import Counter
+from contextlib import contextmanager
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
+from django.utils import timezone
+
+from .models import CommunityTally, Member, Report, RosterEntry, TallyCounts, UnitTally
+
+COMMUNITY, UNIT = "community", "unit"
+MODELS = {COMMUNITY: CommunityTally, UNIT: UnitTally}
+CHUNK = 5000
+COUNTED = (Report.Status.CONFIRMED, Report.Status.ENDED)
+
+
+def as_of_for_year(year: int) -> datetime.datetime:
+    """The moment a year's figures are taken at: its last instant, or now for the current year."""
+    now = timezone.now()
+    if year >= timezone.localdate().year:
+        return now
+    return timezone.make_aware(datetime.datetime(year + 1, 1, 1)) - datetime.timedelta(microseconds=1)
+
+
+def _reported_at(moment):
+    return Q(status__in=COUNTED, decided_at__lte=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+
+
+def _pending_at(moment):
+    return (
+        Q(submitted_at__lte=moment)
+        & (Q(decided_at__isnull=True) | Q(decided_at__gt=moment))
+        & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
+    )
+
+
+def roster_entries_as_of(moment):
+    """Roster entries added by `moment`, each annotated with is_registered, is_reported and is_pending
+    as of that moment. The recount and the "who is behind this number" lists both read this."""
+    reports = Report.objects.filter(member__roster_entry=OuterRef("pk"))
+    return RosterEntry.objects.filter(created_at__lte=moment).annotate(
+        is_registered=Exists(Member.objects.filter(roster_entry=OuterRef("pk"), created_at__lte=moment)),
+        is_reported=Exists(reports.filter(_reported_at(moment))),
+        is_pending=Exists(reports.filter(_pending_at(moment))),
+    )
+
+
+def off_roster_reports_as_of(moment):
+    """The counted reports of members on no roster, as of `moment`."""
+    return Report.objects.filter(_reported_at(moment), member__roster_entry__isnull=True)
+
+
+# --- States of people, and the differences they make ----------------------------------------------------
+
+
+def _add_entry(counts: Counter, community_id, unit_id, *, registered, reported, pending):
+    flags = {"roster": True, "registered": registered, "reported": reported, "pending": pending and not reported}
+    for field, on in flags.items():
+        if on:
+            counts[(COMMUNITY, community_id, field)] += 1
+            counts[(UNIT, unit_id, field)] += 1
+
+
+def _chunks(ids):
+    ids = sorted(set(ids))
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def current_states(*, entry_ids=(), member_ids=()) -> Counter:
+    """What these roster entries and members contribute to the tallies now."""
+    counts = Counter()
+    member_ids = set(member_ids)
+    entry_ids = set(entry_ids)
+    for chunk in _chunks(member_ids):
+        entry_ids.update(
+            Member.objects.filter(pk__in=chunk, roster_entry__isnull=False).values_list("roster_entry_id", flat=True)
+        )
+    reports = Report.objects.filter(member__roster_entry=OuterRef("pk"))
+    for chunk in _chunks(entry_ids):
+        rows = (
+            RosterEntry.objects.filter(pk__in=chunk)
+            .annotate(
+                is_registered=Exists(Member.objects.filter(roster_entry=OuterRef("pk"))),
+                is_reported=Exists(reports.filter(status=Report.Status.CONFIRMED)),
+                is_pending=Exists(reports.filter(status=Report.Status.PENDING)),
+            )
+            .values_list("community_id", "unit_id", "is_registered", "is_reported", "is_pending")
+        )
+        for community_id, unit_id, registered, reported, pending in rows:
+            _add_entry(counts, community_id, unit_id, registered=registered, reported=reported, pending=pending)
+    confirmed_community = Report.objects.filter(member=OuterRef("pk"), status=Report.Status.CONFIRMED)
+    for chunk in _chunks(member_ids):
+        rows = (
+            Member.objects.filter(pk__in=chunk, roster_entry__isnull=True)
+            .annotate(community_id=Subquery(confirmed_community.values("community_id")[:1]))
+            .filter(community_id__isnull=False)
+            .values_list("community_id", "unit_id")
+        )
+        for community_id, unit_id in rows:
+            counts[(COMMUNITY, community_id, "off_roster_reported")] += 1
+            counts[(UNIT, unit_id, "off_roster_reported")] += 1
+    return counts
+
+
+def _lock_people(*, entry_ids, member_ids):
+    """Lock the members, then their roster entries and the other entries named, in id order: the same
+    order in every service, so that the before-state read next cannot change under us."""
+    entry_ids = set(entry_ids)
+    for chunk in _chunks(member_ids):
+        locked = Member.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk")
+        entry_ids.update(entry for entry in locked.values_list("roster_entry_id", flat=True) if entry)
+    for chunk in _chunks(entry_ids):
+        list(RosterEntry.objects.select_for_update(of=("self",)).filter(pk__in=chunk).order_by("pk").values("pk"))
+
+
+@contextmanager
+def tallies_follow(*, entry_ids=(), member_ids=(), new_entries=None):
+    """Keep the tallies in step with the writes inside the block (run it inside the write's transaction).
+
+    The people followed are locked first (members, then roster entries); a service that also locks a
+    report or a need locks it before entering this block. `new_entries`, if given, is a list the block
+    fills with the ids of roster entries it creates.
+    """
+    entry_ids, member_ids = list(entry_ids), list(member_ids)
+    _lock_people(entry_ids=entry_ids, member_ids=member_ids)
+    before = current_states(entry_ids=entry_ids, member_ids=member_ids)
+    yield
+    after = current_states(entry_ids=[*entry_ids, *(new_entries or [])], member_ids=member_ids)
+    tally_apply(after=after, before=before)
+
+
+def tally_apply(*, after: Counter, before: Counter, year: int | None = None):
+    """Add (after − before) to the current year's rows, creating a row from the key's latest one."""
+    year = year or timezone.localdate().year
+    deltas = {}
+    for kind, key, field in set(after) | set(before):
+        change = after[(kind, key, field)] - before[(kind, key, field)]
+        if change:
+            deltas.setdefault((kind, key), {})[field] = change
+    # A fixed order of rows, so that two transactions never lock the same rows in opposite orders.
+    for (kind, key), fields in sorted(
+        deltas.items(), key=lambda item: (item[0][0], item[0][1] is not None, item[0][1] or 0)
+    ):
+        _apply_one(MODELS[kind], kind, key, year, fields)
+
+
+def _key_filter(kind, key):
+    return {"community_id": key} if kind == COMMUNITY else {"unit_id": key}
+
+
+def _apply_one(model, kind, key, year, fields):
+    increments = {field: F(field) + change for field, change in fields.items()}
+    if model.objects.filter(year=year, **_key_filter(kind, key)).update(**increments):
+        return
+    latest = model.objects.filter(year__lt=year, **_key_filter(kind, key)).order_by("-year").first()
+    values = {field: getattr(latest, field) if latest else 0 for field in TallyCounts.COUNT_FIELDS}
+    for field, change in fields.items():
+        values[field] += change
+    try:
+        with transaction.atomic():
+            model.objects.create(year=year, **_key_filter(kind, key), **values)
+    except IntegrityError:
+        # Another transaction created this year's row first; add to it instead.
+        model.objects.filter(year=year, **_key_filter(kind, key)).update(**increments)
+
+
+# --- From scratch -------------------------------------------------------------------------------------------
+
+
+def tally_recount(year: int) -> dict:
+    """The figures of `year` counted from the reports and roster themselves: {(kind, key): {field: n}}."""
+    moment = as_of_for_year(year)
+    result = {}
+    aggregates = {
+        "roster": Count("pk"),
+        "registered": Count("pk", filter=Q(is_registered=True)),
+        "reported": Count("pk", filter=Q(is_reported=True)),
+        "pending": Count("pk", filter=Q(is_reported=False, is_pending=True)),
+    }
+    entries = roster_entries_as_of(moment)
+    for kind, key_field in ((COMMUNITY, "community_id"), (UNIT, "unit_id")):
+        for row in entries.values(key_field).annotate(**aggregates).order_by():
+            counts = result.setdefault((kind, row[key_field]), dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
+            counts.update({field: row[field] for field in aggregates})
+    off_roster = off_roster_reports_as_of(moment)
+    for kind, key_field in ((COMMUNITY, "community_id"), (UNIT, "member__unit_id")):
+        for row in off_roster.values(key_field).annotate(n=Count("member", distinct=True)).order_by():
+            counts = result.setdefault((kind, row[key_field]), dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
+            counts["off_roster_reported"] = row["n"]
+    return result
+
+
+def tally_stored(year: int) -> dict:
+    """The tallies in effect for `year` (each key's latest row up to that year), in the recount's shape."""
+    result = {}
+    for kind, model in MODELS.items():
+        key_field = "community_id" if kind == COMMUNITY else "unit_id"
+        for row in model.objects.filter(year__lte=year).order_by(key_field, "year").iterator(chunk_size=CHUNK):
+            result[(kind, getattr(row, key_field))] = {field: getattr(row, field) for field in TallyCounts.COUNT_FIELDS}
+    return {key: counts for key, counts in result.items() if any(counts.values())}
+
+
+def tally_differences(year: int) -> list[tuple]:
+    """[(kind, key, field, stored, recounted)] for every figure where the tallies and a recount differ."""
+    stored, recounted = tally_stored(year), tally_recount(year)
+    differences = []
+    for kind, key in sorted(set(stored) | set(recounted), key=lambda item: (item[0], item[1] or 0)):
+        for field in TallyCounts.COUNT_FIELDS:
+            was = stored.get((kind, key), {}).get(field, 0)
+            should = recounted.get((kind, key), {}).get(field, 0)
+            if was != should:
+                differences.append((kind, key, field, was, should))
+    return differences
+
+
+@transaction.atomic
+def tally_rebuild(year: int):
+    """Replace the rows of `year` with a recount (after a bulk load, or to repair a difference).
+
+    Keys that counted in an earlier year but have nothing now get a row of zeros, so that the
+    earlier row does not stand in for this year."""
+    counts = tally_recount(year)
+    for key in tally_stored(year):
+        counts.setdefault(key, dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
+    for kind, model in MODELS.items():
+        model.objects.filter(year=year).delete()
+        key_field = "community_id" if kind == COMMUNITY else "unit_id"
+        model.objects.bulk_create(
+            [
+                model(year=year, **{key_field: key}, **values)
+                for (row_kind, key), values in counts.items()
+                if row_kind == kind
+            ],
+            batch_size=2000,
+        )
