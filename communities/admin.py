@@ -2,7 +2,17 @@ from django.contrib import admin
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from .models import Community, District, ExportRecord, Pairing, StaffAssignment, Street, Unit
+from .models import (
+    Community,
+    District,
+    ExportRecord,
+    Notification,
+    Pairing,
+    ReminderSent,
+    StaffAssignment,
+    Street,
+    Unit,
+)
 
 admin.site.site_header = _("Party members serving the community: administration")
 admin.site.site_title = _("Administration")
@@ -146,4 +156,34 @@ class ExportRecordAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Messages are records of what was sent: read here, never edited."""
+
+    list_display = ["created_at", "channel", "kind", "title", "user", "status", "sent_at"]
+    list_filter = ["channel", "status", "kind"]
+    search_fields = ["title", "user__username"]
+    list_select_related = ["user"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReminderSent)
+class ReminderSentAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "period", "recipient"]
+    list_filter = ["kind", "period"]
+    show_full_result_count = False
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

@@ -281,3 +281,74 @@ class ExportRecord(models.Model):
 
     def __str__(self):
         return f"{self.kind} #{self.user_id} {self.row_count}"
+
+
+class Notification(models.Model):
+    """One message to one person on one channel: the in-app inbox, email or SMS, with its delivery status.
+
+    SMS to people without an account (roster members who have not registered) carry the phone only.
+    """
+
+    class Channel(models.TextChoices):
+        INBOX = "inbox", _("in-app inbox")
+        EMAIL = "email", _("email")
+        SMS = "sms", _("SMS")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("to be sent")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
+        verbose_name=_("user"),
+    )
+    phone = models.CharField(_("mobile phone"), max_length=11, blank=True)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices, default=Channel.INBOX)
+    kind = models.CharField(_("kind"), max_length=40)
+    title = models.CharField(_("title"), max_length=200)
+    body = models.TextField(_("text"), max_length=4000, blank=True)
+    link = models.CharField(_("link"), max_length=200, blank=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    error = models.CharField(_("error"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["user", "channel", "read_at"], name="notification_inbox_idx"),
+            models.Index(fields=["status", "channel"], name="notification_outbox_idx"),
+        ]
+
+    def __str__(self):
+        return self.title
+
+
+class ReminderSent(models.Model):
+    """The key that makes every reminder go out at most once per person, kind and period.
+
+    Written in the same transaction as the reminder's notifications: a job that runs twice or overlaps
+    with itself meets the unique constraint instead of sending again.
+    """
+
+    kind = models.CharField(_("kind"), max_length=40)
+    period = models.CharField(_("period"), max_length=20)
+    recipient = models.CharField(_("recipient"), max_length=80)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("reminder sent")
+        verbose_name_plural = _("reminders sent")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "period", "recipient"], name="remindersent_once_per_period")
+        ]
+
+    def __str__(self):
+        return f"{self.kind} {self.period} {self.recipient}"

@@ -14,6 +14,7 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("registration/", include("registration.urls")),
+    path("", include("communities.urls")),
     # The organisation department's reporting-rate pages live inside the admin (its login and look).
     path("admin/rates/", include(("registration.admin_rates", "rates"))),
     path("admin/", admin.site.urls),

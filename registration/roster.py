@@ -625,7 +625,7 @@ def _update_entries(updates: list[tuple]) -> None:
             # columns are named column1..column5 by both PostgreSQL and SQLite; the cast types a column
             # of NULLs, which PostgreSQL would otherwise take for text.
             sql = (
-                f"UPDATE {table} SET {name} = v.column2, {position} = v.column3, {phone} = v.column4, "  # noqa: S608
+                f"UPDATE {table} SET {name} = v.column2, {position} = v.column3, {phone} = v.column4, "  # noqa: S608  # nosec B608
                 f"{community} = CAST(v.column5 AS bigint) FROM (VALUES {values}) AS v "
                 f"WHERE {table}.{quote(meta.pk.column)} = v.column1"
             )

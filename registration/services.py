@@ -6,10 +6,12 @@ from django.conf import settings
 from django.contrib.auth.hashers import check_password
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.models import Community, StaffAssignment, Unit
+from communities.models import Community, Notification, StaffAssignment, Unit
+from communities.notifications import notify
 
 from .identity import hash_id_number, protect_id_number
 from .models import Member, Report, RosterEntry, User
@@ -130,7 +132,9 @@ def report_change_community(*, member: Member, community: Community, kind: str) 
 
 
 def _pending_report_for_decision(*, report_id: int, user) -> Report:
-    report = Report.objects.select_for_update(of=("self",)).select_related("community").get(pk=report_id)
+    report = (
+        Report.objects.select_for_update(of=("self",)).select_related("community", "member__user").get(pk=report_id)
+    )
     if not StaffAssignment.objects.can_manage(user, report.community):
         raise PermissionDenied
     if report.status != Report.Status.PENDING:
@@ -158,7 +162,20 @@ def report_confirm(*, report_id: int, user) -> Report:
             RosterEntry.objects.filter(member__pk=report.member_id, community__isnull=True).update(
                 community=report.community
             )
+        _tell_member(report, _("Your report to %(community)s is confirmed.") % {"community": report.community.name})
     return report
+
+
+def _tell_member(report: Report, title: str, body: str = ""):
+    """The member hears of a decision in their inbox (and by email if they gave one)."""
+    notify(
+        kind="report-decision",
+        title=title,
+        body=body,
+        link=reverse("registration:member-home"),
+        user=report.member.user,
+        channels=(Notification.Channel.INBOX, Notification.Channel.EMAIL),
+    )
 
 
 def report_reject(*, report_id: int, user, reason: str) -> Report:
@@ -174,6 +191,11 @@ def report_reject(*, report_id: int, user, reason: str) -> Report:
             report.decided_at = timezone.now()
             report.decided_by = user
             report.save(update_fields=["status", "reject_reason", "decided_at", "decided_by"])
+        _tell_member(
+            report,
+            _("Your report to %(community)s was returned.") % {"community": report.community.name},
+            _("Reason: %(reason)s") % {"reason": reason},
+        )
     return report
 
 

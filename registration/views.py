@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
@@ -137,6 +137,7 @@ def change_community(request):
 def report_withdraw(request, report_id: int):
     """The member withdraws a pending request, or leaves the community they serve in."""
     member = _member_or_403(request.user)
+    get_object_or_404(Report, pk=report_id, member=member)  # someone else's report: not found
     try:
         services.report_withdraw(member=member, report_id=report_id)
     except ValidationError as error:
@@ -150,7 +151,7 @@ def qr_svg(url: str) -> SafeString:
     """The QR code of a URL as inline SVG, made here: no outside service sees the link."""
     image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
     # Markup drawn by qrcode from our own URL: a path of squares, no text from the user.
-    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308
+    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308  # nosec
 
 
 @login_required

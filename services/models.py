@@ -238,3 +238,88 @@ class Assessment(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.year}"
+
+
+class AssessmentRun(models.Model):
+    """One run of the annual assessment job over the city or one district, in chunks of members.
+
+    Computing writes draft assessments; finalising turns reviewed (and, if asked, draft) ones final
+    and tells the members and their units. A run that stopped (a worker killed, a failure) is resumed
+    by starting the same job again: only its chunks not yet done are queued.
+    """
+
+    class Kind(models.TextChoices):
+        COMPUTE = "compute", _("computing the drafts")
+        FINALISE = "finalise", _("finalising")
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        FINISHED = "finished", _("finished")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.COMPUTE)
+    year = models.PositiveSmallIntegerField(_("year"))
+    # Null: the whole city.
+    district = models.ForeignKey(
+        "communities.District",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("district"),
+    )
+    include_drafts = models.BooleanField(_("drafts finalised too"), default=False)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.RUNNING)
+    total = models.PositiveIntegerField(_("chunks"), default=0)
+    done = models.PositiveIntegerField(_("chunks done"), default=0)
+    # Assessments written (computing) or made final (finalising) so far.
+    assessed = models.PositiveIntegerField(_("assessments"), default=0)
+    # Finalising: the party organisations under the reporting line that year, as listed when it started.
+    below_line = models.JSONField(_("organisations under the line"), default=list, blank=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("started by")
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("assessment run")
+        verbose_name_plural = _("assessment runs")
+        constraints = [
+            # At most one unfinished run of a kind per year and scope: starting again resumes it.
+            models.UniqueConstraint(
+                fields=["kind", "year", "district"],
+                condition=~Q(status="finished"),
+                name="assessmentrun_one_open_per_district",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "year"],
+                condition=~Q(status="finished") & Q(district__isnull=True),
+                name="assessmentrun_one_open_for_city",
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "kind", "started_at"], name="assessmentrun_year_idx")]
+
+    def __str__(self):
+        return f"{self.kind} {self.year} {self.district_id or 'city'}"
+
+
+class AssessmentRunChunk(models.Model):
+    """One primary-key range of members [start_pk, end_pk) of a run; done once, in one transaction."""
+
+    run = models.ForeignKey(AssessmentRun, models.CASCADE, related_name="chunks", verbose_name=_("run"))
+    start_pk = models.BigIntegerField(_("first member id"))
+    end_pk = models.BigIntegerField(_("member id after the last"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    rows = models.PositiveIntegerField(_("assessments"), default=0)
+    # Finalising: {unit id: assessments made final}, summed into the units' messages at the end.
+    unit_counts = models.JSONField(_("per unit"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("assessment run chunk")
+        verbose_name_plural = _("assessment run chunks")
+        constraints = [models.UniqueConstraint(fields=["run", "start_pk"], name="assessmentrunchunk_unique_range")]
+
+    def __str__(self):
+        return f"{self.run_id} [{self.start_pk}, {self.end_pk})"

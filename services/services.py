@@ -12,10 +12,12 @@ from decimal import Decimal
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import F, Sum
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.models import Community, StaffAssignment
+from communities.notifications import notify
 from registration.models import Member, Report
 
 from .models import Claim, ServiceNeed, ServiceRecord
@@ -250,7 +252,11 @@ def record_create(
 
 
 def _record_locked(record_id: int, user) -> ServiceRecord:
-    record = ServiceRecord.objects.select_for_update(of=("self",)).select_related("community").get(pk=record_id)
+    record = (
+        ServiceRecord.objects.select_for_update(of=("self",))
+        .select_related("community", "member__user")
+        .get(pk=record_id)
+    )
     _require_manager(user, record.community)
     if record.status != ServiceRecord.Status.SUBMITTED:
         raise ValidationError(_("This record has already been dealt with."))
@@ -269,7 +275,20 @@ def record_verify(*, user, record_id: int) -> ServiceRecord:
         record.save(update_fields=["status", "points", "verified_by", "verified_at"])
         if record.claim_id:
             Claim.objects.filter(pk=record.claim_id, status=Claim.Status.ACTIVE).update(status=Claim.Status.FULFILLED)
+        _tell_member(
+            record,
+            _("Your service of %(date)s is verified: %(hours)s hours, %(points)s points.")
+            % {
+                "date": record.served_on,
+                "hours": record.hours,
+                "points": record.points,
+            },
+        )
     return record
+
+
+def _tell_member(record: ServiceRecord, title: str, body: str = ""):
+    notify(kind="record-decision", title=title, body=body, link=reverse("services:my-service"), user=record.member.user)
 
 
 def record_reject(*, user, record_id: int, reason: str) -> ServiceRecord:
@@ -286,4 +305,9 @@ def record_reject(*, user, record_id: int, reason: str) -> ServiceRecord:
         record.verified_by = user
         record.verified_at = timezone.now()
         record.save(update_fields=["status", "reject_reason", "verified_by", "verified_at"])
+        _tell_member(
+            record,
+            _("Your service of %(date)s was returned.") % {"date": record.served_on},
+            _("Reason: %(reason)s") % {"reason": reason},
+        )
     return record

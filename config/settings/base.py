@@ -18,7 +18,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DJANGO_DEBUG", default=True)
 
 # Public on purpose: used only with DEBUG on; production refuses to start without its own key.
-_DEV_SECRET_KEY = "django-insecure-development-key-not-for-production-0123456789abcdef"  # noqa: S105
+_DEV_SECRET_KEY = "django-insecure-development-key-not-for-production-0123456789abcdef"  # noqa: S105  # nosec B105
 SECRET_KEY = env.str("DJANGO_SECRET_KEY", default="")
 if not SECRET_KEY:
     if not DEBUG:
@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_celery_beat",
     "communities",
     "registration",
     "services",
@@ -55,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "communities.sessions.StaffSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -73,6 +75,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "communities.context_processors.inbox",
             ],
         },
     },
@@ -93,12 +96,21 @@ AUTH_USER_MODEL = "registration.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# At least 10 characters with letters (Chinese ones count) and digits, not common, not like the name or
+# the phone (members' username); no upper limit below the form's 128.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator",
+        "OPTIONS": {"user_attributes": ("username", "full_name", "email")},
+    },
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "registration.password_validation.LettersAndDigitsValidator"},
 ]
+# Staff accounts: logged out after 30 minutes without a request, and 12 hours after logging in.
+STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
+STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
@@ -143,6 +155,15 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fixup closes the database connection around every task unless told to reuse it:
+# a threefold cost measured on this kind of machine.
+CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
+CELERY_TASK_TIME_LIMIT = 30 * 60
+CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Schedules live in the database (django-celery-beat), so staff can see and change them in the admin;
+# the entries below are written there when beat starts. Each says its schedule in words.
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULE = {}
 
 # --- Personal data -----------------------------------------------------------------------------
 # ID card numbers are stored encrypted (Fernet) with a keyed hash (HMAC-SHA256) for uniqueness and
@@ -208,3 +229,35 @@ PRIVACY_NOTICE_VERSION = "2026-01"
 # --- Reporting rates ------------------------------------------------------------------------------
 # Party organisations whose reporting rate is below this percentage may not be rated advanced this year.
 REPORTING_RATE_THRESHOLD = env.float("REPORTING_RATE_THRESHOLD", default=90.0)
+
+# --- Notifications and reminders (communities.notifications, the apps' tasks) --------------------------
+# The SMS gateway: a class with send(phone, template, params). The default writes to the log.
+SMS_BACKEND = env.str("SMS_BACKEND", default="communities.sms.LogSmsBackend")
+# Days after a roster entry was added before its person, not yet registered, is reminded by SMS.
+REMINDER_UNREGISTERED_AFTER_DAYS = env.int("REMINDER_UNREGISTERED_AFTER_DAYS", default=14)
+# Days a report may wait for confirmation before the community's staff get a digest.
+REMINDER_PENDING_REPORT_DAYS = env.int("REMINDER_PENDING_REPORT_DAYS", default=3)
+# Days after a need's end before a claim with no service record reminds its member.
+REMINDER_CLAIM_NO_RECORD_DAYS = env.int("REMINDER_CLAIM_NO_RECORD_DAYS", default=3)
+# Days before a published need's start when its free places are reported to the staff.
+REMINDER_UNCLAIMED_NEED_DAYS = env.int("REMINDER_UNCLAIMED_NEED_DAYS", default=2)
+# The yearly minimum of verified service hours, and how many days before the year's end the shortfall
+# reminder goes out.
+SERVICE_MINIMUM_YEARLY_HOURS = env.float("SERVICE_MINIMUM_YEARLY_HOURS", default=12.0)
+REMINDER_SHORTFALL_DAYS_LEFT = env.int("REMINDER_SHORTFALL_DAYS_LEFT", default=30)
+
+# --- Annual assessment (services.assessment) ------------------------------------------------------
+# The proposed grade is the first of these a member's figures for the year reach (verified service
+# records served in the year; claims made in the year):
+#   excellent (优秀): at least ASSESSMENT_EXCELLENT_MIN_HOURS verified hours and ASSESSMENT_EXCELLENT_MIN_POINTS
+#     points, with at most ASSESSMENT_EXCELLENT_MAX_ABANDONED abandoned claims;
+#   qualified (合格): at least SERVICE_MINIMUM_YEARLY_HOURS verified hours (the setting above);
+#   basically qualified (基本合格): at least ASSESSMENT_BASIC_MIN_RECORDS verified service record(s);
+#   unqualified (不合格): otherwise.
+ASSESSMENT_EXCELLENT_MIN_HOURS = env.float("ASSESSMENT_EXCELLENT_MIN_HOURS", default=24.0)
+ASSESSMENT_EXCELLENT_MIN_POINTS = env.float("ASSESSMENT_EXCELLENT_MIN_POINTS", default=40.0)
+ASSESSMENT_EXCELLENT_MAX_ABANDONED = env.int("ASSESSMENT_EXCELLENT_MAX_ABANDONED", default=0)
+ASSESSMENT_BASIC_MIN_RECORDS = env.int("ASSESSMENT_BASIC_MIN_RECORDS", default=1)
+# Members per chunk of the assessment job (a primary-key range): one task and one transaction each.
+# 10,000 keeps a chunk at a few seconds and its worker at a few tens of MB.
+ASSESSMENT_CHUNK_SIZE = env.int("ASSESSMENT_CHUNK_SIZE", default=10000)

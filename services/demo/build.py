@@ -100,7 +100,7 @@ def demo_city_build(*, members: int = 3000, seed: int = 2026, reset: bool = Fals
 
         bulk.check_constraints_per_statement()
         # Reproducible on purpose: the same seed must give the same city. Nothing here is a secret.
-        rng = random.Random(seed)  # noqa: S311
+        rng = random.Random(seed)  # noqa: S311  # nosec B311
         # Hashed once: every demo account shares this hash (PBKDF2 costs a fifth of a second per call).
         password_hash = make_password(DEMO_PASSWORD)
         skill_ids = _skill_ids()

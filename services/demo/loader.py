@@ -96,7 +96,7 @@ class TableWriter:
         columns = ", ".join(connection.ops.quote_name(column) for column in self.columns)
         placeholders = ", ".join(["%s"] * len(self.columns))
         # Table and column names come from model metadata, quoted; the values go as parameters.
-        sql = f"INSERT INTO {connection.ops.quote_name(self.table)} ({columns}) VALUES ({placeholders})"  # noqa: S608
+        sql = f"INSERT INTO {connection.ops.quote_name(self.table)} ({columns}) VALUES ({placeholders})"  # noqa: S608  # nosec B608
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
@@ -197,7 +197,7 @@ def reset_domain_tables():
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         else:
             for model in _delete_order(chosen):
-                cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")  # noqa: S608 (a model's table name)
+                cursor.execute(f"DELETE FROM {quote(model._meta.db_table)}")  # noqa: S608 (a model's table name)  # nosec B608
 
 
 def finish_tables(*, model_list):

@@ -14,7 +14,7 @@ from .loader import next_id
 # One password for every demo account, members included (their users share one hash, computed once).
 # Twelve characters, letters and digits: it passes the project's password validators. It is printed by
 # seed_demo and in docs/SEED.md on purpose: demo data only.
-DEMO_PASSWORD = "Demo2026pass"  # noqa: S105
+DEMO_PASSWORD = "Demo2026pass"  # noqa: S105  # nosec B105
 MEMBER_LOGIN = "13800138000"
 Role = StaffAssignment.Role
 

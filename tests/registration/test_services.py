@@ -201,3 +201,16 @@ def test_rejection_needs_a_reason_and_keeps_it(community):
     services.report_reject(report_id=report.pk, user=staff, reason="不在本社区居住")
     report.refresh_from_db()
     assert (report.status, report.reject_reason) == (Report.Status.REJECTED, "不在本社区居住")
+
+
+def test_the_member_is_told_of_the_decision_in_their_inbox(community):
+    from communities.models import Notification
+
+    staff = make_staff("community", community=community)
+    confirmed = factories.ReportFactory(community=community)
+    rejected = factories.ReportFactory(community=community)
+    services.report_confirm(report_id=confirmed.pk, user=staff)
+    services.report_reject(report_id=rejected.pk, user=staff, reason="请到居住地社区报到")
+    assert Notification.objects.get(user=confirmed.member.user).channel == Notification.Channel.INBOX
+    returned = Notification.objects.get(user=rejected.member.user)
+    assert "请到居住地社区报到" in returned.body

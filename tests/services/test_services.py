@@ -1153,3 +1153,16 @@ def test_need_services_refuse_keywords_that_are_not_need_fields():
         )
     need.refresh_from_db()
     assert need.claimed_count == 1
+
+
+def test_the_member_is_told_when_a_record_is_verified_or_returned():
+    from communities.models import Notification
+
+    community = factories.CommunityFactory()
+    staff = make_staff("community", community=community)
+    verified = factories.ServiceRecordFactory(community=community)
+    returned = factories.ServiceRecordFactory(community=community)
+    service_ops.record_verify(user=staff, record_id=verified.pk)
+    service_ops.record_reject(user=staff, record_id=returned.pk, reason="时长与实际不符")
+    assert Notification.objects.filter(user=verified.member.user, kind="record-decision").count() == 1
+    assert "时长与实际不符" in Notification.objects.get(user=returned.member.user).body

@@ -1,0 +1,11 @@
+from django.utils.functional import SimpleLazyObject
+
+from .notifications import unread_count
+
+
+def inbox(request):
+    """The unread count for the page header, counted only if a template shows it."""
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"inbox_unread": SimpleLazyObject(lambda: unread_count(user))}

@@ -1,0 +1,47 @@
+"""Session limits for staff accounts: 30 minutes idle, 12 hours in all (MLPS 2.0 session control).
+
+The limits are marked on the session at login, so that a request costs no extra query to tell whether
+they apply; members on their phones keep the ordinary session length.
+"""
+
+import time
+
+from django.conf import settings
+from django.contrib.auth import logout
+from django.contrib.auth.signals import user_logged_in
+from django.dispatch import receiver
+from django.shortcuts import redirect
+from django.urls import reverse
+
+from .models import StaffAssignment
+
+TOUCH_EVERY = 60  # seconds: how stale "last seen" may get before it is written again
+
+
+@receiver(user_logged_in)
+def mark_staff_session(sender, request, user, **kwargs):
+    if request is None or not hasattr(request, "session"):
+        return
+    now = int(time.time())
+    is_staff = user.is_staff or user.is_superuser or StaffAssignment.objects.filter(user=user).exists()
+    request.session["staff_limits"] = is_staff
+    request.session["started_at"] = now
+    request.session["last_seen_at"] = now
+
+
+class StaffSessionLimitMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        session = getattr(request, "session", None)
+        if session is not None and session.get("staff_limits") and request.user.is_authenticated:
+            now = int(time.time())
+            idle = now - session.get("last_seen_at", now)
+            age = now - session.get("started_at", now)
+            if idle > settings.STAFF_SESSION_IDLE_SECONDS or age > settings.STAFF_SESSION_MAX_SECONDS:
+                logout(request)  # flushes the session: the server-side row is deleted
+                return redirect(f"{reverse('login')}?next={request.path}")
+            if idle > TOUCH_EVERY:
+                session["last_seen_at"] = now
+        return self.get_response(request)

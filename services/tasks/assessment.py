@@ -1,0 +1,1 @@
+"""Assessment tasks: written next."""

@@ -1,0 +1,88 @@
+"""Authentication rules: password policy, session key at login, staff idle and absolute limits, logout."""
+
+import time
+
+import pytest
+from django.contrib.auth.password_validation import validate_password
+from django.contrib.sessions.models import Session
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from registration.models import User
+from tests import factories
+from tests.conftest import make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "password",
+    ["short1a", "abcdefghijkl", "1234567890123", "password123", "13912345678x"],
+)
+def test_weak_passwords_are_refused(password):
+    user = User(username="13912345678", full_name="王晓红")
+    with pytest.raises(ValidationError):
+        validate_password(password, user)
+
+
+@pytest.mark.parametrize("password", ["红旗渠精神2026代代传", "Hongqi2026go", "a1" * 40])
+def test_chinese_and_long_passwords_are_accepted(password):
+    validate_password(password, User(username="13912345678", full_name="王晓红"))
+
+
+def log_in(client, user):
+    return client.post(reverse("login"), {"username": user.username, "password": "Test2026pass"})
+
+
+def test_logging_in_gives_a_new_session_key(client):
+    user = factories.UserFactory()
+    client.get(reverse("login"))
+    client.session.save()
+    before = client.session.session_key
+    log_in(client, user)
+    assert client.session.session_key != before
+
+
+def age_session(client, **seconds_ago):
+    session = client.session
+    for key, ago in seconds_ago.items():
+        session[key] = int(time.time()) - ago
+    session.save()
+
+
+def test_staff_are_logged_out_after_thirty_idle_minutes(client):
+    staff = make_staff("community", community=factories.CommunityFactory())
+    log_in(client, staff)
+    assert client.get(reverse("registration:community-home")).status_code == 200
+    age_session(client, last_seen_at=31 * 60)
+    response = client.get(reverse("registration:community-home"))
+    assert response.status_code == 302 and response.url.startswith(reverse("login"))
+    assert client.get(reverse("registration:community-home")).status_code == 302
+
+
+def test_staff_are_logged_out_twelve_hours_after_login_even_when_busy(client):
+    staff = make_staff("community", community=factories.CommunityFactory())
+    log_in(client, staff)
+    age_session(client, started_at=12 * 3600 + 1)
+    assert client.get(reverse("registration:community-home")).status_code == 302
+
+
+def test_members_keep_their_session_when_idle(client):
+    member = factories.MemberFactory()
+    log_in(client, member.user)
+    age_session(client, last_seen_at=31 * 60)
+    assert client.get(reverse("registration:member-home")).status_code == 200
+
+
+def test_logout_deletes_the_server_side_session(client):
+    log_in(client, factories.UserFactory())
+    key = client.session.session_key
+    assert Session.objects.filter(session_key=key).exists()
+    client.post(reverse("logout"))
+    assert not Session.objects.filter(session_key=key).exists()
+
+
+def test_an_unknown_host_is_refused(client, settings):
+    settings.DEBUG = False
+    settings.ALLOWED_HOSTS = ["party.example.org"]
+    assert client.get(reverse("login"), HTTP_HOST="evil.example").status_code == 400
