@@ -178,3 +178,30 @@ class AssessmentFactory(factory.django.DjangoModelFactory):
     year = 2026
     proposed_grade = Grade.QUALIFIED
     grade = Grade.QUALIFIED
+
+
+def registration_form_data(place, unit, /, **overrides) -> dict:
+    """A complete, valid POST of the member registration form for a community (`place`) and unit;
+    overrides change single fields, the community included."""
+    community = place
+    data = {
+        "name": "王晓红",
+        "id_number": valid_id_number(31),
+        "phone": "13912345678",
+        "unit_district": "city" if unit.district_id is None else str(unit.district_id),
+        "unit": unit.pk,
+        "position": "科员",
+        "specialty": "书法",
+        "service_wishes": "辅导孩子作业",
+        "home_address": "幸福路12号3单元",
+        "district": community.district_id,
+        "street": community.street_id,
+        "community": community.pk,
+        "kind": Report.Kind.RESIDENCE,
+        "password1": "Hongqi2026go",
+        "password2": "Hongqi2026go",
+        "consent": "on",
+        "sensitive_consent": "on",
+    }
+    data.update(overrides)
+    return data

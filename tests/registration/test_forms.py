@@ -1,7 +1,6 @@
 import pytest
 
 from registration.forms import CITY_LEVEL, RegistrationForm
-from registration.models import Report
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -14,29 +13,10 @@ def places():
     return community, unit
 
 
-def form_data(place, unit, /, **overrides):
-    community = place
-    data = {
-        "name": "王晓红",
-        "id_number": factories.valid_id_number(11),
-        "phone": "13912345678",
-        "unit_district": CITY_LEVEL,
-        "unit": unit.pk,
-        "position": "科员",
-        "specialty": "书法",
-        "service_wishes": "辅导孩子作业",
-        "home_address": "幸福路12号3单元",
-        "district": community.district_id,
-        "street": community.street_id,
-        "community": community.pk,
-        "kind": Report.Kind.RESIDENCE,
-        "password1": "Hongqi2026go",
-        "password2": "Hongqi2026go",
-        "consent": "on",
-        "sensitive_consent": "on",
-    }
-    data.update(overrides)
-    return data
+def form_data(community, unit, /, **overrides):
+    return factories.registration_form_data(
+        community, unit, **{"id_number": factories.valid_id_number(11), **overrides}
+    )
 
 
 def test_a_complete_form_is_valid_and_derives_birth_date_and_gender(places):

@@ -7,7 +7,6 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from communities.models import ExportRecord
-from registration.forms import CITY_LEVEL
 from registration.models import Member, Report, User
 from tests import factories
 from tests.conftest import make_staff
@@ -22,28 +21,7 @@ def place():
 
 
 def registration_post(place, **overrides):
-    community = place["community"]
-    data = {
-        "name": "王晓红",
-        "id_number": factories.valid_id_number(31),
-        "phone": "13912345678",
-        "unit_district": CITY_LEVEL,
-        "unit": place["unit"].pk,
-        "position": "科员",
-        "specialty": "",
-        "service_wishes": "辅导孩子作业",
-        "home_address": "幸福路12号3单元",
-        "district": community.district_id,
-        "street": community.street_id,
-        "community": community.pk,
-        "kind": Report.Kind.RESIDENCE,
-        "password1": "Hongqi2026go",
-        "password2": "Hongqi2026go",
-        "consent": "on",
-        "sensitive_consent": "on",
-    }
-    data.update(overrides)
-    return data
+    return factories.registration_form_data(place["community"], place["unit"], specialty="", **overrides)
 
 
 def test_the_registration_page_loads_for_anyone(client, place):
