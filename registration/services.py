@@ -1,5 +1,6 @@
 """Writes for members and reporting. Each function is one business operation in one transaction."""
 
+import uuid
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -24,10 +25,10 @@ def letter_number(*, report_id: int, submitted_at) -> str:
 
 
 def _report_create(*, member: Member, community: Community, kind: str) -> Report:
-    # The letter number derives from the id, so the row is written once with a placeholder that
-    # cannot collide (it is not all digits) and then numbered, inside the caller's transaction.
+    # The letter number derives from the id, so the row is written once with a random placeholder
+    # (never all digits, so never a real number) and then numbered, inside the caller's transaction.
     report = Report.objects.create(
-        member=member, community=community, kind=kind, letter_number=f"tmp-{member.pk}-{timezone.now():%H%M%S%f}"
+        member=member, community=community, kind=kind, letter_number=f"t{uuid.uuid4().hex[:18]}"
     )
     report.letter_number = letter_number(report_id=report.pk, submitted_at=report.submitted_at)
     report.save(update_fields=["letter_number"])
@@ -69,10 +70,17 @@ def member_register(
     existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
     if existing:
         return existing
+    conflict = None
     if Member.objects.filter(id_number_hash=id_hash).exists():
-        raise ValidationError({"id_number": _("This ID card number is already registered. Log in instead.")})
-    if Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-        raise ValidationError({"phone": _("This mobile number is already registered. Log in instead.")})
+        conflict = {"id_number": _("This ID card number is already registered. Log in instead.")}
+    elif Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
+        conflict = {"phone": _("This mobile number is already registered. Log in instead.")}
+    if conflict:
+        # An identical submit may have committed between the first look and these: answer as it did.
+        existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
+        if existing:
+            return existing
+        raise ValidationError(conflict)
 
     roster_entry = RosterEntry.objects.filter(id_number_hash=id_hash).select_related("unit").first()
     if roster_entry is not None:

@@ -46,6 +46,7 @@ def world():
     need = factories.ServiceNeedFactory(community=community, status=ServiceNeed.Status.DRAFT)
     claim = factories.ClaimFactory(need=factories.ServiceNeedFactory(community=community), member=member)
     record = factories.ServiceRecordFactory(member=member, community=community)
+    assessment = factories.AssessmentFactory(member=member, community=community, unit=unit, status="final")
     elsewhere = factories.CommunityFactory()  # another street and district
     outsiders = {
         "staff of another community": make_staff("community", community=elsewhere),
@@ -64,6 +65,7 @@ def world():
         "need": need,
         "claim": claim,
         "record": record,
+        "assessment": assessment,
         "outsiders": outsiders,
     }
 
@@ -86,6 +88,9 @@ CASES = {
     "services:staff-record-verify": (lambda w: {"record_id": w["record"].pk}, ["post"]),
     "services:staff-record-reject": (lambda w: {"record_id": w["record"].pk}, ["post"]),
     "rates:community": (lambda w: {"community_id": w["community"].pk}, ["get"]),
+    "assessment:staff-review": (lambda w: {"assessment_id": w["assessment"].pk}, ["get", "post"]),
+    "assessment:unit-results": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
+    "assessment:unit-export": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -132,6 +137,7 @@ def test_admin_change_pages_of_another_district_are_not_shown(client, world):
         world["need"],
         world["claim"],
         world["record"],
+        world["assessment"],
     ]
     client.force_login(world["outsiders"]["org department of another district"])
     for obj in objects:

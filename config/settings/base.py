@@ -7,6 +7,7 @@ email, DEBUG on, development keys. Each variable is listed in README.md and .env
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -163,7 +164,14 @@ CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
 # Schedules live in the database (django-celery-beat), so staff can see and change them in the admin;
 # the entries below are written there when beat starts. Each says its schedule in words.
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {}
+CELERY_BEAT_SCHEDULE = {
+    # Every day at 09:00 (Asia/Shanghai, CELERY_TIMEZONE): all five reminders. Each goes out once per person,
+    # kind and period, so the weekly liaison digest leaves on Monday's run and the shortfall from 1 December.
+    "reminders-sweep": {
+        "task": "services.tasks.reminders.reminders_sweep_task",
+        "schedule": crontab(hour=9, minute=0),
+    },
+}
 
 # --- Personal data -----------------------------------------------------------------------------
 # ID card numbers are stored encrypted (Fernet) with a keyed hash (HMAC-SHA256) for uniqueness and

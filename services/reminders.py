@@ -1,0 +1,302 @@
+"""Reminders of the services side (DESIGN §4 flow 5): rules 3, 4 and 5.
+
+3. Claims in progress with no service record REMINDER_CLAIM_NO_RECORD_DAYS days after their need ended:
+   to the member's inbox, once per claim (period "claim:<id>").
+4. Published needs with free places REMINDER_UNCLAIMED_NEED_DAYS days before their start: to each staff
+   member of the need's community, once per need (period "need:<id>").
+5. Shortfall: members with a confirmed report and fewer verified hours this year than
+   SERVICE_MINIMUM_YEARLY_HOURS, once REMINDER_SHORTFALL_DAYS_LEFT or fewer days of the year are left
+   (31 December − today, so from 1 December with the default 30): to the member, and a list to each unit
+   liaison, each once per year (period "2026").
+
+Same contract as registration.reminders: functions take `now`, return how many reminders went out, choose
+candidates with set-based queries that leave out reminders already sent, and send through remind_once.
+"""
+
+import datetime
+from decimal import Decimal
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from communities.models import ReminderSent, StaffAssignment
+from communities.notifications import notify, remind_once
+from registration.models import Member, Report
+from registration.reminders import (
+    already_reminded,
+    day_start,
+    keyed,
+    name_list,
+    pk_batches,
+    pk_ranges,
+    resolve_now,
+    send_unit_digests,
+    staff_by_place,
+    user_key,
+)
+
+from .models import Claim, ServiceNeed, ServiceRecord
+
+CLAIM_NO_RECORD = "claim-no-record"
+NEED_UNCLAIMED = "need-unclaimed"
+SHORTFALL = "shortfall"
+SHORTFALL_LIST = "shortfall-list"
+
+# Members per chunk task of the shortfall reminder.
+MEMBER_CHUNK_SIZE = 5000
+# Needs per batch of rule 4 (the IN lists of a batch stay short).
+NEED_BATCH_SIZE = 500
+
+
+# --- Rule 3: claims with no service record ------------------------------------------------------------------
+
+
+def claims_without_record_due(*, now):
+    """Claims in progress whose need ended on or before today − REMINDER_CLAIM_NO_RECORD_DAYS and that have
+    no service record other than rejected ones."""
+    today = timezone.localdate(now)
+    cutoff = day_start(today - datetime.timedelta(days=settings.REMINDER_CLAIM_NO_RECORD_DAYS - 1))
+    return Claim.objects.filter(
+        status=Claim.Status.ACTIVE, need__ends_at__lt=cutoff, member__user__is_active=True
+    ).filter(~Exists(ServiceRecord.objects.filter(claim=OuterRef("pk")).exclude(status=ServiceRecord.Status.REJECTED)))
+
+
+def remind_claims_without_record(*, now=None) -> int:
+    """Remind each member, in their inbox, of each claim still in progress with no record, once per
+    claim (kind "claim-no-record", period "claim:<id>", recipient "user:<id>").
+
+    Queries: one select per thousand claims, then four per reminder (one transaction per thousand)."""
+    now = resolve_now(now)
+    claims = (
+        claims_without_record_due(now=now)
+        .filter(
+            ~already_reminded(
+                kind=CLAIM_NO_RECORD, period=keyed("claim:", "pk"), recipient=keyed("user:", "member__user_id")
+            )
+        )
+        .select_related("need__community", "member__user")
+    )
+    record_link = reverse("services:record-create")
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for batch in pk_batches(claims):
+            with transaction.atomic():
+                for claim in batch:
+                    need = claim.need
+                    sent += remind_once(
+                        kind=CLAIM_NO_RECORD,
+                        period=f"claim:{claim.pk}",
+                        recipient=user_key(claim.member.user_id),
+                        send=partial(
+                            notify,
+                            kind=CLAIM_NO_RECORD,
+                            title=_("Log your service for %(need)s") % {"need": need.title},
+                            body=_(
+                                "%(need)s of %(community)s ended on %(date)s and your claim has no service "
+                                "record yet. Log what you did, or cancel the claim if you could not serve."
+                            )
+                            % {
+                                "need": need.title,
+                                "community": need.community.name,
+                                "date": timezone.localdate(need.ends_at).isoformat(),
+                            },
+                            link=f"{record_link}?claim={claim.pk}",
+                            user=claim.member.user,
+                        ),
+                    )
+    return sent
+
+
+# --- Rule 4: needs with free places near their start ----------------------------------------------------
+
+
+def unclaimed_needs_due(*, now):
+    """Published needs with free places that start after `now` and on or before today +
+    REMINDER_UNCLAIMED_NEED_DAYS."""
+    today = timezone.localdate(now)
+    window_end = day_start(today + datetime.timedelta(days=settings.REMINDER_UNCLAIMED_NEED_DAYS + 1))
+    return ServiceNeed.objects.filter(
+        status=ServiceNeed.Status.PUBLISHED,
+        claimed_count__lt=F("places"),
+        starts_at__gt=now,
+        starts_at__lt=window_end,
+    )
+
+
+def remind_unclaimed_needs(*, now=None) -> int:
+    """Tell each active staff member (role "community") of the need's community that it still has free
+    places, once per need and person (kind "need-unclaimed", period "need:<id>", recipient "user:<id>").
+
+    Queries per batch of 500 needs: the needs, their staff, the keys already written (three), then four
+    per reminder."""
+    now = resolve_now(now)
+    needs = unclaimed_needs_due(now=now).select_related("community")
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE):
+        for batch in pk_batches(needs, size=NEED_BATCH_SIZE):
+            staff = staff_by_place(
+                role=StaffAssignment.Role.COMMUNITY_STAFF,
+                place_field="community",
+                place_ids={need.community_id for need in batch},
+            )
+            done = set(
+                ReminderSent.objects.filter(
+                    kind=NEED_UNCLAIMED, period__in=[f"need:{need.pk}" for need in batch]
+                ).values_list("period", "recipient")
+            )
+            with transaction.atomic():
+                for need in batch:
+                    period = f"need:{need.pk}"
+                    title = _("%(need)s still has %(left)d free places") % {
+                        "need": need.title,
+                        "left": need.places_left,
+                    }
+                    body = _(
+                        "%(need)s of %(community)s starts at %(start)s with %(taken)d of %(places)d places taken."
+                    ) % {
+                        "need": need.title,
+                        "community": need.community.name,
+                        "start": timezone.localtime(need.starts_at).strftime("%Y-%m-%d %H:%M"),
+                        "taken": need.claimed_count,
+                        "places": need.places,
+                    }
+                    link = reverse("services:staff-need-detail", args=[need.pk])
+                    for user in staff.get(need.community_id, []):
+                        if (period, user_key(user.pk)) in done:
+                            continue
+                        sent += remind_once(
+                            kind=NEED_UNCLAIMED,
+                            period=period,
+                            recipient=user_key(user.pk),
+                            send=partial(notify, kind=NEED_UNCLAIMED, title=title, body=body, link=link, user=user),
+                        )
+    return sent
+
+
+# --- Rule 5: shortfall of verified hours ------------------------------------------------------------------
+
+
+def shortfall_window_open(today: datetime.date) -> bool:
+    """Whether REMINDER_SHORTFALL_DAYS_LEFT or fewer days of the year are left after today."""
+    return (datetime.date(today.year, 12, 31) - today).days <= settings.REMINDER_SHORTFALL_DAYS_LEFT
+
+
+def minimum_hours() -> Decimal:
+    return Decimal(str(settings.SERVICE_MINIMUM_YEARLY_HOURS))
+
+
+def shortfall_members(*, year: int):
+    """Active members with a confirmed report whose verified hours served in `year` are below the minimum,
+    annotated with `verified_hours` (one correlated SUM per member over servicerecord_member_idx)."""
+    hours = (
+        ServiceRecord.objects.filter(
+            member=OuterRef("pk"),
+            status=ServiceRecord.Status.VERIFIED,
+            served_on__gte=datetime.date(year, 1, 1),
+            served_on__lte=datetime.date(year, 12, 31),
+        )
+        .order_by()
+        .values("member")
+        .annotate(total=Sum("hours"))
+        .values("total")
+    )
+    decimal = DecimalField(max_digits=7, decimal_places=1)
+    return (
+        Member.objects.filter(user__is_active=True)
+        .filter(Exists(Report.objects.filter(member=OuterRef("pk"), status=Report.Status.CONFIRMED)))
+        .annotate(
+            verified_hours=Coalesce(Subquery(hours, output_field=decimal), Value(Decimal("0")), output_field=decimal)
+        )
+        .filter(verified_hours__lt=minimum_hours())
+    )
+
+
+def shortfall_member_ranges(*, now=None, chunk_size: int | None = None) -> list[tuple[int, int]]:
+    """Member primary-key ranges [start, end) for the chunk tasks; none outside the window."""
+    if not shortfall_window_open(timezone.localdate(resolve_now(now))):
+        return []
+    bounds = Member.objects.aggregate(low=Min("pk"), high=Max("pk"))
+    return pk_ranges(bounds["low"], bounds["high"], chunk_size or MEMBER_CHUNK_SIZE)
+
+
+def remind_shortfall_members_range(*, start_pk: int, end_pk: int, now=None) -> int:
+    """Tell each member with start_pk <= pk < end_pk who is short of the yearly minimum, once per year
+    (kind "shortfall", period the year, recipient "user:<id>"). Nothing outside the window.
+
+    Queries: one select, then four per reminder, in one transaction."""
+    now = resolve_now(now)
+    today = timezone.localdate(now)
+    if not shortfall_window_open(today):
+        return 0
+    period = str(today.year)
+    members = (
+        shortfall_members(year=today.year)
+        .filter(pk__gte=start_pk, pk__lt=end_pk)
+        .filter(~already_reminded(kind=SHORTFALL, period=period, recipient=keyed("user:", "user_id")))
+        .select_related("user")
+        .order_by("pk")
+    )
+    minimum = minimum_hours()
+    days_left = (datetime.date(today.year, 12, 31) - today).days
+    link = reverse("services:need-board")
+    sent = 0
+    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+        title = _("Your service hours this year are below the minimum")
+        for member in members:
+            body = _(
+                "You have %(hours)s verified hours of service this year; the minimum is %(minimum)s hours and "
+                "%(days)d days of the year are left. Claim a need on the board and log your service."
+            ) % {"hours": f"{member.verified_hours:.1f}", "minimum": f"{minimum:.1f}", "days": days_left}
+            sent += remind_once(
+                kind=SHORTFALL,
+                period=period,
+                recipient=user_key(member.user_id),
+                send=partial(notify, kind=SHORTFALL, title=title, body=body, link=link, user=member.user),
+            )
+    return sent
+
+
+def remind_shortfall_members(*, now=None) -> int:
+    """Rule 5 for members over the whole ledger in this process, range by range (the task fans the ranges
+    out to chunk tasks instead)."""
+    now = resolve_now(now)
+    return sum(
+        remind_shortfall_members_range(start_pk=start, end_pk=end, now=now)
+        for start, end in shortfall_member_ranges(now=now)
+    )
+
+
+def remind_shortfall_to_liaisons(*, now=None) -> int:
+    """A list, once per year (period the year), to each unit liaison of the unit's members short of the
+    minimum: names and verified hours. Nothing outside the window. Returns how many liaisons."""
+    now = resolve_now(now)
+    today = timezone.localdate(now)
+    if not shortfall_window_open(today):
+        return 0
+    minimum = minimum_hours()
+
+    def section(unit, count, rows):
+        return (
+            _("%(unit)s: %(count)d members have fewer than %(minimum)s verified hours this year:")
+            % {"unit": unit.name, "count": count, "minimum": f"{minimum:.1f}"}
+            + "\n"
+            + name_list([f"{name} ({hours:.1f})" for name, hours in rows], count)
+        )
+
+    with translation.override(settings.LANGUAGE_CODE):
+        title = _("Members of your unit short of the yearly service hours")
+    return send_unit_digests(
+        kind=SHORTFALL_LIST,
+        period=str(today.year),
+        people=shortfall_members(year=today.year),
+        title=title,
+        section=section,
+        link_for=lambda unit_ids: reverse("registration:unit-home"),
+        extra=("verified_hours",),
+    )
