@@ -33,11 +33,15 @@ def narrow_button(target: str, label) -> HTML:
     )
 
 
+MAX_ID = 2**63 - 1  # the largest primary key a database can hold; anything beyond is not a choice
+
+
 def _selected_id(value) -> int | None:
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if 0 < number <= MAX_ID else None
 
 
 class PlaceChoiceMixin:

@@ -34,3 +34,47 @@ def staff_users(city):
         "org_district": make_staff(Role.ORG_DEPARTMENT, is_staff=True, district=city["districts"][0]),
         "org_city": make_staff(Role.ORG_DEPARTMENT, is_staff=True),
     }
+
+
+# --- No secret in the logs -------------------------------------------------------------------------------
+# Every log record of the whole run is kept and, at the end, searched for full ID numbers, the passwords
+# the tests use and session cookies. A hit fails the run, naming the record.
+import logging  # noqa: E402
+import re  # noqa: E402
+
+from registration.identity import id_check_char  # noqa: E402
+
+_ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{17}[\dX])(?![\dA-Za-z])")
+_SECRETS = ("Test2026pass", "Hongqi2026go", "Demo2026pass", "Zhao2026jianguo", "Tally2026check", "sessionid=")
+
+
+class _LogRecorder(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.leaks = []
+
+    def emit(self, record):
+        try:
+            text = record.getMessage()
+        except Exception:  # noqa: BLE001  (a broken record is not ours to judge)
+            return
+        if record.exc_text:
+            text += record.exc_text
+        hits = [s for s in _SECRETS if s in text]
+        hits += [n for n in _ID_NUMBER.findall(text) if id_check_char(n[:17]) == n[17]]
+        if hits:
+            self.leaks.append(f"{record.name}: {hits} in {text[:200]!r}")
+
+
+_recorder = _LogRecorder()
+
+
+def pytest_sessionstart(session):
+    logging.getLogger().addHandler(_recorder)
+
+
+def pytest_sessionfinish(session, exitstatus):
+    logging.getLogger().removeHandler(_recorder)
+    if _recorder.leaks:
+        print("\nSecrets found in the logs of this run:\n" + "\n".join(_recorder.leaks[:20]))
+        session.exitstatus = 1
