@@ -125,6 +125,8 @@ class Member(ProtectedIdNumber):
     privacy_notice_version = models.CharField(_("privacy notice version"), max_length=20)
     consented_at = models.DateTimeField(_("consented at"))
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    # Set when the member withdrew: the personal fields were erased then; service records stay.
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
 
     objects = MemberQuerySet.as_manager()
 

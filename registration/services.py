@@ -242,3 +242,41 @@ def roster_entry_remove(*, user, entry_id: int):
         with tallies_follow(entry_ids=[entry.pk], member_ids=member_ids):
             Member.objects.filter(roster_entry=entry).update(roster_entry=None)
             entry.delete()
+
+
+def member_withdraw(*, member: Member) -> Member:
+    """The member withdraws consent: their personal fields are erased, their login ends, their reports end
+    and they leave any roster; their service records stay, attached to a record that names nobody, so the
+    figures of past service still add up (PIPL: deletion on withdrawal of consent).
+
+    Kept: gender and birth year (statistics), unit, service history. Raises ValidationError if already done.
+    """
+    entry_id = Member.objects.values_list("roster_entry_id", flat=True).get(pk=member.pk)
+    # The roster entry is followed too: it stays on its unit's roster, now as "not registered".
+    with transaction.atomic(), tallies_follow(member_ids=[member.pk], entry_ids=[entry_id] if entry_id else []):
+        member = Member.objects.select_related("user").get(pk=member.pk)
+        if member.withdrawn_at is not None:
+            raise ValidationError(_("This registration has already been withdrawn."))
+        now = timezone.now()
+        Report.objects.filter(member=member, status__in=[Report.Status.PENDING, Report.Status.CONFIRMED]).update(
+            status=Report.Status.ENDED, ended_at=now
+        )
+        erased_tag = f"{member.pk:010d}"
+        member.name = _("Withdrawn member")
+        member.id_number_encrypted = ""
+        member.id_number_hash = f"withdrawn:{erased_tag}"  # unique, and no hash of any ID number
+        member.id_number_mask = ""
+        member.phone = f"w{erased_tag}"  # unique, and no telephone number
+        member.birth_on = member.birth_on.replace(month=1, day=1)
+        member.position = member.specialty = member.service_wishes = member.home_address = ""
+        member.roster_entry = None
+        member.withdrawn_at = now
+        member.save()
+        member.skills.clear()
+        user = member.user
+        user.username = f"withdrawn-{erased_tag}"
+        user.full_name = user.first_name = user.last_name = user.email = ""
+        user.is_active = False
+        user.set_unusable_password()
+        user.save()
+    return member

@@ -9,6 +9,7 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("me/", views.member_home, name="member-home"),
     path("me/change-community/", views.change_community, name="change-community"),
+    path("me/withdraw/", views.member_withdraw, name="member-withdraw"),
     path("letters/<int:report_id>/", views.letter, name="letter"),
     path("me/reports/<int:report_id>/withdraw/", views.report_withdraw, name="report-withdraw"),
     # Community and street staff

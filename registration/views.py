@@ -3,7 +3,7 @@
 import qrcode
 import qrcode.image.svg
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -145,6 +145,21 @@ def report_withdraw(request, report_id: int):
     else:
         messages.success(request, _("The report is withdrawn; it stays in your history."))
     return redirect("registration:member-home")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_withdraw(request):
+    """Withdraw consent and erase my personal data, after confirming with my password."""
+    member = _member_or_403(request.user)
+    error = None
+    if request.method == "POST":
+        if request.user.check_password(request.POST.get("password", "")):
+            services.member_withdraw(member=member)
+            logout(request)
+            return render(request, "registration/withdrawn.html")
+        error = _("The password is not right.")
+    return render(request, "registration/member_withdraw.html", {"member": member, "error": error})
 
 
 def qr_svg(url: str) -> SafeString:
