@@ -15,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from . import selectors, services
 from .forms import ChangeCommunityForm, RegistrationForm
 from .models import Report
+from .ratelimit import registration_allowed
 
 # Fields that narrowing keeps; passwords are never sent back to the browser.
 NARROWING_DROPS = {"district": ("street", "community"), "street": ("community",), "unit_district": ("unit",)}
@@ -57,6 +58,11 @@ def register(request):
         return redirect("registration:member-home")
     if request.method == "POST" and request.POST.get("narrow"):
         form = RegistrationForm(initial=narrowed_initial(request.POST, narrow=request.POST["narrow"]))
+    elif request.method == "POST" and not registration_allowed(request):
+        # Over REGISTRATION_RATE_LIMIT for this IP: nothing is checked or saved; the typed values stay.
+        messages.error(request, _("Too many registrations were submitted from your network. Please try again later."))
+        form = RegistrationForm(initial=narrowed_initial(request.POST, narrow=""))
+        return render(request, "registration/register.html", {"form": form}, status=429)
     elif request.method == "POST":
         form = RegistrationForm(request.POST)
         if form.is_valid():

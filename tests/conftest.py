@@ -6,6 +6,14 @@ from tests import factories
 Role = StaffAssignment.Role
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache: each test starts with none, whatever ran before it."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def city(db):
     """Two districts, each with two streets of two communities, and a unit per district plus a city-level one."""

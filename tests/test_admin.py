@@ -1,6 +1,7 @@
 """Every admin page loads for a superuser, and the org department's admin is read-only and scoped."""
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
@@ -12,7 +13,9 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 # Evidence (exports) and rows that move the reporting tallies change only through the services.
+# django-axes' login records are written by logins only.
 READ_ONLY = {ExportRecord, Member, Report, RosterEntry, Notification, ReminderSent}
+READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

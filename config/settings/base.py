@@ -4,6 +4,7 @@ With no variable set the app runs embedded: SQLite file, eager Celery tasks, con
 email, DEBUG on, development keys. Each variable is listed in README.md and .env.example.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -44,6 +45,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_htmx",
     "django_celery_beat",
+    "axes",
     "communities",
     "registration",
     "services",
@@ -61,6 +63,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it hands a refused login to AXES_LOCKOUT_CALLABLE.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -109,9 +113,49 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "registration.password_validation.LettersAndDigitsValidator"},
 ]
+# django-axes' backend first: it refuses locked accounts and IPs before any password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 # Staff accounts: logged out after 30 minutes without a request, and 12 hours after logging in.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+
+# --- Login lockout and rate limits (registration.ratelimit) ------------------------------------------
+# An account (the username typed, from any IP) with LOGIN_FAILURE_LIMIT failed logins within
+# LOGIN_FAILURE_WINDOW_MINUTES, counted since its last successful login, is locked for LOGIN_LOCKOUT_MINUTES from the
+# failure that locked it. An IP with LOGIN_IP_FAILURE_LIMIT failures in the last hour has every further attempt
+# refused until the oldest is an hour old. Both windows slide, counted on axes' AccessFailureLog (one row a failure)
+# by registration.ratelimit.LoginLockoutHandler. A refused login shows the same page and error as a wrong password;
+# attempts refused are not counted, so they do not extend a lock. Deleting an account's "access attempts" in the
+# admin (or manage.py axes_reset_username) lifts its lock early.
+AXES_ENABLED = True
+AXES_HANDLER = "registration.ratelimit.LoginLockoutHandler"
+AXES_LOCKOUT_PARAMETERS = ["username"]  # the IP rule is the handler's, with its own limit (see above)
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW = timedelta(minutes=env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15))
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=50)
+LOGIN_IP_FAILURE_WINDOW = timedelta(hours=1)
+AXES_LOCK_OUT_AT_FAILURE = True
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_DISABLE_ACCESS_LOG = False  # the handler reads the last successful login from axes' AccessLog
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_LOCKOUT_CALLABLE = "registration.ratelimit.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "registration.ratelimit.client_ip"
+# Number of reverse proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR). Behind
+# one, every client would otherwise share the proxy's address for both IP limits.
+TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
+# axes.W006 warns that username-only lockout parameters leave IPs unlimited; the handler limits IPs itself.
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# Submissions of the registration form (not the posts that only narrow a list) per IP and clock hour; 0: no limit.
+REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
+# The registration limit is counted in this cache. The default (local memory) is per process: with several
+# gunicorn workers, set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/2.
+CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

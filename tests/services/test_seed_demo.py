@@ -10,6 +10,7 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import call_command
 from django.db.models import Count, Q
+from django.test import RequestFactory
 
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 from registration.identity import (
@@ -276,7 +277,7 @@ def test_reset_removes_everything_else():
 def test_printed_logins_authenticate_with_their_roles(demo_output):
     for username in LOGIN_USERNAMES:
         assert username in demo_output
-        user = authenticate(username=username, password=DEMO_PASSWORD)
+        user = authenticate(RequestFactory().post("/login/"), username=username, password=DEMO_PASSWORD)
         assert user is not None, username
         assert user.full_name
     assert DEMO_PASSWORD in demo_output
