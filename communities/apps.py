@@ -7,4 +7,7 @@ class CommunitiesConfig(AppConfig):
     verbose_name = _("Organisation")
 
     def ready(self):
-        from . import sessions  # noqa: F401  (connects the login signal that marks staff sessions)
+        from . import (  # noqa: F401  (connect their signal receivers)
+            audit_signals,  # the audit trail's logins, password and role changes, admin writes
+            sessions,  # the login signal that marks staff sessions
+        )

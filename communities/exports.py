@@ -4,11 +4,13 @@ import io
 import re
 from collections.abc import Iterable, Sequence
 
+from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
+from .audit import Action, audit
 from .models import ExportRecord
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -38,7 +40,8 @@ def xlsx_export(
     """Write rows to an .xlsx download with who exported it and when, and record the export.
 
     The record stores who, when, what kind, the filters and the row count; it is written before the
-    response is returned, so an export that was served is always on record.
+    response is returned, so an export that was served is always on record. The audit trail gets the same, in
+    the same transaction (action "export_full" when personal data is not masked).
     """
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=SHEET_NAME_FORBIDDEN.sub("", title)[:31] or "Sheet1")
@@ -52,7 +55,16 @@ def xlsx_export(
         count += 1
     buffer = io.BytesIO()
     workbook.save(buffer)
-    ExportRecord.objects.create(user=user, kind=kind, filters=filters, row_count=count, full_values=full_values)
+    with transaction.atomic():
+        record = ExportRecord.objects.create(
+            user=user, kind=kind, filters=filters, row_count=count, full_values=full_values
+        )
+        audit(
+            action=Action.EXPORT_FULL if full_values else Action.EXPORT,
+            user=user,
+            obj=record,
+            detail={"kind": kind, "filters": filters, "rows": count, "full_values": full_values},
+        )
     response = HttpResponse(buffer.getvalue(), content_type=XLSX_CONTENT_TYPE)
     filename = f"{kind}-{exported_at:%Y%m%d-%H%M%S}.xlsx"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -199,6 +200,8 @@ class StaffAssignment(models.Model):
         STREET_STAFF = "street", _("street staff")
         UNIT_LIAISON = "unit", _("unit liaison")
         ORG_DEPARTMENT = "org", _("organisation department")
+        # Reads the audit trail in the admin, and nothing else (三权分立: changes nothing, covers no place).
+        AUDIT = "audit", _("audit administrator")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.CASCADE, related_name="staff_assignments", verbose_name=_("user")
@@ -253,6 +256,13 @@ class StaffAssignment(models.Model):
                         district__isnull=True,
                     )
                     | Q(role="org", community__isnull=True, street__isnull=True, unit__isnull=True)
+                    | Q(
+                        role="audit",
+                        community__isnull=True,
+                        street__isnull=True,
+                        district__isnull=True,
+                        unit__isnull=True,
+                    )
                 ),
                 name="staffassignment_scope_matches_role",
             ),
@@ -352,3 +362,73 @@ class ReminderSent(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.period} {self.recipient}"
+
+
+class AuditEvent(models.Model):
+    """One entry of the audit trail: who (and in which roles, from which address) did what to which object,
+    and how it ended. Written by `communities.audit.audit` only.
+
+    Evidence: append-only on PostgreSQL (a trigger refuses UPDATE and DELETE, except the purge's deletion of
+    rows older than 180 days and the user column set to null when a user is deleted), kept
+    AUDIT_RETENTION_DAYS (at least 180). Holds no personal data beyond a masked username: objects are named by
+    type and id, never by a person's name, ID number or phone.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("login")
+        LOGOUT = "logout", _("logout")
+        LOGIN_FAILURE = "login_failure", _("login failure")
+        LOCKOUT = "lockout", _("account locked")
+        PASSWORD_CHANGE = "password_change", _("password change")
+        ROLE_GRANT = "role_grant", _("role granted")
+        ROLE_CHANGE = "role_change", _("role changed")
+        ROLE_REVOKE = "role_revoke", _("role revoked")
+        EXPORT = "export", _("export")
+        EXPORT_FULL = "export_full", _("export with full personal data")
+        FULL_VALUE_VIEW = "full_value_view", _("full personal data viewed")
+        REPORT_CONFIRM = "report_confirm", _("report confirmed")
+        REPORT_REJECT = "report_reject", _("report rejected")
+        RECORD_VERIFY = "record_verify", _("service record verified")
+        RECORD_REJECT = "record_reject", _("service record rejected")
+        ASSESSMENT_REVIEW = "assessment_review", _("assessment reviewed")
+        ASSESSMENT_ACCEPT = "assessment_accept", _("assessments accepted as proposed")
+        ASSESSMENT_RUN = "assessment_run", _("assessment drafts computed")
+        ASSESSMENT_FINALISE = "assessment_finalise", _("assessment finalised")
+        MEMBER_WITHDRAW = "member_withdraw", _("member withdrew consent")
+        ROSTER_REMOVE = "roster_remove", _("roster entry removed")
+        ADMIN_ADD = "admin_add", _("admin: added")
+        ADMIN_CHANGE = "admin_change", _("admin: changed")
+        ADMIN_DELETE = "admin_delete", _("admin: deleted")
+
+    class Outcome(models.TextChoices):
+        SUCCESS = "success", _("success")
+        FAILURE = "failure", _("failure")
+        REFUSED = "refused", _("refused")
+
+    occurred_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="audit_events",
+        verbose_name=_("user"),
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=100, blank=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=40, choices=Action.choices)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_label = models.CharField(_("object"), max_length=100, blank=True)
+    outcome = models.CharField(_("result"), max_length=10, choices=Outcome.choices, default=Outcome.SUCCESS)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-occurred_at"]
+        indexes = [models.Index(fields=["action", "-occurred_at"], name="auditevent_action_time_idx")]
+
+    def __str__(self):
+        return f"{self.occurred_at:%Y-%m-%d %H:%M:%S} {self.action} {self.outcome}"

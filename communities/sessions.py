@@ -40,6 +40,8 @@ class StaffSessionLimitMiddleware:
             idle = now - session.get("last_seen_at", now)
             age = now - session.get("started_at", now)
             if idle > settings.STAFF_SESSION_IDLE_SECONDS or age > settings.STAFF_SESSION_MAX_SECONDS:
+                # The audit trail's logout event says why.
+                request.audit_logout_reason = "idle" if idle > settings.STAFF_SESSION_IDLE_SECONDS else "max-age"
                 logout(request)  # flushes the session: the server-side row is deleted
                 return redirect(f"{reverse('login')}?next={request.path}")
             if idle > TOUCH_EVERY:

@@ -4,6 +4,7 @@ from django.core.mail import send_mail
 from django.db import OperationalError
 from django.utils import timezone
 
+from .audit import audit_purge
 from .models import Notification
 from .sms import SmsError, sms_backend
 
@@ -36,3 +37,10 @@ def deliver_notification_task(self, notification_id: int):
         )
         return
     Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def audit_purge_task() -> int:
+    """Delete the audit events older than AUDIT_RETENTION_DAYS (never younger than 180 days; a smaller setting
+    is refused). Returns how many were deleted. Idempotent: a second run finds nothing to delete."""
+    return audit_purge()

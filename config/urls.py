@@ -13,6 +13,7 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/", registration_views.PasswordChangeView.as_view(), name="password-change"),
     path("registration/", include("registration.urls")),
     path("", include("communities.urls")),
     # The organisation department's reporting-rate pages live inside the admin (its login and look).

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.admin import ScopedModelAdmin
 from communities.admin_filters import place_filters
+from communities.audit import Action, audit, ref
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
 from .models import Member, Report, RosterEntry, Skill, User
@@ -54,6 +55,14 @@ class PersonalDataAdmin(ScopedModelAdmin):
         if len(term) == 18:
             return queryset.none(), False  # An ID-shaped term never falls through to a partial search.
         return super().get_search_results(request, queryset, term)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A superuser's change page shows the sensitive fields in full: each such view is in the audit trail."""
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.user.is_superuser and request.method == "GET" and response.status_code == 200:
+            detail = {"fields": list(self.sensitive_fields)}
+            audit(action=Action.FULL_VALUE_VIEW, request=request, obj=ref(self.model, object_id), detail=detail)
+        return response
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):

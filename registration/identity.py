@@ -107,3 +107,16 @@ def mask_address(address: str) -> str:
     if len(address) <= 6:
         return address[:2] + "****"
     return address[:6] + "****"
+
+
+def mask_search_term(term: str) -> str:
+    """A search term as it may be stored (export records, logs): ID numbers and phones masked."""
+    try:
+        number, _birth_on, _gender = parse_id_number(term)
+    except InvalidIdNumber:
+        number = None
+    if number:
+        return mask_id_number(number)
+    if term.isdigit() and len(term) == 11:
+        return mask_phone(term)
+    return term

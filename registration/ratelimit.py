@@ -16,8 +16,6 @@ Registration: at most REGISTRATION_RATE_LIMIT submissions of the registration fo
 hour, counted in the default cache (shared between processes only if CACHE_URL names a shared cache, e.g. Redis).
 """
 
-import ipaddress
-
 from axes.handlers.database import AxesDatabaseHandler
 from axes.helpers import get_client_username
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
@@ -27,22 +25,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpResponse, HttpResponseBase
 from django.utils import timezone
 
+from communities.audit import client_ip  # the one client-IP rule; AXES_CLIENT_IP_CALLABLE names it here
+
 REGISTRATION_WINDOW_SECONDS = 3600
-
-
-def client_ip(request) -> str | None:
-    """The client's address: REMOTE_ADDR, or behind DJANGO_TRUSTED_PROXY_COUNT proxies the address the outermost
-    one saw (counted from the right of X-Forwarded-For, the only part a client cannot forge)."""
-    address = request.META.get("REMOTE_ADDR")
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        hops = [hop.strip() for hop in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if hop.strip()]
-        if len(hops) >= proxies:
-            address = hops[-proxies]
-    try:
-        return str(ipaddress.ip_address(address)) if address else None
-    except ValueError:
-        return None
 
 
 class LoginLockoutHandler(AxesDatabaseHandler):

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communities.audit import Action, audit, audit_attempt, ref
 from communities.models import Community, Notification, StaffAssignment, Unit
 from communities.notifications import notify
 
@@ -154,9 +155,11 @@ def report_confirm(*, report_id: int, user) -> Report:
     """Confirm a pending report. The member's previous confirmed report ends in the same transaction,
     a roster entry with no expected community is attributed to this one, and the tallies follow.
 
-    Raises PermissionDenied outside the user's community, ValidationError if no longer pending.
+    Raises PermissionDenied outside the user's community, ValidationError if no longer pending. Audited (refused
+    and failed attempts too).
     """
-    with transaction.atomic():
+    action = Action.REPORT_CONFIRM
+    with audit_attempt(action=action, user=user, obj=ref(Report, report_id)), transaction.atomic():
         report = _pending_report_for_decision(report_id=report_id, user=user)
         with tallies_follow(member_ids=[report.member_id]):
             now = timezone.now()
@@ -171,6 +174,7 @@ def report_confirm(*, report_id: int, user) -> Report:
                 community=report.community
             )
         _tell_member(report, _("Your report to %(community)s is confirmed.") % {"community": report.community.name})
+        audit(action=action, user=user, obj=report, detail={"community_id": report.community_id})
     return report
 
 
@@ -187,11 +191,13 @@ def _tell_member(report: Report, title: str, body: str = ""):
 
 
 def report_reject(*, report_id: int, user, reason: str) -> Report:
-    """Reject a pending report with a reason the member sees. Raises as report_confirm."""
+    """Reject a pending report with a reason the member sees. Raises as report_confirm; audited like it (the
+    reason itself is not copied to the trail: it may name the person)."""
     reason = reason.strip()
-    if not reason:
-        raise ValidationError({"reason": _("Give the reason, so that the member knows what to do.")})
-    with transaction.atomic():
+    action = Action.REPORT_REJECT
+    with audit_attempt(action=action, user=user, obj=ref(Report, report_id)), transaction.atomic():
+        if not reason:
+            raise ValidationError({"reason": _("Give the reason, so that the member knows what to do.")})
         report = _pending_report_for_decision(report_id=report_id, user=user)
         with tallies_follow(member_ids=[report.member_id]):
             report.status = Report.Status.REJECTED
@@ -204,6 +210,7 @@ def report_reject(*, report_id: int, user, reason: str) -> Report:
             _("Your report to %(community)s was returned.") % {"community": report.community.name},
             _("Reason: %(reason)s") % {"reason": reason},
         )
+        audit(action=action, user=user, obj=report, detail={"community_id": report.community_id})
     return report
 
 
@@ -227,8 +234,9 @@ def report_withdraw(*, member: Member, report_id: int) -> Report:
 def roster_entry_remove(*, user, entry_id: int):
     """Take a person off their unit's roster (moved away, retired). The member record, if any, stays,
     no longer counted in any rate. Only the unit's liaison, the organisation department of the unit's
-    district or city, or a superuser. Raises PermissionDenied."""
-    with transaction.atomic():
+    district or city, or a superuser. Raises PermissionDenied. Audited (refusals too)."""
+    action = Action.ROSTER_REMOVE
+    with audit_attempt(action=action, user=user, obj=ref(RosterEntry, entry_id)), transaction.atomic():
         entry = RosterEntry.objects.select_related("unit").get(pk=entry_id)
         scope = StaffAssignment.objects.scope_for(user)
         allowed = user.is_superuser or (
@@ -241,6 +249,7 @@ def roster_entry_remove(*, user, entry_id: int):
         member_ids = list(Member.objects.filter(roster_entry=entry).values_list("pk", flat=True))
         with tallies_follow(entry_ids=[entry.pk], member_ids=member_ids):
             Member.objects.filter(roster_entry=entry).update(roster_entry=None)
+            audit(action=action, user=user, obj=ref(RosterEntry, entry.pk), detail={"unit_id": entry.unit_id})
             entry.delete()
 
 
@@ -250,6 +259,7 @@ def member_withdraw(*, member: Member) -> Member:
     figures of past service still add up (PIPL: deletion on withdrawal of consent).
 
     Kept: gender and birth year (statistics), unit, service history. Raises ValidationError if already done.
+    Audited, with the member's account as the user (its username is erased by then).
     """
     entry_id = Member.objects.values_list("roster_entry_id", flat=True).get(pk=member.pk)
     # The roster entry is followed too: it stays on its unit's roster, now as "not registered".
@@ -279,4 +289,5 @@ def member_withdraw(*, member: Member) -> Member:
         user.is_active = False
         user.set_unusable_password()
         user.save()
+        audit(action=Action.MEMBER_WITHDRAW, user=user, obj=member)
     return member

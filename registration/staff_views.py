@@ -16,7 +16,7 @@ from communities.models import StaffAssignment
 
 from . import roster, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
-from .identity import mask_address
+from .identity import mask_address, mask_search_term
 
 Role = StaffAssignment.Role
 PAGE_SIZE = 50
@@ -180,7 +180,7 @@ def ledger_export(request):
         title=_("Ledger of in-service Party members"),
         header=header,
         rows=rows(),
-        filters={"q": search},
+        filters={"q": mask_search_term(search)},
         full_values=full,
     )
 

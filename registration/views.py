@@ -4,16 +4,17 @@ import qrcode
 import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import reverse, reverse_lazy
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from . import selectors, services
-from .forms import ChangeCommunityForm, RegistrationForm
+from .forms import ChangeCommunityForm, OwnPasswordChangeForm, RegistrationForm
 from .models import Report
 from .ratelimit import registration_allowed
 
@@ -28,6 +29,21 @@ def home(request):
     if target is None:
         return render(request, "registration/no_role.html", status=403)
     return redirect(target)
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Change one's own password with the current one. This session stays logged in; the account's other sessions
+    end at their next request (their session hash no longer matches). The change is in the audit trail (recorded
+    by communities.audit_signals on any save that changes a password)."""
+
+    form_class = OwnPasswordChangeForm
+    template_name = "registration/password_change.html"
+    success_url = reverse_lazy("home")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("Your password has been changed."))
+        return response
 
 
 def narrowed_initial(data, *, narrow: str, multi=("skills",)) -> dict:

@@ -44,6 +44,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communities.audit import Action, audit, audit_attempt, ref
 from communities.models import Community, District, Notification, StaffAssignment, Unit
 from communities.notifications import notify
 from registration import rates
@@ -274,13 +275,16 @@ def member_ranges(*, chunk_size: int | None = None) -> list[tuple[int, int]]:
 def assessment_run(year: int, *, district: District | None = None, chunk_size: int | None = None) -> int:
     """Compute the drafts of a year for the city (or one district) here and now, chunk after chunk, with
     no progress row and no task. The job (`assessment_run_start`) does the same through Celery. Returns
-    the number of drafts written. Raises ValidationError for a year that cannot be assessed."""
+    the number of drafts written, and records it in the audit trail (no user: a command or a test runs it).
+    Raises ValidationError for a year that cannot be assessed."""
     check_year(year)
     district_id = district.pk if district else None
-    return sum(
+    drafts = sum(
         assessment_chunk(year=year, start_pk=start, end_pk=end, district_id=district_id)
         for start, end in member_ranges(chunk_size=chunk_size)
     )
+    audit(action=Action.ASSESSMENT_RUN, detail={"year": year, "district_id": district_id, "drafts": drafts})
+    return drafts
 
 
 # --- Runs: progress, chunks, resuming -------------------------------------------------------------------
@@ -338,13 +342,17 @@ def assessment_run_start(*, year: int, district: District | None = None, user=No
     """Start computing the drafts of a year for the city or a district, or resume the unfinished run of
     that year and scope: its chunks not done yet are queued (after commit) as `assessment_chunk_task`.
     With a user, only the organisation department (a district's only for its district); without one
-    (a scheduled or command-line job), anyone. Raises PermissionDenied, ValidationError."""
-    check_year(year)
-    if user is not None:
-        _require_org_department(user, district)
-    with transaction.atomic():
-        run, chunks = _open_run(kind=AssessmentRun.Kind.COMPUTE, year=year, district=district, user=user)
-        _queue_chunks(run, chunks)
+    (a scheduled or command-line job), anyone. Raises PermissionDenied, ValidationError. Audited (refused and
+    failed attempts too)."""
+    detail = {"year": year, "district_id": district.pk if district else None}
+    with audit_attempt(action=Action.ASSESSMENT_RUN, user=user, detail=detail):
+        check_year(year)
+        if user is not None:
+            _require_org_department(user, district)
+        with transaction.atomic():
+            run, chunks = _open_run(kind=AssessmentRun.Kind.COMPUTE, year=year, district=district, user=user)
+            _queue_chunks(run, chunks)
+            audit(action=Action.ASSESSMENT_RUN, user=user, obj=run, detail={**detail, "chunks": len(chunks)})
     return run
 
 
@@ -355,7 +363,14 @@ def assessment_finalise(
     their grades as they stand, if include_drafts): a run whose chunks (`assessment_chunk_task`, queued
     after commit) turn them final, tell each member, and at the end tell each unit's liaisons. The party
     organisations under the reporting line that year are recorded on the run. A finalisation already
-    under way for the year and scope is resumed instead. Raises PermissionDenied, ValidationError."""
+    under way for the year and scope is resumed instead. Raises PermissionDenied, ValidationError. Audited
+    (refused and failed attempts too)."""
+    detail = {"year": year, "district_id": district.pk if district else None, "include_drafts": include_drafts}
+    with audit_attempt(action=Action.ASSESSMENT_FINALISE, user=user, detail=detail):
+        return _assessment_finalise(user=user, year=year, district=district, include_drafts=include_drafts)
+
+
+def _assessment_finalise(*, user, year: int, district: District | None, include_drafts: bool) -> AssessmentRun:
     _require_org_department(user, district)
     check_year(year)
     statuses = _finalisable(include_drafts)
@@ -385,6 +400,8 @@ def assessment_finalise(
             below_line=below,
         )
         _queue_chunks(run, chunks)
+        detail = {"year": year, "district_id": district.pk if district else None, "include_drafts": include_drafts}
+        audit(action=Action.ASSESSMENT_FINALISE, user=user, obj=run, detail={**detail, "chunks": len(chunks)})
     return run
 
 
@@ -502,9 +519,11 @@ def _tell_unit_liaisons(run: AssessmentRun):
 def assessment_review(*, user, assessment_id: int, grade: str, remark: str = "") -> Assessment:
     """Community staff set the grade of one of their community's assessments and mark it reviewed; a grade
     other than the proposed one needs a remark. A reviewed assessment may be reviewed again until it is
-    final. Raises Assessment.DoesNotExist, PermissionDenied (not the community's staff), ValidationError."""
+    final. Raises Assessment.DoesNotExist, PermissionDenied (not the community's staff), ValidationError.
+    Audited (refused and failed attempts too; the remark is not copied to the trail)."""
     remark = (remark or "").strip()
-    with transaction.atomic():
+    action = Action.ASSESSMENT_REVIEW
+    with audit_attempt(action=action, user=user, obj=ref(Assessment, assessment_id)), transaction.atomic():
         assessment = (
             Assessment.objects.select_for_update(of=("self",)).select_related("community").get(pk=assessment_id)
         )
@@ -527,23 +546,29 @@ def assessment_review(*, user, assessment_id: int, grade: str, remark: str = "")
         assessment.reviewed_by = user
         assessment.reviewed_at = timezone.now()
         assessment.save(update_fields=["grade", "remark", "status", "reviewed_by", "reviewed_at"])
+        detail = {"community_id": assessment.community_id, "grade": grade, "proposed": assessment.proposed_grade}
+        audit(action=action, user=user, obj=assessment, detail=detail)
     return assessment
 
 
 def assessment_accept_proposals(*, user, community_id: int, year: int) -> int:
     """Mark reviewed, as proposed, every draft of the year of one community whose grade is the proposed
-    one. Returns how many. Raises Community.DoesNotExist, PermissionDenied."""
+    one. Returns how many. Raises Community.DoesNotExist, PermissionDenied. Audited (refusals too)."""
     community = Community.objects.get(pk=community_id)
-    if not StaffAssignment.objects.can_manage(user, community):
-        raise PermissionDenied
-    with transaction.atomic():
-        untouched = Assessment.objects.filter(
-            community=community, year=year, status=Assessment.Status.DRAFT, grade=F("proposed_grade")
-        )
-        ids = list(untouched.select_for_update().order_by("member_id").values_list("pk", flat=True))
-        return Assessment.objects.filter(pk__in=ids).update(
-            status=Assessment.Status.REVIEWED, reviewed_by=user, reviewed_at=timezone.now()
-        )
+    action = Action.ASSESSMENT_ACCEPT
+    with audit_attempt(action=action, user=user, obj=community, detail={"year": year}):
+        if not StaffAssignment.objects.can_manage(user, community):
+            raise PermissionDenied
+        with transaction.atomic():
+            untouched = Assessment.objects.filter(
+                community=community, year=year, status=Assessment.Status.DRAFT, grade=F("proposed_grade")
+            )
+            ids = list(untouched.select_for_update().order_by("member_id").values_list("pk", flat=True))
+            count = Assessment.objects.filter(pk__in=ids).update(
+                status=Assessment.Status.REVIEWED, reviewed_by=user, reviewed_at=timezone.now()
+            )
+            audit(action=action, user=user, obj=community, detail={"year": year, "reviewed": count})
+            return count
 
 
 # --- Reads ------------------------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communities.audit import Action, audit, audit_attempt, ref
 from communities.models import Community, StaffAssignment
 from communities.notifications import notify
 from registration.models import Member, Report
@@ -265,8 +266,10 @@ def _record_locked(record_id: int, user) -> ServiceRecord:
 
 def record_verify(*, user, record_id: int) -> ServiceRecord:
     """Verify a record: its points are fixed now by the points rule, its claim counts as fulfilled,
-    and the hours join the member's time bank. Raises PermissionDenied, ValidationError."""
-    with transaction.atomic():
+    and the hours join the member's time bank. Raises PermissionDenied, ValidationError. Audited (refused and
+    failed attempts too)."""
+    action = Action.RECORD_VERIFY
+    with audit_attempt(action=action, user=user, obj=ref(ServiceRecord, record_id)), transaction.atomic():
         record = _record_locked(record_id, user)
         record.status = ServiceRecord.Status.VERIFIED
         record.points = record_points(hours=record.hours, outcome=record.outcome)
@@ -284,6 +287,8 @@ def record_verify(*, user, record_id: int) -> ServiceRecord:
                 "points": record.points,
             },
         )
+        detail = {"community_id": record.community_id, "hours": str(record.hours), "points": str(record.points)}
+        audit(action=action, user=user, obj=record, detail=detail)
     return record
 
 
@@ -292,9 +297,11 @@ def _tell_member(record: ServiceRecord, title: str, body: str = ""):
 
 
 def record_reject(*, user, record_id: int, reason: str) -> ServiceRecord:
-    """Reject a record with a reason the member sees. Raises PermissionDenied, ValidationError."""
+    """Reject a record with a reason the member sees. Raises PermissionDenied, ValidationError. Audited like
+    record_verify (the reason is not copied to the trail)."""
     reason = reason.strip()
-    with transaction.atomic():
+    action = Action.RECORD_REJECT
+    with audit_attempt(action=action, user=user, obj=ref(ServiceRecord, record_id)), transaction.atomic():
         record = _record_locked(record_id, user)
         if not reason:
             raise ValidationError({"reason": _("Give the reason, so that the member knows what to do.")})
@@ -310,4 +317,5 @@ def record_reject(*, user, record_id: int, reason: str) -> ServiceRecord:
             _("Your service of %(date)s was returned.") % {"date": record.served_on},
             _("Reason: %(reason)s") % {"reason": reason},
         )
+        audit(action=action, user=user, obj=record, detail={"community_id": record.community_id})
     return record

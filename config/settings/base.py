@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Keeps the request for the audit trail's events written by services and signals (client IP, acting user).
+    "communities.audit.AuditMiddleware",
     "communities.sessions.StaffSessionLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -133,6 +135,8 @@ STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60
 AXES_ENABLED = True
 AXES_HANDLER = "registration.ratelimit.LoginLockoutHandler"
 AXES_LOCKOUT_PARAMETERS = ["username"]  # the IP rule is the handler's, with its own limit (see above)
+# Axes announces itself at every start otherwise.
+AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = timedelta(minutes=env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15))
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
@@ -215,6 +219,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "services.tasks.reminders.reminders_sweep_task",
         "schedule": crontab(hour=9, minute=0),
     },
+    # Every day at 03:30 (Asia/Shanghai): delete the audit events older than AUDIT_RETENTION_DAYS.
+    "audit-purge": {
+        "task": "communities.tasks.audit_purge_task",
+        "schedule": crontab(hour=3, minute=30),
+    },
 }
 
 # --- Personal data -----------------------------------------------------------------------------
@@ -234,6 +243,11 @@ if not ID_NUMBER_ENCRYPTION_KEYS or not ID_NUMBER_HASH_KEY:
     ID_NUMBER_ENCRYPTION_KEYS = ID_NUMBER_ENCRYPTION_KEYS or [_DEV_ID_ENCRYPTION_KEY]
     ID_NUMBER_HASH_KEY = ID_NUMBER_HASH_KEY or _DEV_ID_HASH_KEY
 USING_DEVELOPMENT_ID_KEYS = ID_NUMBER_ENCRYPTION_KEYS == [_DEV_ID_ENCRYPTION_KEY]
+
+# --- Audit trail (communities.audit) ---------------------------------------------------------------
+# Days the audit events are kept; the daily purge deletes older ones. At least 180 (GB/T 22239-2019: six months):
+# the purge refuses a smaller value, and on PostgreSQL a trigger refuses to delete a younger row anyway.
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
 
 # --- Security (on by default whenever DEBUG is off) -----------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)

@@ -386,3 +386,10 @@ def test_a_member_withdraws_their_own_pending_report_only(client, place, pending
     assert client.post(reverse("registration:report-withdraw", args=[pending.pk])).status_code == 302
     pending.refresh_from_db()
     assert (pending.status, pending.ended_at is not None) == (Report.Status.ENDED, True)
+
+
+def test_an_export_searched_by_id_number_records_the_number_masked(client, place, ledger_members):
+    here = ledger_members[0]
+    client.force_login(make_staff("community", community=place["community"]))
+    client.get(reverse("registration:ledger-export"), {"q": here.id_number})
+    assert ExportRecord.objects.get().filters["q"] == here.id_number_mask
