@@ -94,6 +94,20 @@ class ScopedModelAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ReadOnlyAdminMixin:
+    """Rows that are records (exports, messages, audit) or that change only through the services:
+    the admin shows them and nobody adds, edits or deletes them here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(District)
 class DistrictAdmin(ScopedModelAdmin):
     list_display = ["code", "name"]
@@ -162,7 +176,7 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(admin.ModelAdmin):
+class ExportRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The record of exports is evidence: nobody edits or deletes it here."""
 
     list_display = ["created_at", "user", "kind", "row_count", "full_values"]
@@ -171,18 +185,10 @@ class ExportRecordAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Messages are records of what was sent: read here, never edited."""
 
     list_display = ["created_at", "channel", "kind", "title", "user", "status", "sent_at"]
@@ -191,28 +197,18 @@ class NotificationAdmin(admin.ModelAdmin):
     list_select_related = ["user"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ReminderSent)
-class ReminderSentAdmin(admin.ModelAdmin):
+class ReminderSentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "kind", "period", "recipient"]
     list_filter = ["kind", "period"]
     show_full_result_count = False
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail, read by superusers and audit administrators (staff accounts with the "audit" role); nobody
     adds, changes or deletes an event here (and on PostgreSQL a trigger refuses it anyway)."""
 
@@ -254,11 +250,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     def has_view_permission(self, request, obj=None):
         return self._may_read(request)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from communities.admin import ScopedModelAdmin
+from communities.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 from communities.admin_filters import place_filters
 from communities.audit import Action, audit, ref
 
@@ -69,18 +69,9 @@ class PersonalDataAdmin(ScopedModelAdmin):
         return obj.phone_masked
 
 
-class ThroughServicesOnly:
+class ThroughServicesOnly(ReadOnlyAdminMixin):
     """Rows whose changes move the reporting tallies change only through the services (the pages and
     commands), never by hand here; the admin shows them."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(RosterEntry)
