@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint ci install migrate seed clean
+.PHONY: run test test-postgres lint ci install migrate seed clean bench
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,14 @@ lint: $(STAMP)
 ## What CI runs: the suite on SQLite, then on PostgreSQL + Redis + Chromium, and the checks
 ci:
 	bash .ci/run
+
+## Province-scale benchmark (issue 8; not part of CI): PostgreSQL and Redis as .ci/run starts them, wrk from Debian,
+## the 1,000,000-member demo city (built once, then reused), gunicorn; writes docs/PERFORMANCE.md. About an hour.
+## BENCH_REV=HEAD measures that commit instead of the working tree; BENCH_ARGS passes options (bench/run.py --help).
+bench: $(STAMP)
+	bash -c 'source .ci/services.sh && \
+	  { command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; } && \
+	  $(BIN)/python bench/run.py $(if $(BENCH_REV),--rev $(BENCH_REV)) $(BENCH_ARGS)'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -6,9 +6,9 @@ from django.urls import path
 from django.utils import timezone
 
 PAGE = engines["django"].from_string(
-    "<!doctype html><html lang=\"zh-hans\"><head><meta charset=\"utf-8\"><title>{{ title }}</title></head>"
+    '<!doctype html><html lang="zh-hans"><head><meta charset="utf-8"><title>{{ title }}</title></head>'
     "<body><h1>{{ title }}</h1><ul>{% for item in items %}<li>{{ item }}</li>{% endfor %}</ul>"
-    "<p>{{ now|date:\"Y-m-d H:i:s\" }}</p></body></html>"
+    '<p>{{ now|date:"Y-m-d H:i:s" }}</p></body></html>'
 )
 
 
