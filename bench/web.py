@@ -289,7 +289,21 @@ def wrk(*, url: str, concurrency: int, seconds: int, script: str, script_args=()
         pytest_processes=max(pytest_before, other_pytest_processes()),
         concurrency=concurrency,
     )
+    settle(app_pids)
     return figures
+
+
+def settle(pids, seconds: float = 10) -> None:
+    """Wait until these processes are idle: after wrk stops, the server still works off the requests it had
+    queued (a registration costs 0.2 s of CPU), which would otherwise land in the next measurement."""
+    deadline = time.monotonic() + seconds
+    last = cpu_by_pid(pids)
+    while time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_by_pid(pids)
+        if cpu_delta(last, now) < 0.02:
+            return
+        last = now
 
 
 def _children_cpu() -> float:
