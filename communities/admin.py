@@ -1,8 +1,14 @@
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.contrib.admin import actions as admin_actions
+from django.contrib.auth.models import Group
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
+from .admin_roles import Role, RoleAdminMixin, holds_role
 from .audit import Action, audit, ref
 from .models import (
     AuditEvent,
@@ -41,13 +47,15 @@ def delete_selected(modeladmin, request, queryset):
 admin.site.add_action(delete_selected)  # under Django's name: it replaces the original on every admin page
 
 
-class ScopedModelAdmin(admin.ModelAdmin):
+class ScopedModelAdmin(RoleAdminMixin, admin.ModelAdmin):
     """Admin whose rows, dropdowns and autocompletes are filtered by the user's scope.
 
     Subclasses name the path from their model to a Community and/or a Unit; a row is visible when
-    either is in the user's scope. The organisation department reads; only superusers write, until
-    the write paths of later issues define who may change what.
+    either is in the user's scope. The organisation department reads; the pages and services are where
+    staff change things, so only a superuser writes here (places: the system administrator, PlaceAdmin).
     """
+
+    view_roles = frozenset({Role.ORG_DEPARTMENT})
 
     scope_community_path: str | None = None
     scope_unit_path: str | None = None
@@ -66,25 +74,6 @@ class ScopedModelAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return self.scope_queryset(request, super().get_queryset(request))
-
-    def _is_org_department(self, request):
-        scope = StaffAssignment.objects.scope_for(request.user)
-        return request.user.is_active and request.user.is_staff and StaffAssignment.Role.ORG_DEPARTMENT in scope.roles
-
-    def has_module_permission(self, request):
-        return request.user.is_superuser or self._is_org_department(request)
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_superuser or self._is_org_department(request)
-
-    def has_add_permission(self, request):
-        return request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_superuser
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.related_model is Community:
@@ -108,8 +97,26 @@ class ReadOnlyAdminMixin:
         return False
 
 
+class PlaceAdmin(ScopedModelAdmin):
+    """Places, units and the shared vocabulary: public names, no personal data. The system administrator keeps
+    them (all of them, unscoped); deleting one would cascade into reports and rosters, so only a superuser may."""
+
+    view_roles = frozenset({Role.ORG_DEPARTMENT, Role.SYSTEM_ADMIN})
+    change_roles = frozenset({Role.SYSTEM_ADMIN})
+
+    def get_queryset(self, request):
+        if holds_role(request.user, Role.SYSTEM_ADMIN):
+            return admin.ModelAdmin.get_queryset(self, request)
+        return super().get_queryset(request)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if holds_role(request.user, Role.SYSTEM_ADMIN):
+            return admin.ModelAdmin.formfield_for_foreignkey(self, db_field, request, **kwargs)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
 @admin.register(District)
-class DistrictAdmin(ScopedModelAdmin):
+class DistrictAdmin(PlaceAdmin):
     list_display = ["code", "name"]
     search_fields = ["name", "code"]
 
@@ -120,7 +127,7 @@ class DistrictAdmin(ScopedModelAdmin):
 
 
 @admin.register(Street)
-class StreetAdmin(ScopedModelAdmin):
+class StreetAdmin(PlaceAdmin):
     list_display = ["code", "name", "district"]
     list_filter = ["district"]
     search_fields = ["name", "code"]
@@ -134,7 +141,7 @@ class StreetAdmin(ScopedModelAdmin):
 
 
 @admin.register(Community)
-class CommunityAdmin(ScopedModelAdmin):
+class CommunityAdmin(PlaceAdmin):
     scope_community_path = "pk"
     list_display = ["code", "name", "street", "district"]
     list_filter = ["district"]
@@ -144,7 +151,7 @@ class CommunityAdmin(ScopedModelAdmin):
 
 
 @admin.register(Unit)
-class UnitAdmin(ScopedModelAdmin):
+class UnitAdmin(PlaceAdmin):
     scope_unit_path = "pk"
     list_display = ["code", "name", "party_organisation", "kind", "district"]
     list_filter = ["kind", "district"]
@@ -154,7 +161,7 @@ class UnitAdmin(ScopedModelAdmin):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ScopedModelAdmin):
+class PairingAdmin(PlaceAdmin):
     scope_community_path = "community"
     scope_unit_path = "unit"
     list_display = ["unit", "community", "started_year"]
@@ -165,8 +172,11 @@ class PairingAdmin(ScopedModelAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(admin.ModelAdmin):
-    """Roles are granted by administrators only (Django permissions), never by scoped staff."""
+class StaffAssignmentAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """Roles are granted by the security administrator, never by scoped staff, and never to themself or to a
+    superuser (whose account is managed outside the admin). Each grant, change and revocation is audited."""
+
+    change_roles = delete_roles = frozenset({Role.SECURITY_ADMIN})
 
     list_display = ["user", "role", "district", "street", "community", "unit", "created_at"]
     list_filter = ["role"]
@@ -174,10 +184,24 @@ class StaffAssignmentAdmin(admin.ModelAdmin):
     list_select_related = ["user", "district", "street", "community", "unit"]
     autocomplete_fields = ["user", "district", "street", "community", "unit"]
 
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.exclude(user=request.user).exclude(user__is_superuser=True)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # Every place is offered: roles are granted city-wide, and place names are public.
+        if db_field.name == "user" and not request.user.is_superuser:
+            kwargs["queryset"] = db_field.related_model.objects.exclude(pk=request.user.pk).exclude(is_superuser=True)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
 
 @admin.register(ExportRecord)
-class ExportRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """The record of exports is evidence: nobody edits or deletes it here."""
+class ExportRecordAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
+    """The record of exports is evidence for the audit administrator: nobody edits or deletes it here."""
+
+    view_roles = frozenset({Role.AUDIT})
 
     list_display = ["created_at", "user", "kind", "row_count", "full_values"]
     list_filter = ["kind", "full_values"]
@@ -186,10 +210,11 @@ class ExportRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
-
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    """Messages are records of what was sent: read here, never edited."""
+class NotificationAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
+    """Messages are records of what was sent: the system administrator reads them (delivery problems)."""
+
+    view_roles = frozenset({Role.SYSTEM_ADMIN})
 
     list_display = ["created_at", "channel", "kind", "title", "user", "status", "sent_at"]
     list_filter = ["channel", "status", "kind"]
@@ -198,17 +223,16 @@ class NotificationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
-
 @admin.register(ReminderSent)
-class ReminderSentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class ReminderSentAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
+    view_roles = frozenset({Role.SYSTEM_ADMIN})
     list_display = ["created_at", "kind", "period", "recipient"]
     list_filter = ["kind", "period"]
     show_full_result_count = False
 
 
-
 @admin.register(AuditEvent)
-class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     """The audit trail, read by superusers and audit administrators (staff accounts with the "audit" role); nobody
     adds, changes or deletes an event here (and on PostgreSQL a trigger refuses it anyway)."""
 
@@ -231,22 +255,43 @@ class AuditEventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ]
     readonly_fields = fields
     show_full_result_count = False
+    view_roles = frozenset({Role.AUDIT})
 
     @admin.display(description=_("user"))
     def account(self, event):
         # The account's id, not its name: a member's name is personal data the trail does not need to show.
         return f"#{event.user_id}" if event.user_id else "-"
 
-    @staticmethod
-    def _may_read(request) -> bool:
-        user = request.user
-        if not (user.is_active and user.is_staff):
-            return False
-        return user.is_superuser or StaffAssignment.Role.AUDIT in StaffAssignment.objects.scope_for(user).roles
 
-    def has_module_permission(self, request):
-        return self._may_read(request)
+# Groups and Django's per-model permissions are not used: roles are the one rule, so groups are not offered.
+admin.site.unregister(Group)
 
-    def has_view_permission(self, request, obj=None):
-        return self._may_read(request)
 
+def _reregister(model, admin_class, **attributes):
+    """Put a third-party admin page under the role rule."""
+    admin.site.unregister(model)
+    admin.site.register(model, type(admin_class.__name__, (RoleAdminMixin, admin_class), attributes))
+
+
+def _no_add(self, request):
+    return False  # django-axes' rows are written by logins only
+
+
+SYSTEM = frozenset({Role.SYSTEM_ADMIN})
+# The job schedule is a setting: the system administrator's.
+for _model, _admin_class in [
+    (PeriodicTask, beat_admin.PeriodicTaskAdmin),
+    (ClockedSchedule, beat_admin.ClockedScheduleAdmin),
+    (CrontabSchedule, beat_admin.CrontabScheduleAdmin),
+    (SolarSchedule, beat_admin.SolarScheduleAdmin),
+    (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
+]:
+    _reregister(_model, _admin_class, change_roles=SYSTEM, delete_roles=SYSTEM)
+# Lockouts: the system administrator reads them and lifts one by deleting it; logins are the auditor's to read.
+_reregister(
+    AccessAttempt, axes_admin.AccessAttemptAdmin, view_roles=SYSTEM, delete_roles=SYSTEM, has_add_permission=_no_add
+)
+_reregister(
+    AccessFailureLog, axes_admin.AccessFailureLogAdmin, view_roles=SYSTEM | {Role.AUDIT}, has_add_permission=_no_add
+)
+_reregister(AccessLog, axes_admin.AccessLogAdmin, view_roles=frozenset({Role.AUDIT}), has_add_permission=_no_add)

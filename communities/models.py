@@ -3,6 +3,7 @@
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -200,7 +201,11 @@ class StaffAssignment(models.Model):
         STREET_STAFF = "street", _("street staff")
         UNIT_LIAISON = "unit", _("unit liaison")
         ORG_DEPARTMENT = "org", _("organisation department")
-        # Reads the audit trail in the admin, and nothing else (三权分立: changes nothing, covers no place).
+        # 三权分立: three administrator roles, none covering a place, no account holding two of them or
+        # any other role. The system administrator keeps accounts and settings, the security administrator
+        # grants roles, the audit administrator reads the audit trail and changes nothing.
+        SYSTEM_ADMIN = "system", _("system administrator")
+        SECURITY_ADMIN = "security", _("security administrator")
         AUDIT = "audit", _("audit administrator")
 
     user = models.ForeignKey(
@@ -257,7 +262,7 @@ class StaffAssignment(models.Model):
                     )
                     | Q(role="org", community__isnull=True, street__isnull=True, unit__isnull=True)
                     | Q(
-                        role="audit",
+                        role__in=["system", "security", "audit"],
                         community__isnull=True,
                         street__isnull=True,
                         district__isnull=True,
@@ -266,10 +271,54 @@ class StaffAssignment(models.Model):
                 ),
                 name="staffassignment_scope_matches_role",
             ),
+            # No account holds two administrator roles, even when two grants race (clean() covers the rest).
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=Q(role__in=["system", "security", "audit"]),
+                name="staffassignment_one_administrator_role",
+                violation_error_message=_("An account holds at most one administrator role."),
+            ),
         ]
 
     def __str__(self):
         return f"{self.get_role_display()} #{self.user_id}"
+
+    def clean(self):
+        """An administrator role is the account's only role, and never a superuser's (who holds every power)."""
+        super().clean()
+        if not self.user_id or not self.role:
+            return
+        others = StaffAssignment.objects.filter(user_id=self.user_id).exclude(pk=self.pk)
+        if self.role in ADMINISTRATOR_ROLES:
+            if self.user.is_superuser:
+                raise ValidationError({"role": _("A superuser cannot hold an administrator role.")})
+            if others.exists():
+                raise ValidationError(
+                    {"role": _("An administrator role must be the account's only role; remove its other roles first.")}
+                )
+        elif others.filter(role__in=ADMINISTRATOR_ROLES).exists():
+            raise ValidationError({"role": _("This account holds an administrator role and can hold no other role.")})
+
+
+ADMINISTRATOR_ROLES = frozenset(
+    {StaffAssignment.Role.SYSTEM_ADMIN, StaffAssignment.Role.SECURITY_ADMIN, StaffAssignment.Role.AUDIT}
+)
+
+
+class AccountSession(models.Model):
+    """Which server-side sessions belong to which account, so that a password change can end the others
+    (Django's session hash only refuses them at their next request; this deletes them)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", verbose_name=_("user"))
+    session_key = models.CharField(_("session key"), max_length=40, unique=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("account session")
+        verbose_name_plural = _("account sessions")
+
+    def __str__(self):
+        return f"#{self.user_id}"
 
 
 class ExportRecord(models.Model):

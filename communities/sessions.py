@@ -5,15 +5,16 @@ they apply; members on their phones keep the ordinary session length.
 """
 
 import time
+from importlib import import_module
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.contrib.auth.signals import user_logged_in
+from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
 
-from .models import StaffAssignment
+from .models import AccountSession, StaffAssignment
 
 TOUCH_EVERY = 60  # seconds: how stale "last seen" may get before it is written again
 
@@ -27,6 +28,36 @@ def mark_staff_session(sender, request, user, **kwargs):
     request.session["staff_limits"] = is_staff
     request.session["started_at"] = now
     request.session["last_seen_at"] = now
+
+
+@receiver(user_logged_in)
+def remember_account_session(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is None or not session.session_key:
+        return
+    AccountSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
+
+
+@receiver(user_logged_out)
+def forget_account_session(sender, request, user, **kwargs):
+    session = getattr(request, "session", None)
+    if session is not None and session.session_key:
+        AccountSession.objects.filter(session_key=session.session_key).delete()
+
+
+def end_other_sessions(user, *, keep: str | None = None) -> int:
+    """Delete every server-side session of this account but `keep` (the session of the request, if any).
+    Called when a password changes, by the account itself or by an administrator. Returns how many ended."""
+    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    keys = list(
+        AccountSession.objects.filter(user=user).exclude(session_key=keep or "").values_list("session_key", flat=True)
+    )
+    for key in keys:
+        store.delete(key)
+    AccountSession.objects.filter(session_key__in=keys).delete()
+    if keep:
+        AccountSession.objects.update_or_create(session_key=keep, defaults={"user": user})
+    return len(keys)
 
 
 class StaffSessionLimitMiddleware:

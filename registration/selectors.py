@@ -4,7 +4,7 @@ from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from communities.models import Community, StaffAssignment, Unit
+from communities.models import ADMINISTRATOR_ROLES, Community, StaffAssignment, Unit
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
 from .models import Member, Report, RosterEntry
@@ -17,6 +17,8 @@ def home_url_for_user(user) -> str | None:
     scope = StaffAssignment.objects.scope_for(user)
     if user.is_superuser or Role.ORG_DEPARTMENT in scope.roles:
         return reverse("admin:index")
+    if user.is_staff and scope.roles & ADMINISTRATOR_ROLES:
+        return reverse("admin:index")  # administrators work in the admin only
     if Role.STREET_STAFF in scope.roles or Role.COMMUNITY_STAFF in scope.roles:
         return reverse("registration:community-home")
     if Role.UNIT_LIAISON in scope.roles:

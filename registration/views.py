@@ -13,6 +13,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.sessions import end_other_sessions
+
 from . import selectors, services
 from .forms import ChangeCommunityForm, OwnPasswordChangeForm, RegistrationForm
 from .models import Report
@@ -32,16 +34,17 @@ def home(request):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
-    """Change one's own password with the current one. This session stays logged in; the account's other sessions
-    end at their next request (their session hash no longer matches). The change is in the audit trail (recorded
-    by communities.audit_signals on any save that changes a password)."""
+    """Change one's own password with the current one. This session stays logged in (under a new key); the
+    account's other sessions are deleted. The change is in the audit trail (recorded by communities.audit_signals
+    on any save that changes a password)."""
 
     form_class = OwnPasswordChangeForm
     template_name = "registration/password_change.html"
     success_url = reverse_lazy("home")
 
     def form_valid(self, form):
-        response = super().form_valid(form)
+        response = super().form_valid(form)  # saves, then moves this session to a new key
+        end_other_sessions(form.user, keep=self.request.session.session_key)
         messages.success(self.request, _("Your password has been changed."))
         return response
 

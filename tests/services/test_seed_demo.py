@@ -37,10 +37,33 @@ from services.points import record_points
 pytestmark = pytest.mark.django_db
 
 MEMBERS = 400
-LOGIN_USERNAMES = ("admin", "org-city", "org-district", "street", "community", "community2", "unit", MEMBER_LOGIN)
+LOGIN_USERNAMES = (
+    "admin",
+    "sysadmin",
+    "secadmin",
+    "auditor",
+    "org-city",
+    "org-district",
+    "street",
+    "community",
+    "community2",
+    "unit",
+    MEMBER_LOGIN,
+)
 COUNTED_MODELS = (
-    District, Street, Community, Unit, Pairing, User, StaffAssignment, RosterEntry, Member, Report, ServiceNeed,
-    Claim, ServiceRecord,
+    District,
+    Street,
+    Community,
+    Unit,
+    Pairing,
+    User,
+    StaffAssignment,
+    RosterEntry,
+    Member,
+    Report,
+    ServiceNeed,
+    Claim,
+    ServiceRecord,
 )
 
 
@@ -137,7 +160,9 @@ def test_report_mix_has_every_state_and_the_roster_gaps(demo_output):
         Member.objects.annotate(
             confirmed=Count("reports", filter=Q(reports__status="confirmed")),
             pending=Count("reports", filter=Q(reports__status="pending")),
-        ).filter(Q(confirmed__gt=1) | Q(pending__gt=1) | Q(confirmed=0, pending=0)).exists()
+        )
+        .filter(Q(confirmed__gt=1) | Q(pending__gt=1) | Q(confirmed=0, pending=0))
+        .exists()
     )
     assert Report.objects.values("letter_number").distinct().count() == Report.objects.count()
 
@@ -340,5 +365,14 @@ def test_unit_codes_carry_valid_check_characters():
 
 def test_chinese_numbers_read_as_written():
     assert [chinese_number(n) for n in (1, 10, 12, 20, 35, 100, 105, 110, 1010, 2026)] == [
-        "一", "十", "十二", "二十", "三十五", "一百", "一百零五", "一百一十", "一千零一十", "二千零二十六",
+        "一",
+        "十",
+        "十二",
+        "二十",
+        "三十五",
+        "一百",
+        "一百零五",
+        "一百一十",
+        "一千零一十",
+        "二千零二十六",
     ]

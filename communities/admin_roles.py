@@ -1,0 +1,51 @@
+"""Who may use which admin page: decided by roles (三权分立), the one rule, never by Django's per-model
+permissions or groups (which the project does not use).
+
+- system administrator: accounts (not members' or other administrators'), places and units, the job schedule,
+  login lockouts;
+- security administrator: roles (staff assignments), but not their own and not a superuser's;
+- audit administrator: reads the audit trail, the export records and the login log, changes nothing;
+- organisation department: reads the data of its scope.
+A superuser may do everything: the break-glass account, not needed for daily work.
+"""
+
+from .models import StaffAssignment
+
+Role = StaffAssignment.Role
+
+
+def holds_role(user, *roles) -> bool:
+    """An active admin-site account (is_staff) that holds one of these roles."""
+    if not (user.is_active and user.is_staff):
+        return False
+    return bool(StaffAssignment.objects.scope_for(user).roles & set(roles))
+
+
+class RoleAdminMixin:
+    """Permissions of an admin page by role: view_roles read, change_roles add and change, delete_roles delete."""
+
+    view_roles: frozenset = frozenset()
+    change_roles: frozenset = frozenset()
+    delete_roles: frozenset = frozenset()
+
+    @staticmethod
+    def _allowed(request, roles) -> bool:
+        user = request.user
+        if not (user.is_active and user.is_staff):
+            return False
+        return user.is_superuser or holds_role(user, *roles)
+
+    def has_module_permission(self, request):
+        return self._allowed(request, self.view_roles | self.change_roles | self.delete_roles)
+
+    def has_view_permission(self, request, obj=None):
+        return self._allowed(request, self.view_roles | self.change_roles | self.delete_roles)
+
+    def has_add_permission(self, request):
+        return self._allowed(request, self.change_roles)
+
+    def has_change_permission(self, request, obj=None):
+        return self._allowed(request, self.change_roles)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._allowed(request, self.delete_roles)
