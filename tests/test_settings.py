@@ -71,3 +71,27 @@ def test_production_with_its_variables_starts_without_development_keys():
     values = json.loads(result.stdout)
     assert values["debug"] is False
     assert values["dev_keys"] is False
+
+
+def test_passwords_are_hashed_with_argon2id_and_older_hashes_are_upgraded_at_login(db):
+    """The production hasher list (test settings use MD5 for speed): Argon2id at OWASP's minimum parameters first,
+    and a PBKDF2 hash of an existing account verifies and is replaced by an Argon2id one when it is checked."""
+    from argon2 import extract_parameters
+    from django.contrib.auth.hashers import make_password
+    from django.test import override_settings
+
+    from config.settings import base
+    from tests import factories
+
+    with override_settings(PASSWORD_HASHERS=base.PASSWORD_HASHERS):
+        encoded = make_password("Long2026enough")
+        assert encoded.startswith("argon2$argon2id$")
+        parameters = extract_parameters("$" + encoded.split("$", 1)[1])
+        assert (parameters.memory_cost, parameters.time_cost, parameters.parallelism) == (19 * 1024, 2, 1)
+
+        user = factories.UserFactory(password="!")
+        user.password = make_password("Long2026enough", hasher="pbkdf2_sha256")
+        user.save()
+        assert user.check_password("Long2026enough")
+        user.refresh_from_db()
+        assert user.password.startswith("argon2$argon2id$")

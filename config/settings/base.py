@@ -115,6 +115,11 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     {"NAME": "registration.password_validation.LettersAndDigitsValidator"},
 ]
+# Argon2id (registration/hashers.py says why); hashes made before it still verify and are upgraded at login.
+PASSWORD_HASHERS = [
+    "registration.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
 # django-axes' backend first: it refuses locked accounts and IPs before any password is checked.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",

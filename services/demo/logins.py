@@ -37,7 +37,8 @@ def _staff_specs():
     unit = Unit.objects.order_by("code").first()
     return [
         ("admin", "应急管理员", "超级管理员（应急用，日常工作不需要）", {"is_superuser": True, "is_staff": True}, None),
-        ("sysadmin", "周建华", "系统管理员（账号、地区单位、定时任务）", {"is_staff": True}, {"role": Role.SYSTEM_ADMIN}),
+        ("sysadmin", "周建华", "系统管理员（账号、地区单位、定时任务）", {"is_staff": True},
+         {"role": Role.SYSTEM_ADMIN}),
         ("secadmin", "吴静", "安全管理员（角色授权）", {"is_staff": True}, {"role": Role.SECURITY_ADMIN}),
         ("auditor", "郑敏", "审计管理员（只读审计记录）", {"is_staff": True}, {"role": Role.AUDIT}),
         ("org-city", "张建国", "组织部（全市）", {"is_staff": True}, {"role": Role.ORG_DEPARTMENT, "district": None}),
