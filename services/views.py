@@ -1,11 +1,13 @@
 """Pages for members (the needs board, claims, service records, my service) and the public board."""
 
+from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.template.context_processors import csrf
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,6 +50,12 @@ def public_board_print(request, code: str):
     return render(request, "services/public_board_print.html", context)
 
 
+def claim_form_html(request, form=None) -> str:
+    """The claim form's fields, rendered once per page: every card of the board shows the same empty form, and
+    rendering it through crispy-forms for each card was most of the board's time."""
+    return render_crispy_form(form or ClaimForm(), context=csrf(request))
+
+
 @login_required
 def need_board(request):
     """The members' board: filters by post type, how met and places left; the member's skills first."""
@@ -68,7 +76,7 @@ def need_board(request):
         "filters": filters,
         "post_types": PostType.choices,
         "fulfilments": ServiceNeed.Fulfilment.choices,
-        "claim_form": ClaimForm(),
+        "claim_form_html": claim_form_html(request),
         "home_community": services.member_service_community(member),
     }
     return render(request, "services/need_board.html", context)
@@ -79,7 +87,7 @@ def need_detail(request, need_id: int):
     member = _member_or_403(request.user)
     need = selectors.need_get_for_member(member=member, need_id=need_id)
     need.claimed_by_me = need.claims.filter(member=member, status__in=services.PLACE_HOLDING).exists()
-    return render(request, "services/need_detail.html", {"need": need, "claim_form": ClaimForm()})
+    return render(request, "services/need_detail.html", {"need": need, "claim_form_html": claim_form_html(request)})
 
 
 @login_required
@@ -99,7 +107,8 @@ def claim_create(request, need_id: int):
         error = " ".join(form.errors.get("commitment", []))
     if request.htmx:
         need = selectors.need_board_list(member=member, nearby=True).get(pk=need.pk)
-        context = {"need": need, "claim_form": form if error else ClaimForm(), "claim_error": error}
+        form_html = claim_form_html(request, form if error else None)
+        context = {"need": need, "claim_form_html": form_html, "claim_error": error}
         return render(request, "services/partials/need_card.html", context)
     if error:
         messages.error(request, error)
