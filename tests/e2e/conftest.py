@@ -59,6 +59,10 @@ class WatchedBrowser:
         self.contexts.append(context)
         return context
 
+    def new_page(self, **options):
+        # Browser.new_page would open a context of its own, out of sight of the watch.
+        return self.new_context(**options).new_page()
+
     def _console(self, message):
         if "Content Security Policy" in message.text:
             where = message.page.url if message.page else message.location.get("url", "")
