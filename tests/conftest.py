@@ -1,6 +1,8 @@
 import pytest
+from django.contrib.auth.models import Group
 
-from communities.models import StaffAssignment
+from communities.models import ExportRecord, Notification, ReminderSent, StaffAssignment
+from registration.models import Report
 from tests import factories
 
 Role = StaffAssignment.Role
@@ -42,6 +44,25 @@ def staff_users(city):
         "org_district": make_staff(Role.ORG_DEPARTMENT, is_staff=True, district=city["districts"][0]),
         "org_city": make_staff(Role.ORG_DEPARTMENT, is_staff=True),
     }
+
+
+@pytest.fixture
+def populated(city):
+    """A row in every table, so the admin's changelists and change pages render real rows."""
+    report = factories.ReportFactory(community=city["communities"][0], status=Report.Status.CONFIRMED)
+    factories.RosterEntryFactory(unit=city["units"][0], community=city["communities"][0])
+    need = factories.ServiceNeedFactory(community=city["communities"][0])
+    claim = factories.ClaimFactory(need=need, member=report.member)
+    factories.ServiceRecordFactory(member=report.member, claim=claim, community=need.community)
+    factories.AssessmentFactory(member=report.member, community=need.community, unit=report.member.unit)
+    factories.PairingFactory(unit=city["units"][0], community=city["communities"][0])
+    factories.StaffAssignmentFactory(community=city["communities"][0])
+    factories.SkillFactory()
+    Group.objects.create(name="系统管理员")
+    ExportRecord.objects.create(user=report.member.user, kind="member-ledger", row_count=1)
+    Notification.objects.create(user=report.member.user, kind="test", title="报到已确认")
+    ReminderSent.objects.create(kind="test", period="2026-W47", recipient="member:1")
+    return report
 
 
 # --- No secret in the logs -------------------------------------------------------------------------------

@@ -1,4 +1,8 @@
-"""Browser tests: Playwright driving Debian's Chromium (never a downloaded browser) against a live server."""
+"""Browser tests: Playwright driving Debian's Chromium (never a downloaded browser) against a live server.
+
+Every test's browser reports Content-Security-Policy violations and uncaught script errors of every page it opens:
+a test that leaves any fails, naming them.
+"""
 
 import os
 from pathlib import Path
@@ -22,7 +26,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touc
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium():
     if not CHROMIUM.exists():
         require_or_skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)", in_ci=True)
     from playwright.sync_api import sync_playwright
@@ -36,10 +40,53 @@ def browser():
     del os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"]
 
 
+class WatchedBrowser:
+    """The session's Chromium, whose new contexts report policy violations and script errors to `problems`.
+
+    Chromium writes a refused inline script, style or handler to the console as "Refused to ... because it
+    violates the following Content Security Policy directive"; the page itself goes on, only broken.
+    """
+
+    def __init__(self, browser):
+        self._browser = browser
+        self.contexts = []
+        self.problems = []
+
+    def new_context(self, **options):
+        context = self._browser.new_context(**options)
+        context.on("console", self._console)
+        context.on("weberror", lambda error: self.problems.append(f"script error: {error.error}"))
+        self.contexts.append(context)
+        return context
+
+    def new_page(self, **options):
+        # Browser.new_page would open a context of its own, out of sight of the watch.
+        return self.new_context(**options).new_page()
+
+    def _console(self, message):
+        if "Content Security Policy" in message.text:
+            where = message.page.url if message.page else message.location.get("url", "")
+            self.problems.append(f"{where}: {message.text}")
+
+    def close_contexts(self):
+        # Closing lets the events still on their way arrive before the problems are read.
+        for context in self.contexts:
+            context.close()
+        self.contexts.clear()
+
+    def __getattr__(self, name):
+        return getattr(self._browser, name)
+
+
+@pytest.fixture
+def browser(chromium):
+    watched = WatchedBrowser(chromium)
+    yield watched
+    watched.close_contexts()
+    assert not watched.problems, "the browser reported:\n" + "\n".join(watched.problems)
+
+
 @pytest.fixture
 def phone(browser):
     """A page the size of a phone screen (390 × 844)."""
-    context = browser.new_context(**PHONE)
-    page = context.new_page()
-    yield page
-    context.close()
+    return browser.new_context(**PHONE).new_page()

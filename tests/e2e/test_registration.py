@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from registration.models import Member, Report
 from tests import factories
@@ -48,6 +49,12 @@ def test_a_member_registers_on_a_phone_and_prints_the_letter(live_server, phone)
     assert list(member.skills.values_list("name", flat=True)) == ["法律咨询"]
     assert phone.locator(".letter-number").inner_text() == report.letter_number
     assert phone.locator(".qr svg").count() == 1
+    expect(phone.locator(".letter h1")).to_have_css("text-align", "center")  # letter.css, a static file
+
+    # The print button is wired by js/print.js (no inline handler); window.print is stood in for.
+    phone.evaluate("() => { window.printed = 0; window.print = () => { window.printed += 1; }; }")
+    phone.get_by_role("button", name="打印").click()
+    assert phone.evaluate("window.printed") == 1
 
     phone.emulate_media(media="print")
     assert not phone.locator("nav").is_visible()

@@ -1,8 +1,10 @@
 """Flows 1 and 2 through the test client: register, letter, queue, confirm/reject, ledger, unit roster."""
 
 import io
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from openpyxl import load_workbook
 
@@ -54,7 +56,9 @@ def test_registration_creates_the_member_logs_in_and_shows_the_letter(client, pl
     assert report.letter_number in page
     assert "卧虎湾社区" in page and "市财政局" in page and "王晓红" in page
     assert "<svg" in page  # the QR code, drawn by the app
-    assert "@page" in page and "A4" in page
+    # Print-ready on A4: the page rules are in a static stylesheet (the Content-Security-Policy refuses inline ones).
+    assert '<link rel="stylesheet" href="/static/css/letter.css">' in page
+    assert "@page { size: A4;" in Path(finders.find("css/letter.css")).read_text()
 
 
 def test_a_double_submit_creates_one_member_and_lands_on_the_same_letter(client, place):

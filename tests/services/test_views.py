@@ -2,8 +2,10 @@
 
 import datetime
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.urls import reverse
 from django.utils import timezone
 
@@ -68,7 +70,10 @@ def test_an_unknown_community_code_is_not_found(client):
 def test_the_print_poster_has_a_qr_code_and_a4_layout(client, community):
     make_needs(community, 1)
     page = client.get(reverse("services:public-board-print", args=[community.code])).content.decode()
-    assert "<svg" in page and "size: A4" in page
+    assert "<svg" in page
+    # The A4 rules are in a static stylesheet (the Content-Security-Policy refuses inline ones).
+    assert '<link rel="stylesheet" href="/static/css/board-print.css">' in page
+    assert "size: A4" in Path(finders.find("css/board-print.css")).read_text()
 
 
 @pytest.mark.parametrize("count", [10, 200])
