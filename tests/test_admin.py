@@ -6,16 +6,16 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent
+from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
 from tests import factories
 
 pytestmark = pytest.mark.django_db
 
 # Evidence (exports, the audit trail) and rows that move the reporting tallies change only through the services.
-# django-axes' login records are written by logins only.
+# django-axes' login records are written by logins only, second-factor devices by their enrolment only.
 READ_ONLY = {AuditEvent, ExportRecord, Member, Report, RosterEntry, Notification, ReminderSent}
-READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog}
+READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog, SecondFactorDevice}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 
