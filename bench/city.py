@@ -8,13 +8,21 @@ registration benchmark adds members on purpose, so that table grows from run to 
 """
 
 import random
+import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import check_password
 
 from communities.models import Community, District, Street, Unit
+from communities.second_factor import (
+    confirmed_device,
+    current_code,
+    current_code_used,
+    requires_second_factor,
+    seconds_left,
+)
 from registration.models import Member, Report, RosterEntry, User
-from services.demo.logins import DEMO_PASSWORD, MEMBER_LOGIN
+from services.demo.logins import DEMO_PASSWORD, MEMBER_LOGIN, ensure_logins, is_demo_device
 from services.demo.places import plan_places, scale
 
 # Places and units the benchmark creates for the roster import (and deletes afterwards). No demo district
@@ -74,3 +82,30 @@ def city_status(*, members: int, seed: int) -> CityStatus:
     if not Report.objects.filter(member__user__username=MEMBER_LOGIN, status=Report.Status.CONFIRMED).exists():
         reasons.append(f"member {MEMBER_LOGIN} has no confirmed report")
     return CityStatus(state="different" if reasons else "same", reasons=reasons, counts=counts)
+
+
+def demo_second_factors_ready() -> None:
+    """Give the demo logins that need a second factor their demo device (DEMO_TOTP_SECRET) where they have none,
+    as `seed_demo` does on a city built before the second factor existed. Nothing else changes."""
+    ensure_logins(overwrite=False)
+
+
+def second_factor_for(username: str):
+    """For bench.web.login: None when the account needs no second factor; otherwise a function that returns a
+    code of its demo device not used yet. When the current one was (the same account logging in twice within 30
+    seconds), it waits for the next."""
+    user = User.objects.get(username=username)
+    if not requires_second_factor(user):
+        return None
+    device = confirmed_device(user)
+    if not is_demo_device(device):
+        raise SystemExit(f"bench: {username} needs a second factor and has no demo device: run seed_demo first")
+
+    def code() -> str:
+        device.refresh_from_db()
+        while current_code_used(device):
+            time.sleep(seconds_left(device) + 0.2)
+            device.refresh_from_db()
+        return current_code(device)
+
+    return code

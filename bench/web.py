@@ -66,8 +66,13 @@ def form_token(port: int, path: str, cookies=None) -> tuple[str, dict]:
     return match.group(1).decode(), {**(cookies or {}), **page.cookies}
 
 
-def login(port: int, username: str, password: str) -> dict:
-    """Post the login form once; return the cookies (sessionid, csrftoken) to reuse for every request."""
+SECOND_FACTOR_PATH = "/login/second-factor/"
+
+
+def login(port: int, username: str, password: str, *, second_factor=None) -> dict:
+    """Post the login form once, then, for an account that needs a second factor, its code: `second_factor` is
+    a function returning the code to type (called only then). Return the cookies (sessionid, csrftoken) to reuse
+    for every request."""
     token, cookies = form_token(port, "/login/")
     answer = request(
         port,
@@ -79,6 +84,18 @@ def login(port: int, username: str, password: str) -> dict:
     cookies = {**cookies, **answer.cookies}
     if answer.status != 302 or "sessionid" not in cookies:
         raise RuntimeError(f"login as {username}: status {answer.status}, no session cookie")
+    if second_factor is not None:
+        token, cookies = form_token(port, SECOND_FACTOR_PATH, cookies)
+        answer = request(
+            port,
+            "POST",
+            SECOND_FACTOR_PATH,
+            form={"csrfmiddlewaretoken": token, "code": second_factor()},
+            cookies=cookies,
+        )
+        cookies = {**cookies, **answer.cookies}
+        if answer.status != 302:
+            raise RuntimeError(f"login as {username}: the second factor answered {answer.status}, not a redirect")
     return cookies
 
 

@@ -7,6 +7,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+from django_otp.plugins.otp_totp import admin as totp_admin  # noqa: F401  (registers TOTPDevice: undone below)
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_roles import Role, RoleAdminMixin, holds_role
 from .audit import Action, audit, ref
@@ -18,6 +20,7 @@ from .models import (
     Notification,
     Pairing,
     ReminderSent,
+    SecondFactorDevice,
     StaffAssignment,
     Street,
     Unit,
@@ -262,6 +265,62 @@ class AuditEventAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
         # The account's id, not its name: a member's name is personal data the trail does not need to show.
         return f"#{event.user_id}" if event.user_id else "-"
 
+
+@admin.register(SecondFactorDevice)
+class SecondFactorDeviceAdmin(RoleAdminMixin, admin.ModelAdmin):
+    """Accounts' authenticator devices (the second factor). The security administrator resets one by deleting it:
+    the account's sessions lose their verification and it enrols again at its next login. Nobody adds or edits a
+    device here, and the key is shown nowhere (neither column nor field, and django-otp's QR code pages are not
+    offered). Like roles: never their own device, never a superuser's. Each deletion is audited."""
+
+    view_roles = delete_roles = frozenset({Role.SECURITY_ADMIN})
+
+    list_display = ["account", "account_name", "is_confirmed", "created", "last_used", "failures"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "user__full_name"]
+    list_select_related = ["user"]
+    fields = ["account", "account_name", "is_confirmed", "created", "last_used", "failures"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.exclude(user=request.user).exclude(user__is_superuser=True)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description=_("account"), ordering="user__username")
+    def account(self, device):
+        return device.user.get_username()
+
+    @admin.display(description=_("name"))
+    def account_name(self, device):
+        return device.user.full_name
+
+    @admin.display(description=_("set up"), boolean=True, ordering="confirmed")
+    def is_confirmed(self, device):
+        return device.confirmed
+
+    @admin.display(description=_("created at"), ordering="created_at")
+    def created(self, device):
+        return device.created_at
+
+    @admin.display(description=_("last used at"), ordering="last_used_at")
+    def last_used(self, device):
+        return device.last_used_at
+
+    @admin.display(description=_("wrong codes in a row"))
+    def failures(self, device):
+        return device.throttling_failure_count
+
+
+# django-otp's own page for the same rows shows the key and a QR code of it: not offered.
+admin.site.unregister(TOTPDevice)
 
 # Groups and Django's per-model permissions are not used: roles are the one rule, so groups are not offered.
 admin.site.unregister(Group)

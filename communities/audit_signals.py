@@ -11,9 +11,10 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out, user_lo
 from django.contrib.contenttypes.models import ContentType
 from django.db.models.signals import post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .audit import Action, Outcome, Ref, audit, mask_username
-from .models import StaffAssignment
+from .audit import Action, Outcome, Ref, audit, mask_username, ref
+from .models import SecondFactorDevice, StaffAssignment
 
 ADMIN_ACTIONS = {ADDITION: Action.ADMIN_ADD, CHANGE: Action.ADMIN_CHANGE, DELETION: Action.ADMIN_DELETE}
 # Fields of the user whose change is recorded: the password, and the flags that are roles of their own.
@@ -138,6 +139,18 @@ def audit_role_saved(sender, instance, created, raw=False, **kwargs):
 @receiver(post_delete, sender=StaffAssignment)
 def audit_role_deleted(sender, instance, **kwargs):
     audit(action=Action.ROLE_REVOKE, obj=instance, detail=_assignment_detail(instance))
+
+
+# --- Second-factor devices ---------------------------------------------------------------------------------------
+
+
+@receiver(post_delete, sender=TOTPDevice)
+@receiver(post_delete, sender=SecondFactorDevice)  # the admin deletes through the proxy, which has its own signal
+def audit_second_factor_reset(sender, instance, **kwargs):
+    """A confirmed device deleted: the account must enrol again (the security administrator's reset, or the
+    account itself deleted). An abandoned enrolment's unconfirmed device is no reset. Never the key."""
+    if instance.confirmed:
+        audit(action=Action.SECOND_FACTOR_RESET, obj=ref(TOTPDevice, instance.pk), detail={"user_id": instance.user_id})
 
 
 # --- The admin's own writes --------------------------------------------------------------------------------------

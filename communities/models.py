@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 
 class District(models.Model):
@@ -321,6 +322,16 @@ class AccountSession(models.Model):
         return f"#{self.user_id}"
 
 
+class SecondFactorDevice(TOTPDevice):
+    """django-otp's TOTP device under a name of our own, for the admin page where the security administrator
+    resets an account's second factor (communities.second_factor holds the rules)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("second-factor device")
+        verbose_name_plural = _("second-factor devices")
+
+
 class ExportRecord(models.Model):
     """Every export of personal data or figures: who, when, what, with which filters, how many rows."""
 
@@ -448,6 +459,10 @@ class AuditEvent(models.Model):
         ADMIN_ADD = "admin_add", _("admin: added")
         ADMIN_CHANGE = "admin_change", _("admin: changed")
         ADMIN_DELETE = "admin_delete", _("admin: deleted")
+        SECOND_FACTOR = "second_factor", _("second factor passed")
+        SECOND_FACTOR_FAILURE = "second_factor_failure", _("second factor failure")
+        SECOND_FACTOR_ENROL = "second_factor_enrol", _("second factor set up")
+        SECOND_FACTOR_RESET = "second_factor_reset", _("second factor reset")
 
     class Outcome(models.TextChoices):
         SUCCESS = "success", _("success")

@@ -7,4 +7,6 @@ app_name = "communities"
 urlpatterns = [
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_mark_read, name="inbox-read"),
+    path("login/second-factor/", views.second_factor_check, name="second-factor"),
+    path("login/second-factor/enrol/", views.second_factor_enrol, name="second-factor-enrol"),
 ]

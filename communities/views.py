@@ -1,10 +1,20 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
+from django_otp import login as otp_login
 
+from . import second_factor
+from .forms import SecondFactorForm
 from .models import Notification
+from .qr import qr_svg
 
 
 @login_required
@@ -22,3 +32,77 @@ def inbox_mark_read(request):
         user=request.user, channel=Notification.Channel.INBOX, read_at__isnull=True
     ).update(read_at=timezone.now())
     return redirect("communities:inbox")
+
+
+# --- The second factor (communities.second_factor) --------------------------------------------------------------
+
+
+def _next(request) -> str:
+    """Where to continue once the second factor is passed: the page asked for, if it is ours; else home."""
+    target = request.GET.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return reverse("home")
+
+
+def _apply_errors(form, error: ValidationError):
+    for field, field_errors in error.error_dict.items():
+        form.add_error(field, field_errors)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_check(request):
+    """Type the current code of the account's authenticator app; an account with none enrols first."""
+    user, target = request.user, _next(request)
+    if not second_factor.requires_second_factor(user) or user.is_verified():
+        return redirect(target)
+    device = second_factor.confirmed_device(user)
+    if device is None:
+        return redirect(second_factor.with_next(reverse("communities:second-factor-enrol"), request.GET.get("next")))
+    form = SecondFactorForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = second_factor.second_factor_verify(user=user, device_id=device.pk, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            otp_login(request, device)
+            return redirect(target)
+    return render(request, "communities/second_factor.html", {"form": form})
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def second_factor_enrol(request):
+    """First login of an account that needs a second factor: add the account to an authenticator app (QR code
+    or the secret typed in), then confirm with the code it shows. The secret is shown only here, only until the
+    device is confirmed, and this page is never cached."""
+    user, target = request.user, _next(request)
+    if not second_factor.requires_second_factor(user) or user.is_verified():
+        return redirect(target)
+    if second_factor.confirmed_device(user) is not None:
+        # Enrolled already: a password alone never replaces a device (the security administrator resets it).
+        return redirect(second_factor.with_next(reverse("communities:second-factor"), request.GET.get("next")))
+    device = second_factor.enrolment_device(user)
+    form = SecondFactorForm(request.POST or None, submit_label=_("Confirm and continue"))
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = second_factor.second_factor_verify(
+                user=user, device_id=device.pk, code=form.cleaned_data["code"], enrol=True
+            )
+        except ValidationError as error:
+            _apply_errors(form, error)
+        else:
+            otp_login(request, device)
+            messages.success(request, _("The second factor is set up. From now on each login asks for its code."))
+            return redirect(target)
+    context = {
+        "form": form,
+        "qr_code": qr_svg(device.config_url),
+        "secret": second_factor.device_secret(device),
+        "account": user.get_username(),
+    }
+    return render(request, "communities/second_factor_enrol.html", context)

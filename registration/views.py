@@ -1,7 +1,5 @@
 """Pages for members: register, the introduction letter, their home, changing community."""
 
-import qrcode
-import qrcode.image.svg
 from django.contrib import messages
 from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
@@ -9,10 +7,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.qr import qr_svg
 from communities.sessions import end_other_sessions
 
 from . import selectors, services
@@ -185,13 +183,6 @@ def member_withdraw(request):
             return render(request, "registration/withdrawn.html")
         error = _("The password is not right.")
     return render(request, "registration/member_withdraw.html", {"member": member, "error": error})
-
-
-def qr_svg(url: str) -> SafeString:
-    """The QR code of a URL as inline SVG, made here: no outside service sees the link."""
-    image = qrcode.make(url, image_factory=qrcode.image.svg.SvgPathImage, box_size=8, border=2)
-    # Markup drawn by qrcode from our own URL: a path of squares, no text from the user.
-    return mark_safe(image.to_string(encoding="unicode"))  # noqa: S308  # nosec
 
 
 @login_required

@@ -12,9 +12,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.qr import qr_svg
 from registration.selectors import member_for_user
 from registration.staff_views import next_url
-from registration.views import apply_service_errors, qr_svg
+from registration.views import apply_service_errors
 
 from . import selectors, services
 from .forms import ClaimForm, RecordForm

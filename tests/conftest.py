@@ -1,6 +1,8 @@
 import pytest
 from django.contrib.auth.models import Group
+from django.test import Client
 
+from communities import second_factor
 from communities.models import ExportRecord, Notification, ReminderSent, StaffAssignment
 from registration.models import Report
 from tests import factories
@@ -14,6 +16,31 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+# --- force_login passes the second factor too --------------------------------------------------------------
+# Django's test client's force_login skips the password; here it skips the second factor as well, so that a test
+# that logs in an org-department or administrator account this way opens its pages as before. The account gets
+# a confirmed TOTP device if it has none, and the session is marked as verified by it (what the second-factor
+# page does). Tests of the second factor itself log in through the login form instead
+# (tests/test_second_factor.py); `force_login_unverified` logs in without the second factor.
+_django_force_login = Client.force_login
+
+
+def _force_login_verified(self, user, backend=None):
+    _django_force_login(self, user, backend)
+    user = type(user)._default_manager.get(pk=user.pk)  # its roles now, not a scope cached on the object passed
+    if second_factor.requires_second_factor(user):
+        device = second_factor.confirmed_device(user) or user.totpdevice_set.create(name="test", confirmed=True)
+        session = self.session
+        second_factor.session_verify(session, device)
+        session.save()
+
+
+@pytest.fixture(autouse=True)
+def _force_login_passes_the_second_factor(monkeypatch):
+    monkeypatch.setattr(Client, "force_login", _force_login_verified)
+    monkeypatch.setattr(Client, "force_login_unverified", _django_force_login, raising=False)
 
 
 @pytest.fixture
@@ -75,6 +102,8 @@ from registration.identity import id_check_char  # noqa: E402
 
 _ID_NUMBER = re.compile(r"(?<![\dA-Za-z])(\d{17}[\dX])(?![\dA-Za-z])")
 _SECRETS = ("Test2026pass", "Hongqi2026go", "Demo2026pass", "Zhao2026jianguo", "Tally2026check", "sessionid=")
+# The demo second factor's secret, as typed into an app and as stored (the key of every demo device).
+_SECRETS += ("DEMOTOTPSECRETNOTFORREALACCOUNTS", "1918e9ba6f9105124dae995d18900b0084ea3672")
 
 
 class _LogRecorder(logging.Handler):

@@ -5,7 +5,7 @@ from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.urls import reverse
 
-from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent
+from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
 from tests import factories
 from tests.inline_markup import find_inline_markup
@@ -13,9 +13,9 @@ from tests.inline_markup import find_inline_markup
 pytestmark = pytest.mark.django_db
 
 # Evidence (exports, the audit trail) and rows that move the reporting tallies change only through the services.
-# django-axes' login records are written by logins only.
+# django-axes' login records are written by logins only, second-factor devices by their enrolment only.
 READ_ONLY = {AuditEvent, ExportRecord, Member, Report, RosterEntry, Notification, ReminderSent}
-READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog}
+READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog, SecondFactorDevice}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

@@ -100,7 +100,7 @@ def test_each_administrator_sees_only_their_part_of_the_admin(admins):
             "User",
         ]
     )
-    assert admin_models(admins["security"]) == ["StaffAssignment", "User"]
+    assert admin_models(admins["security"]) == ["SecondFactorDevice", "StaffAssignment", "User"]
     assert admin_models(admins["audit"]) == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord"]
 
 

@@ -48,6 +48,8 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "axes",
     "csp",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "communities",
     "registration",
     "services",
@@ -63,9 +65,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sets request.user.is_verified(): whether this session passed the second factor (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     # Keeps the request for the audit trail's events written by services and signals (client IP, acting user).
     "communities.audit.AuditMiddleware",
     "communities.sessions.StaffSessionLimitMiddleware",
+    # Holds an account that needs a second factor at the second-factor page until this session passed it.
+    "communities.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -132,6 +138,15 @@ AUTHENTICATION_BACKENDS = [
 # Staff accounts: logged out after 30 minutes without a request, and 12 hours after logging in.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+
+# --- Second factor (communities.second_factor) ------------------------------------------------------------
+# Superusers and the organisation department's and administrators' accounts confirm each login with a 6-digit
+# TOTP code from an authenticator app (django-otp). After the n-th wrong code in a row the next one is checked
+# only 2^(n-1) seconds later (django-otp's throttling: factor 1). Replayed codes are refused (TOTPDevice.last_t).
+OTP_TOTP_THROTTLE_FACTOR = 1
+OTP_TOTP_ISSUER = "在职党员到社区报到"  # the account's name in the authenticator app: "issuer:username"
+# The admin never shows a device's key or its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Login lockout and rate limits (registration.ratelimit) ------------------------------------------
 # An account (the username typed, from any IP) with LOGIN_FAILURE_LIMIT failed logins within

@@ -1,11 +1,14 @@
 """The demo logins (one per role) and the staff account of every community."""
 
 import datetime
+from base64 import b32decode
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communities.models import Community, District, StaffAssignment, Street, Unit
+from communities.second_factor import accounts_requiring_second_factor, confirmed_device, requires_second_factor
 from registration.models import Report, User
 
 from . import codes
@@ -16,6 +19,18 @@ from .loader import next_id
 # seed_demo and in docs/SEED.md on purpose: demo data only.
 DEMO_PASSWORD = "Demo2026pass"  # noqa: S105  # nosec B105
 MEMBER_LOGIN = "13800138000"
+# The authenticator secret of every demo login that needs a second factor (base32, as typed into an app; 20 bytes).
+# Public on purpose, like DEMO_PASSWORD: printed by seed_demo, in README.md and docs/SEED.md. Demo data only:
+# `manage.py demo_totp` prints the codes of devices holding this secret and of no other device.
+DEMO_TOTP_SECRET = "DEMOTOTPSECRETNOTFORREALACCOUNTS"  # noqa: S105  # nosec B105
+DEMO_TOTP_KEY = b32decode(DEMO_TOTP_SECRET).hex()  # TOTPDevice.key is hex
+SECOND_FACTOR_HINT = (
+    f"运行 python manage.py demo_totp 查看当前的动态验证码，或在验证器应用中添加密钥 {DEMO_TOTP_SECRET}"
+)
+# The staff logins, in the order _staff_specs makes them.
+STAFF_USERNAMES = (
+    "admin", "sysadmin", "secadmin", "auditor", "org-city", "org-district", "street", "community", "community2", "unit",
+)
 Role = StaffAssignment.Role
 
 
@@ -24,6 +39,7 @@ class DemoLogin:
     username: str
     password: str
     description: str
+    second_factor: bool = False  # asks for a code after the password (DEMO_TOTP_SECRET)
 
 
 def _staff_specs():
@@ -55,7 +71,8 @@ def _staff_specs():
 
 
 def ensure_logins(*, password_hash=None, overwrite: bool) -> dict:
-    """Make sure every staff login exists with its assignment; return {username: user}.
+    """Make sure every staff login exists with its assignment, and the demo second-factor device for those that need
+    one (ensure_demo_device); return {username: user}.
 
     overwrite (a fresh build): existing users of these names get the demo password and flags back.
     Otherwise only missing users are created, and nobody's changed password is touched.
@@ -73,14 +90,56 @@ def ensure_logins(*, password_hash=None, overwrite: bool) -> dict:
             user.save()
         if assignment is not None:
             StaffAssignment.objects.get_or_create(user=user, **assignment)
+        if requires_second_factor(user):
+            ensure_demo_device(user, overwrite=overwrite)
         users[username] = user
     return users
 
 
+def ensure_demo_device(user, *, overwrite: bool) -> None:
+    """A confirmed TOTP device with DEMO_TOTP_SECRET for a demo login that needs a second factor, so that the demo
+    needs no phone. overwrite (a fresh build): it replaces the account's devices. Otherwise it is added only to an
+    account with no confirmed device: a device someone enrolled by hand is kept."""
+    devices = TOTPDevice.objects.filter(user=user)
+    if overwrite:
+        devices.delete()
+    elif devices.filter(confirmed=True).exists():
+        return
+    TOTPDevice.objects.create(user=user, name="demo", key=DEMO_TOTP_KEY, confirmed=True)
+
+
+def is_demo_device(device) -> bool:
+    return device is not None and device.key.lower() == DEMO_TOTP_KEY
+
+
+def demo_second_factor_devices() -> list[tuple[str, TOTPDevice | None]]:
+    """(username, confirmed device or None) of each demo login present that needs a second factor, in the order
+    of the printed logins."""
+    users = {user.username: user for user in User.objects.filter(username__in=STAFF_USERNAMES)}
+    return [
+        (username, confirmed_device(users[username]))
+        for username in STAFF_USERNAMES
+        if username in users and requires_second_factor(users[username])
+    ]
+
+
+def non_demo_second_factor_accounts() -> list[str]:
+    """The accounts that need a second factor and are not demo logins holding the demo device: none in a demo
+    database (the rule that lets demo_totp run with DEBUG off)."""
+    found = []
+    for user in accounts_requiring_second_factor().order_by("username"):
+        if user.username not in STAFF_USERNAMES or not is_demo_device(confirmed_device(user)):
+            found.append(user.username)
+    return found
+
+
 def describe_logins() -> list[DemoLogin]:
     """The logins to print, member login included, as they are in the database now."""
+    second_factor = {username for username, _device in demo_second_factor_devices()}
     logins = [
-        DemoLogin(username=username, password=DEMO_PASSWORD, description=description)
+        DemoLogin(
+            username=username, password=DEMO_PASSWORD, description=description, second_factor=username in second_factor
+        )
         for username, _full_name, description, _flags, _assignment in _staff_specs()
     ]
     report = (

@@ -6,12 +6,15 @@ import re
 import pytest
 from django.urls import reverse
 from django_celery_beat.models import CrontabSchedule
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from playwright.sync_api import expect
 
+from communities.second_factor import requires_second_factor
 from registration.models import Report
 from tests import factories
 from tests.conftest import make_staff
 from tests.e2e.conftest import PHONE
+from tests.e2e.test_second_factor import code_for
 from tests.test_admin import READ_ONLY, REGISTERED, admin_url
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -42,10 +45,17 @@ def test_the_browser_watch_reports_what_the_policy_refuses(browser):
 
 
 def log_in(page, live_server, user, landing=r"/admin/"):
+    """Password, then the second factor if the account needs one (with a confirmed device made here)."""
+    needs_code = requires_second_factor(user)
+    device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True) if needs_code else None
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("手机号或用户名").fill(user.username)
     page.get_by_label("密码").fill("Test2026pass")
     page.get_by_role("button", name="登录").click()
+    if device is not None:
+        page.wait_for_url(re.compile(r"/login/second-factor/"))
+        page.get_by_label("6 位动态验证码").fill(code_for(device.bin_key))
+        page.get_by_role("button", name="确认").click()
     page.wait_for_url(re.compile(landing))
 
 

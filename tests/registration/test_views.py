@@ -131,8 +131,8 @@ def test_community_home_query_count_does_not_grow_with_communities(client, staff
     for _ in range(30):
         factories.ReportFactory(community=factories.CommunityFactory())
     client.force_login(user)
-    # session, user, scope, page count, page rows, unread messages
-    with django_assert_max_num_queries(6):
+    # session, user, second-factor device (the session's verification), scope, page count, page rows, unread messages
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("registration:community-home")).status_code == 200
 
 
@@ -141,7 +141,7 @@ def test_member_home_query_count(client, django_assert_max_num_queries):
     for _ in range(5):
         factories.ReportFactory(member=member, status=Report.Status.ENDED)
     client.force_login(member.user)
-    # session, user, member with unit and roster entry, reports with their places, service summary,
-    # unread messages
-    with django_assert_max_num_queries(6):
+    # session, user, the account's roles (does it need a second factor?), member with unit and roster entry,
+    # reports with their places, service summary, unread messages
+    with django_assert_max_num_queries(7):
         assert client.get(reverse("registration:member-home")).status_code == 200

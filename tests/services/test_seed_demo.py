@@ -3,16 +3,22 @@
 import datetime
 import io
 import random
+import time
+from base64 import b32decode
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.test import RequestFactory
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
+from communities.second_factor import requires_second_factor, second_factor_verify
 from registration.identity import (
     MOBILE_SHAPE,
     hash_id_number,
@@ -31,8 +37,10 @@ from services.demo.codes import (
     organisation_check_char,
     unit_code,
 )
+from services.demo.logins import DEMO_TOTP_SECRET, STAFF_USERNAMES, describe_logins
 from services.models import Claim, PostType, ServiceNeed, ServiceRecord
 from services.points import record_points
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -376,3 +384,85 @@ def test_chinese_numbers_read_as_written():
         "一千零一十",
         "二千零二十六",
     ]
+
+
+# --- The demo second factor (manage.py demo_totp) ---------------------------------------------------------------
+
+SECOND_FACTOR_LOGINS = ["admin", "sysadmin", "secadmin", "auditor", "org-city", "org-district"]
+
+
+def demo_code(at: float | None = None) -> str:
+    """The code an authenticator app holding the printed demo secret shows (computed here, not by the app)."""
+    totp = TOTP(b32decode(DEMO_TOTP_SECRET))
+    if at is not None:
+        totp.time = at
+    return f"{totp.token():06d}"
+
+
+def test_the_demo_logins_that_need_a_second_factor_have_the_demo_device(demo_output):
+    devices = TOTPDevice.objects.filter(confirmed=True).select_related("user")
+    assert sorted(device.user.username for device in devices) == sorted(SECOND_FACTOR_LOGINS)
+    assert {device.key for device in devices} == {b32decode(DEMO_TOTP_SECRET).hex()}
+    assert {login for login in LOGIN_USERNAMES if requires_second_factor(User.objects.get(username=login))} == set(
+        SECOND_FACTOR_LOGINS
+    )
+
+
+def test_the_printed_logins_say_how_to_pass_the_second_factor(demo_output):
+    assert "python manage.py demo_totp" in demo_output
+    assert DEMO_TOTP_SECRET in demo_output
+    marked = [line.split()[0] for line in demo_output.splitlines() if "＋双因素认证" in line and "Demo2026pass" in line]
+    assert marked == SECOND_FACTOR_LOGINS
+    assert STAFF_USERNAMES == tuple(login.username for login in describe_logins()[:-1])
+
+
+def test_demo_totp_prints_codes_the_login_accepts(demo_output):
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 9, 0, 0, tzinfo=datetime.UTC), tick=False):
+        out = io.StringIO()
+        call_command("demo_totp", stdout=out)
+        printed = dict(line.split() for line in out.getvalue().splitlines() if line.startswith("  "))
+        assert set(printed) == set(SECOND_FACTOR_LOGINS)
+        assert set(printed.values()) == {demo_code()}
+        org = User.objects.get(username="org-city")
+        device = second_factor_verify(user=org, device_id=TOTPDevice.objects.get(user=org).pk, code=printed["org-city"])
+        assert device.user == org
+    assert DEMO_TOTP_SECRET in out.getvalue()
+
+
+def test_demo_totp_never_prints_a_device_enrolled_by_hand_and_seed_demo_keeps_it(demo_output, settings):
+    settings.DEBUG = True  # a development database where someone enrolled a phone
+    org = User.objects.get(username="org-city")
+    TOTPDevice.objects.filter(user=org).delete()
+    own = TOTPDevice.objects.create(user=org, name="phone", confirmed=True)
+    out = io.StringIO()
+    call_command("demo_totp", stdout=out)
+    line = next(line for line in out.getvalue().splitlines() if line.startswith("  org-city "))
+    assert not any(character.isdigit() for character in line)
+    seed()  # a second run keeps the account's own device
+    assert list(TOTPDevice.objects.filter(user=org)) == [own]
+
+
+def test_seed_demo_gives_a_reset_demo_login_its_device_again(demo_output):
+    TOTPDevice.objects.filter(user__username="auditor").delete()
+    seed()
+    assert TOTPDevice.objects.get(user__username="auditor", confirmed=True).key == b32decode(DEMO_TOTP_SECRET).hex()
+
+
+def test_demo_totp_refuses_without_debug_unless_the_database_is_a_demo_one(demo_output, settings):
+    settings.DEBUG = False  # as pytest-django runs tests, and as production runs
+    out = io.StringIO()
+    call_command("demo_totp", stdout=out)  # only demo logins with the demo device: runs
+    assert demo_code() in out.getvalue() or demo_code(time.time() - 30) in out.getvalue()
+
+    real = factories.UserFactory(username="real-admin", is_superuser=True, is_staff=True)
+    with pytest.raises(CommandError, match="real-admin"):
+        call_command("demo_totp", stdout=io.StringIO())
+    settings.DEBUG = True
+    out = io.StringIO()
+    call_command("demo_totp", stdout=out)  # with DEBUG on it runs, and prints the demo devices only
+    assert real.username not in out.getvalue()
+
+
+def test_demo_totp_asks_for_the_demo_city_first(db):
+    with pytest.raises(CommandError, match="seed_demo"):
+        call_command("demo_totp", stdout=io.StringIO())

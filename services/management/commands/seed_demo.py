@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 from communities.models import Community, Unit
 from registration.models import Member, Report, RosterEntry
 from services.demo import DemoCityError, demo_city_build
+from services.demo.logins import SECOND_FACTOR_HINT
 from services.models import Claim, ServiceNeed, ServiceRecord
 
 # What the summary line counts, in the order it names them.
@@ -42,4 +43,7 @@ class Command(BaseCommand):
         self.stdout.write("\n演示登录（所有账号密码相同，演示党员账号也共用此密码）：")
         width = max(len(login.username) for login in result.logins)
         for login in result.logins:
-            self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}")
+            mark = "  ＋双因素认证" if login.second_factor else ""
+            self.stdout.write(f"  {login.username:<{width}}  {login.password}  {login.description}{mark}")
+        if any(login.second_factor for login in result.logins):
+            self.stdout.write(f"标“＋双因素认证”的账号输入密码后还要输入动态验证码：{SECOND_FACTOR_HINT}。")
