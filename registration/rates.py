@@ -65,7 +65,7 @@ class RateRow:
 
 def _with_tally(places, year: int):
     """Communities or units joined to their tally row in effect for `year` as "tally" (none when the key
-    never counted): a plain join on an index, no look at the key's other rows."""
+    never counted): a plain join, with no look at the key's other rows."""
     return places.annotate(tally=FilteredRelation("tallies", condition=in_effect(year, "tallies__")))
 
 

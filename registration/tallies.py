@@ -179,16 +179,25 @@ def _key_filter(kind, key):
     return {KEY_FIELDS[kind]: key}
 
 
+def _neighbours(rows, year):
+    """(the latest of these rows before `year`, the year of the first one after it), rows in year order."""
+    earlier = [row for row in rows if row.year < year]
+    later = next((row.year for row in rows if row.year > year), None)
+    return (earlier[-1] if earlier else None), later
+
+
 def _apply_one(model, kind, key, year, fields):
     increments = {field: F(field) + change for field, change in fields.items()}
     rows = model.objects.filter(**_key_filter(kind, key))
     if rows.filter(year=year).update(**increments):
         return
-    # Lock the key's earlier rows, then read the latest: a transaction creating this key's row of another
-    # year at the same moment (around New Year) waits, then copies and links after this one.
-    list(rows.select_for_update().filter(year__lt=year).order_by("year").values_list("pk", flat=True))
-    latest = rows.filter(year__lt=year).order_by("-year").first()
-    later = rows.filter(year__gt=year).order_by("year").values_list("year", flat=True).first()
+    # Lock the key's rows: a transaction creating this key's row of another year at the same moment (around
+    # New Year) waits for this one to commit. What the lock returns after such a wait lacks the row the other
+    # transaction created, which shows as a link that points past what was read: then read again.
+    existing = list(rows.select_for_update().order_by("year"))
+    latest, later = _neighbours(existing, year)
+    if latest is not None and latest.superseded_in != later:
+        latest, later = _neighbours(list(rows.order_by("year")), year)
     values = {field: getattr(latest, field) if latest else 0 for field in TallyCounts.COUNT_FIELDS}
     for field, change in fields.items():
         values[field] += change

@@ -2,13 +2,15 @@
 
 import importlib
 import io
+import threading
+import time
 from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
 from django.apps import apps
 from django.core.management import CommandError, call_command
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from registration import rates, services
@@ -310,3 +312,56 @@ def test_the_migration_links_the_rows_that_were_there():
     assert list(
         CommunityTally.objects.filter(community=community).order_by("year").values_list("superseded_in", flat=True)
     ) == [YEAR - 1, YEAR, None]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("holder_year", [YEAR - 1, YEAR])
+def test_rows_of_two_years_created_at_once_around_new_year_stay_linked(holder_year):
+    """One transaction creates a key's row for one year and holds its locks; another, creating the row for the
+    other year, waits for it and then links around the row it could not see when it started."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    community = factories.CommunityFactory()
+    one = Counter({("community", community.pk, "roster"): 1})
+    with transaction.atomic():
+        tally_apply(after=one, before=Counter(), year=YEAR - 2)
+    created, release = threading.Event(), threading.Event()
+    errors = []
+
+    def apply(year, *, hold):
+        try:
+            with transaction.atomic():
+                tally_apply(after=one, before=Counter(), year=year)
+                if hold:
+                    created.set()
+                    release.wait(10)
+        except Exception as error:  # noqa: BLE001  (collected and asserted on below)
+            errors.append(error)
+        finally:
+            created.set()
+            connection.close()
+
+    holder = threading.Thread(target=apply, args=(holder_year,), kwargs={"hold": True})
+    holder.start()
+    created.wait(10)
+    waiter = threading.Thread(target=apply, args=(({YEAR - 1, YEAR} - {holder_year}).pop(),), kwargs={"hold": False})
+    waiter.start()
+    with connection.cursor() as cursor:
+        for _ in range(100):  # until the second transaction waits for the first one's lock
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the second transaction never waited for the first")
+    release.set()
+    holder.join()
+    waiter.join()
+    assert errors == []
+    rows = CommunityTally.objects.filter(community=community).order_by("year")
+    assert list(rows.values_list("year", "superseded_in")) == [(YEAR - 2, YEAR - 1), (YEAR - 1, YEAR), (YEAR, None)]
+    if holder_year == YEAR - 1:  # the later year's row waited, so it carries the earlier one's change
+        assert list(rows.values_list("roster", flat=True)) == [1, 2, 3]
+    assert_one_row_in_effect()
