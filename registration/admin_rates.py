@@ -27,7 +27,7 @@ from .rate_chart import bar_chart
 PAGE_SIZE = 100
 YEARS_OFFERED = 5
 FIRST_YEAR = 2000
-SORTABLE = ("name", "code", "roster", "reported", "pending", "not_registered", "rate", "off_roster_reported")
+SORTABLE = rates.SORT_FIELDS
 STATUSES = ("not_registered", "pending", "registered", "reported", "all")
 
 
@@ -275,26 +275,23 @@ def _export_numbers(label, row: rates.RateRow, *, unit_columns=None) -> list:
 
 @org_department_view
 def units(request):
-    """One row per unit (party organisation) in scope, 100 a page; the export holds every matching row."""
+    """One row per unit (party organisation) in scope, sorted and paged by the database, 100 a page; the
+    export holds every matching row."""
     filters = _filters(request)
-    rows = rates.unit_rate_rows(user=request.user, year=filters.year)
-    if filters.below:
-        rows = [row for row in rows if row.below_line]
-    rows = rates.sort_rows(rows, filters.order)
+    units = rates.unit_rate_queryset(user=request.user, year=filters.year, order=filters.order, below=filters.below)
     if request.GET.get("export") == "xlsx":
-        return _export_units(request, filters, rows)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    unit_ids = [row.pk for row in page]
-    organisations = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "party_organisation"))
-    pairings = rates.unit_pairings(unit_ids=unit_ids)
+        return _export_units(request, filters, units)
+    page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [rates.rate_row(values) for values in page]
+    pairings = rates.unit_pairings(unit_ids=[row.pk for row in rows])
     lines = [
         Line(
             row=row,
             label=row.name,
-            party_organisation=organisations.get(row.pk, ""),
+            party_organisation=values["party_organisation"],
             pairings=tuple(pairings.get(row.pk, ())),
         )
-        for row in page
+        for values, row in zip(page, rows, strict=True)
     ]
     context = _context(
         request,
@@ -305,18 +302,16 @@ def units(request):
         page=page,
         lines=lines,
         columns=_columns(request, filters, _("Unit")),
-        chart=bar_chart(list(page), rates.rate_threshold()),
+        chart=bar_chart(rows, rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),
     )
     return render(request, "admin/rates/units.html", context)
 
 
-def _export_units(request, filters: Filters, rows: list[rates.RateRow]):
-    # Every matching row, not only one page: the party organisations and pairings of the whole scope,
-    # fetched by a subquery rather than a list of thousands of ids.
-    in_scope = Unit.objects.visible_to(request.user)
-    organisations = dict(in_scope.values_list("pk", "party_organisation"))
-    pairings = rates.unit_pairings(unit_ids=in_scope.values("pk"))
+def _export_units(request, filters: Filters, units):
+    # Every matching row, not only one page: the pairings of the whole scope fetched by a subquery rather
+    # than a list of thousands of ids.
+    pairings = rates.unit_pairings(unit_ids=Unit.objects.visible_to(request.user).values("pk"))
     columns = _columns(request, filters, _("Unit"))
     header = [
         columns[0]["label"],
@@ -326,16 +321,18 @@ def _export_units(request, filters: Filters, rows: list[rates.RateRow]):
         _("Paired communities"),
         _("Note"),
     ]
-    body = []
-    for row in rows:
-        line = _export_numbers(row.name, row, unit_columns=[organisations.get(row.pk, "")])
+    body, row_ids = [], []
+    for values in units:
+        row = rates.rate_row(values)
+        line = _export_numbers(row.name, row, unit_columns=[values["party_organisation"]])
         line.insert(-1, "、".join(pairings.get(row.pk, ())))
         body.append(line)
+        row_ids.append(row.pk)
     title = _("Reporting rates by unit %(year)s, all %(count)s rows matching the filters") % {
         "year": filters.year,
-        "count": len(rows),
+        "count": len(body),
     }
-    record = {**filters.as_record(), "district": None, "street": None, "rows": [row.pk for row in rows]}
+    record = {**filters.as_record(), "district": None, "street": None, "rows": row_ids}
     return xlsx_export(
         user=request.user, kind="reporting-rates-units", title=title, header=header, rows=body, filters=record
     )

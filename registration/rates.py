@@ -1,22 +1,27 @@
 """Reads for the organisation department's reporting-rate pages, from the tallies (registration.tallies).
 
 Every figure here is a sum of tally rows, so a page costs a fixed number of queries whatever the
-number of members; `manage.py recount_rates` proves the tallies against the reports themselves.
+number of members; `manage.py recount_rates` proves the tallies against the reports themselves. A place or
+unit is joined to its tally row in effect for the year (`tallies.in_effect`), at most one per key.
 """
 
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery, Sum
+from django.db import connection
+from django.db.models import BigIntegerField, Case, F, FilteredRelation, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import Cast, Coalesce, Collate
+from django.db.models.lookups import LessThan
 from django.shortcuts import get_object_or_404
 
 from communities.models import Community, District, StaffAssignment, Street, Unit
 
-from .models import CommunityTally, TallyCounts, UnitTally
-from .tallies import as_of_for_year, roster_entries_as_of
+from .models import CommunityTally, TallyCounts
+from .tallies import as_of_for_year, in_effect, roster_entries_as_of
 
-SUMS = {field: Sum(field) for field in TallyCounts.COUNT_FIELDS}
+# The columns a rate table can be sorted by, in the order the pages show them.
+SORT_FIELDS = ("name", "code", "roster", "reported", "pending", "not_registered", "rate", "off_roster_reported")
 
 
 def rate_threshold() -> Decimal:
@@ -58,48 +63,54 @@ class RateRow:
         return bool(self.roster) and Decimal(100 * self.reported) < rate_threshold() * self.roster
 
 
-def _effective(model, key_field: str, year: int):
-    """Each key's latest tally row up to `year`: the figures in effect for that year."""
-    latest_year = (
-        model.objects.filter(**{key_field: OuterRef(key_field)}, year__lte=year).order_by("-year").values("year")[:1]
-    )
-    return model.objects.filter(year__lte=year, year=Subquery(latest_year))
+def _with_tally(places, year: int):
+    """Communities or units joined to their tally row in effect for `year` as "tally" (none when the key
+    never counted): a plain join, with no look at the key's other rows."""
+    return places.annotate(tally=FilteredRelation("tallies", condition=in_effect(year, "tallies__")))
 
 
 def _counts(row: dict) -> dict:
     return {field: row.get(field) or 0 for field in TallyCounts.COUNT_FIELDS}
 
 
-def _rows(places, sums_by_pk: dict) -> list[RateRow]:
-    return [
-        RateRow(pk=place.pk, name=place.name, code=place.code, **_counts(sums_by_pk.get(place.pk, {})))
-        for place in places
-    ]
+def rate_row(values: dict) -> RateRow:
+    """A RateRow from a dict holding pk, name, code and the figures (None counting as 0)."""
+    return RateRow(pk=values["pk"], name=values["name"], code=values["code"], **_counts(values))
+
+
+# From a community: the key, code and name of the place a row of each level stands for.
+_PLACE_FIELDS = {
+    "district": ("district_id", "district__code", "district__name"),
+    "street": ("street_id", "street__code", "street__name"),
+    "community": ("pk", "code", "name"),
+}
 
 
 def place_rate_rows(*, user, year: int, district: District | None = None, street: Street | None = None):
-    """Rows of the drill-down: districts (city), streets (of a district) or communities (of a street),
-    restricted to the user's scope. Three queries."""
+    """Rows of the drill-down, in code order: districts (city), streets (of a district) or communities (of a
+    street) that hold communities in the user's scope, each summing those communities. One query."""
     communities = Community.objects.visible_to(user)
-    tallies = _effective(CommunityTally, "community", year).filter(community__in=communities)
     if street is not None:
-        sums = tallies.filter(community__street=street).values("community_id").annotate(**SUMS).order_by()
-        places = communities.filter(street=street).order_by("code")
-        return _rows(places, {row["community_id"]: row for row in sums})
-    if district is not None:
-        sums = tallies.filter(community__district=district).values("community__street_id").annotate(**SUMS).order_by()
-        places = Street.objects.filter(district=district, communities__in=communities).distinct().order_by("code")
-        return _rows(places, {row["community__street_id"]: row for row in sums})
-    sums = tallies.values("community__district_id").annotate(**SUMS).order_by()
-    places = District.objects.filter(communities__in=communities).distinct().order_by("code")
-    return _rows(places, {row["community__district_id"]: row for row in sums})
+        communities, level = communities.filter(street=street), "community"
+    elif district is not None:
+        communities, level = communities.filter(district=district), "street"
+    else:
+        level = "district"
+    pk, code, name = _PLACE_FIELDS[level]
+    sums = (
+        _with_tally(communities, year)
+        .values(pk, code, name)
+        .annotate(**{field: Sum(f"tally__{field}") for field in TallyCounts.COUNT_FIELDS})
+        .order_by(code)
+    )
+    return [rate_row({**row, "pk": row[pk], "code": row[code], "name": row[name]}) for row in sums]
 
 
 def unassigned_rate_row(*, user, year: int) -> RateRow | None:
     """Roster entries whose unit named no community yet: shown to city-wide users only."""
     if not StaffAssignment.objects.scope_for(user).sees_everything:
         return None
-    row = CommunityTally.objects.filter(community__isnull=True, year__lte=year).order_by("-year").first()
+    row = CommunityTally.objects.filter(in_effect(year), community__isnull=True).first()
     if row is None or not row.roster:
         return None
     return RateRow(pk=None, name="", code="", **{field: getattr(row, field) for field in TallyCounts.COUNT_FIELDS})
@@ -116,16 +127,67 @@ def city_total(rows: list[RateRow], unassigned: RateRow | None = None) -> RateRo
     )
 
 
-def unit_rate_rows(*, user, year: int) -> list[RateRow]:
-    """One row per unit (party organisation) in the user's scope. Two queries."""
-    units = Unit.objects.visible_to(user).order_by("code")
-    sums = {
-        row["unit_id"]: row
-        for row in _effective(UnitTally, "unit", year)
-        .filter(unit__in=units)
-        .values("unit_id", *TallyCounts.COUNT_FIELDS)
+def _figures():
+    return {
+        field: Coalesce(F(f"tally__{field}"), Value(0), output_field=IntegerField())
+        for field in TallyCounts.COUNT_FIELDS
     }
-    return _rows(units, sums)
+
+
+def _below_line():
+    """RateRow.below_line in SQL, on whole numbers so that it is exact on every database:
+    100 × reported < threshold × roster, with the threshold as a fraction p / q."""
+    p, q = rate_threshold().as_integer_ratio()
+    return Q(roster__gt=0) & LessThan(
+        Cast("reported", BigIntegerField()) * Value(100 * q), Cast("roster", BigIntegerField()) * Value(p)
+    )
+
+
+def _rate_tenths():
+    """RateRow.rate × 10 in SQL: the same cut to one decimal, as whole-number division; None when nobody is on
+    the roster."""
+    return Case(
+        When(roster=0, then=Value(None)),
+        default=Cast("reported", BigIntegerField()) * Value(1000) / Cast("roster", BigIntegerField()),
+        output_field=BigIntegerField(),
+    )
+
+
+def _by_code_point(field: str):
+    # Python compares names by code point; so do PostgreSQL's "C" collation and SQLite's default.
+    return Collate(F(field), "C") if connection.vendor == "postgresql" else F(field)
+
+
+def _sql_order(order: str) -> list:
+    """`sort_rows`'s order in SQL: by the column, rows without a rate last either way, ties in code order."""
+    field = order.lstrip("-")
+    if field not in SORT_FIELDS:
+        return ["code"]
+    expression = {
+        "name": _by_code_point("name"),
+        "code": _by_code_point("code"),
+        "not_registered": F("roster") - F("registered"),
+        "rate": _rate_tenths(),
+    }.get(field, F(field))
+    ordered = expression.desc(nulls_last=True) if order.startswith("-") else expression.asc(nulls_last=True)
+    return [ordered, "code"]
+
+
+def unit_rate_queryset(*, user, year: int, order: str = "", below: bool = False):
+    """The units (party organisations) in the user's scope as dicts of pk, name, code, party_organisation and
+    the figures; only those under the line if `below`; sorted as `sort_rows` sorts (code order when `order`
+    names no column). A page of it is one query, its count another."""
+    units = _with_tally(Unit.objects.visible_to(user), year).annotate(**_figures())
+    if below:
+        units = units.filter(_below_line())
+    return units.order_by(*_sql_order(order)).values(
+        "pk", "name", "code", "party_organisation", *TallyCounts.COUNT_FIELDS
+    )
+
+
+def unit_rate_rows(*, user, year: int, order: str = "", below: bool = False) -> list[RateRow]:
+    """Every row of `unit_rate_queryset` as a RateRow. One query."""
+    return [rate_row(values) for values in unit_rate_queryset(user=user, year=year, order=order, below=below)]
 
 
 def unit_pairings(*, unit_ids) -> dict:
@@ -161,9 +223,9 @@ def community_breakdown(*, user, community_id: int, year: int, status: str = "")
 
 
 def sort_rows(rows: list[RateRow], order: str) -> list[RateRow]:
-    """Sort by any column: name, roster, reported, pending, not_registered or rate; "-" first for descending."""
+    """Sort by any column of SORT_FIELDS; "-" first for descending; rows without a rate last either way."""
     field = order.lstrip("-")
-    if field not in {"name", "code", "roster", "reported", "pending", "not_registered", "rate", "off_roster_reported"}:
+    if field not in SORT_FIELDS:
         return rows
     missing_last = Decimal("-1") if order.startswith("-") else Decimal("1000")
 
@@ -175,14 +237,22 @@ def sort_rows(rows: list[RateRow], order: str) -> list[RateRow]:
 
 
 def all_community_rate_rows(*, user, year: int) -> list[tuple[Community, RateRow]]:
-    """Every community in the user's scope with its figures, in code order: the full export. Two queries."""
-    communities = Community.objects.visible_to(user).select_related("street", "district").order_by("code")
-    tallies = _effective(CommunityTally, "community", year).filter(community__in=Community.objects.visible_to(user))
-    sums = {row["community_id"]: row for row in tallies.values("community_id", *TallyCounts.COUNT_FIELDS)}
+    """Every community in the user's scope with its figures, in code order: the full export. One query."""
+    communities = (
+        _with_tally(Community.objects.visible_to(user), year)
+        .annotate(**_figures())
+        .select_related("street", "district")
+        .order_by("code")
+    )
     return [
         (
             community,
-            RateRow(pk=community.pk, name=community.name, code=community.code, **_counts(sums.get(community.pk, {}))),
+            RateRow(
+                pk=community.pk,
+                name=community.name,
+                code=community.code,
+                **{field: getattr(community, field) for field in TallyCounts.COUNT_FIELDS},
+            ),
         )
         for community in communities
     ]

@@ -12,9 +12,11 @@ roster counts for the community of the report and their own unit.
 
 The tallies hold those figures as of the end of each year, the current year meaning now: a key (a
 community or unit) has a row for each year in which its figures changed, and the row in effect for a
-year is the key's latest row up to that year. Services wrap their writes in `tallies_follow(...)`: the
-states of the people touched are read before and after, and the difference is added to the current
-year's row. Past years' rows are never touched again.
+year is the key's latest row up to that year. Each row names the year of the key's next row
+(`superseded_in`), set when that next row is created, so that the rows in effect for a year are read
+by `in_effect(year)` without looking at other rows. Services wrap their writes in
+`tallies_follow(...)`: the states of the people touched are read before and after, and the difference
+is added to the current year's row. Past years' figures are never touched again.
 """
 
 import datetime
@@ -29,6 +31,7 @@ from .models import CommunityTally, Member, Report, RosterEntry, TallyCounts, Un
 
 COMMUNITY, UNIT = "community", "unit"
 MODELS = {COMMUNITY: CommunityTally, UNIT: UnitTally}
+KEY_FIELDS = {COMMUNITY: "community_id", UNIT: "unit_id"}
 CHUNK = 5000
 COUNTED = (Report.Status.CONFIRMED, Report.Status.ENDED)
 
@@ -39,6 +42,14 @@ def as_of_for_year(year: int) -> datetime.datetime:
     if year >= timezone.localdate().year:
         return now
     return timezone.make_aware(datetime.datetime(year + 1, 1, 1)) - datetime.timedelta(microseconds=1)
+
+
+def in_effect(year: int, through: str = "") -> Q:
+    """The tally rows in effect for `year`: each key's latest row up to that year. `through` prefixes the
+    fields when the rows are reached from a community or unit ("tallies__")."""
+    return Q(**{f"{through}year__lte": year}) & (
+        Q(**{f"{through}superseded_in__isnull": True}) | Q(**{f"{through}superseded_in__gt": year})
+    )
 
 
 def _reported_at(moment):
@@ -165,23 +176,93 @@ def tally_apply(*, after: Counter, before: Counter, year: int | None = None):
 
 
 def _key_filter(kind, key):
-    return {"community_id": key} if kind == COMMUNITY else {"unit_id": key}
+    return {KEY_FIELDS[kind]: key}
+
+
+def _neighbours(rows, year):
+    """(the latest of these rows before `year`, the year of the first one after it), rows in year order."""
+    earlier = [row for row in rows if row.year < year]
+    later = next((row.year for row in rows if row.year > year), None)
+    return (earlier[-1] if earlier else None), later
 
 
 def _apply_one(model, kind, key, year, fields):
     increments = {field: F(field) + change for field, change in fields.items()}
-    if model.objects.filter(year=year, **_key_filter(kind, key)).update(**increments):
+    rows = model.objects.filter(**_key_filter(kind, key))
+    if rows.filter(year=year).update(**increments):
         return
-    latest = model.objects.filter(year__lt=year, **_key_filter(kind, key)).order_by("-year").first()
+    # Lock the key's rows: a transaction creating this key's row of another year at the same moment (around
+    # New Year) waits for this one to commit. What the lock returns after such a wait lacks the row the other
+    # transaction created, which shows as a link that points past what was read: then read again.
+    existing = list(rows.select_for_update().order_by("year"))
+    latest, later = _neighbours(existing, year)
+    if latest is not None and latest.superseded_in != later:
+        latest, later = _neighbours(list(rows.order_by("year")), year)
     values = {field: getattr(latest, field) if latest else 0 for field in TallyCounts.COUNT_FIELDS}
     for field, change in fields.items():
         values[field] += change
     try:
         with transaction.atomic():
-            model.objects.create(year=year, **_key_filter(kind, key), **values)
+            model.objects.create(year=year, superseded_in=later, **_key_filter(kind, key), **values)
     except IntegrityError:
-        # Another transaction created this year's row first; add to it instead.
-        model.objects.filter(year=year, **_key_filter(kind, key)).update(**increments)
+        # Another transaction created this year's row first (and linked it); add to it instead.
+        rows.filter(year=year).update(**increments)
+        return
+    if latest is not None:
+        # From this year on the new row is the one in effect.
+        rows.filter(pk=latest.pk).update(superseded_in=year)
+
+
+# --- The links between a key's rows -------------------------------------------------------------------------
+
+
+def _next_year(model, key_field: str, *, unassigned: bool):
+    later = model.objects.filter(year__gt=OuterRef("year"))
+    if unassigned:
+        later = later.filter(**{f"{key_field}__isnull": True})
+    else:
+        later = later.filter(**{key_field: OuterRef(key_field)})
+    return Subquery(later.order_by("year").values("year")[:1])
+
+
+def _mislinked(model, key_field: str, *, unassigned: bool):
+    """The rows whose superseded_in is not the year of their key's next row (annotated next_year): of the rows
+    with a key, or of those without one (roster entries not yet assigned to a community)."""
+    return (
+        model.objects.filter(**{f"{key_field}__isnull": unassigned})
+        .annotate(next_year=_next_year(model, key_field, unassigned=unassigned))
+        .filter(
+            Q(superseded_in__isnull=True, next_year__isnull=False)
+            | Q(superseded_in__isnull=False, next_year__isnull=True)
+            | Q(superseded_in__lt=F("next_year"))
+            | Q(superseded_in__gt=F("next_year"))
+        )
+    )
+
+
+def tally_link_errors() -> list[tuple]:
+    """[(kind, key, year, superseded_in, next row's year)] for every row not linked to its key's next row.
+    Empty when every link is right, which makes exactly one row per key in effect for any year from the
+    key's first row on."""
+    errors = []
+    for kind, model in MODELS.items():
+        key_field = KEY_FIELDS[kind]
+        for unassigned in (False, True):
+            wrong = _mislinked(model, key_field, unassigned=unassigned).order_by(key_field, "year")
+            errors.extend((kind, *row) for row in wrong.values_list(key_field, "year", "superseded_in", "next_year"))
+    return errors
+
+
+def tally_relink():
+    """Set every row's superseded_in to the year of its key's next row (after rows were written in bulk,
+    or to repair what `tally_link_errors` reports). Touches only the rows that are wrong."""
+    for kind, model in MODELS.items():
+        key_field = KEY_FIELDS[kind]
+        for unassigned in (False, True):
+            wrong = _mislinked(model, key_field, unassigned=unassigned)
+            model.objects.filter(pk__in=wrong.values("pk")).update(
+                superseded_in=_next_year(model, key_field, unassigned=unassigned)
+            )
 
 
 # --- From scratch -------------------------------------------------------------------------------------------
@@ -211,12 +292,15 @@ def tally_recount(year: int) -> dict:
 
 
 def tally_stored(year: int) -> dict:
-    """The tallies in effect for `year` (each key's latest row up to that year), in the recount's shape."""
+    """The tallies in effect for `year`, read as the pages read them, in the recount's shape."""
     result = {}
     for kind, model in MODELS.items():
-        key_field = "community_id" if kind == COMMUNITY else "unit_id"
-        for row in model.objects.filter(year__lte=year).order_by(key_field, "year").iterator(chunk_size=CHUNK):
-            result[(kind, getattr(row, key_field))] = {field: getattr(row, field) for field in TallyCounts.COUNT_FIELDS}
+        key_field = KEY_FIELDS[kind]
+        rows = model.objects.filter(in_effect(year)).values_list(key_field, *TallyCounts.COUNT_FIELDS)
+        for key, *numbers in rows.iterator(chunk_size=CHUNK):
+            counts = result.setdefault((kind, key), dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
+            for field, number in zip(TallyCounts.COUNT_FIELDS, numbers, strict=True):
+                counts[field] += number
     return {key: counts for key, counts in result.items() if any(counts.values())}
 
 
@@ -235,7 +319,8 @@ def tally_differences(year: int) -> list[tuple]:
 
 @transaction.atomic
 def tally_rebuild(year: int):
-    """Replace the rows of `year` with a recount (after a bulk load, or to repair a difference).
+    """Replace the rows of `year` with a recount (after a bulk load, or to repair a difference), and link
+    every key's rows again.
 
     Keys that counted in an earlier year but have nothing now get a row of zeros, so that the
     earlier row does not stand in for this year."""
@@ -244,7 +329,7 @@ def tally_rebuild(year: int):
         counts.setdefault(key, dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
     for kind, model in MODELS.items():
         model.objects.filter(year=year).delete()
-        key_field = "community_id" if kind == COMMUNITY else "unit_id"
+        key_field = KEY_FIELDS[kind]
         model.objects.bulk_create(
             [
                 model(year=year, **{key_field: key}, **values)
@@ -253,3 +338,4 @@ def tally_rebuild(year: int):
             ],
             batch_size=2000,
         )
+    tally_relink()

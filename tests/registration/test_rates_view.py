@@ -2,18 +2,23 @@
 are known: the drill-down, the line, the filters, the years, scope, the "who" lists, the export and query counts."""
 
 import datetime
+import html
 import io
 import re
 from decimal import Decimal
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from openpyxl import load_workbook
 
-from communities.models import ExportRecord, StaffAssignment
+from communities.models import ExportRecord, StaffAssignment, Unit
 from registration.models import CommunityTally, Report, UnitTally
-from registration.tallies import tally_rebuild
+from registration.rates import SORT_FIELDS, RateRow, sort_rows
+from registration.tallies import tally_rebuild, tally_relink
 from tests import factories
 from tests.conftest import make_staff
 
@@ -235,6 +240,7 @@ def test_a_past_year_shows_the_tally_row_in_effect_for_that_year(org_client, cit
     community = city["communities"][6]
     CommunityTally.objects.create(community=community, year=THIS_YEAR - 1, roster=10, registered=6, reported=5)
     CommunityTally.objects.create(community=community, year=THIS_YEAR, roster=10, registered=9, reported=9)
+    tally_relink()  # rows written directly, bypassing the services: link them as `recount_rates --fix` would
     street = {"street": community.street_id}
     last_year = org_client.get(PLACES, {**street, "year": THIS_YEAR - 1}).context["lines"]
     this_year = org_client.get(PLACES, {**street, "year": THIS_YEAR}).context["lines"]
@@ -412,6 +418,171 @@ def test_units_are_paged_by_one_hundred(org_client, city):
     assert len(org_client.get(UNITS, {"page": 2}).context["lines"]) == 3
 
 
+# --- By unit: sorted and paged by the database ----------------------------------------------------------------
+
+
+@pytest.fixture
+def many_units(city):
+    """230 more units (three pages with the city's three) whose figures cover every case of sorting: rates
+    that tie once cut to one decimal (1 of 3, 333 of 1,000, 3,331 of 10,000 are all 33.3), nobody on the
+    roster (no rate) with a tally row and without one, equal figures, names in several scripts and cases,
+    and codes in another order than the rows were created in."""
+    names = ["b局", "B局", "Z局", "阿局", "é局", "a局"]
+    ties = {6: (3, 1), 7: (1000, 333), 8: (10000, 3331)}
+    tallies = []
+    for n in range(230):
+        unit = factories.UnitFactory(name=names[n] if n < len(names) else f"单位{n}", code=f"T{(n * 7919) % 1009:04d}")
+        if n % 11 == 0:
+            continue  # never counted: no tally row at all
+        roster, reported = ties.get(n, ((n % 7) * 10, 0))
+        if n not in ties and roster:
+            reported = (n * 13) % (roster + 1)
+        registered = min(roster, reported + n % 3)
+        tallies.append(
+            UnitTally(
+                unit=unit,
+                year=THIS_YEAR,
+                roster=roster,
+                registered=registered,
+                reported=reported,
+                pending=min(n % 2, registered - reported),
+                off_roster_reported=n % 4,
+            )
+        )
+    UnitTally.objects.bulk_create(tallies)
+
+
+def expected_unit_rows() -> list[RateRow]:
+    """Every unit with its figures, built in Python from the tally rows, in code order (what the tab showed
+    before the database sorted it)."""
+    tallies = {tally.unit_id: tally for tally in UnitTally.objects.all()}
+    fields = ("roster", "registered", "reported", "pending", "off_roster_reported")
+    return [
+        RateRow(
+            pk=unit.pk,
+            name=unit.name,
+            code=unit.code,
+            **{field: getattr(tallies[unit.pk], field) if unit.pk in tallies else 0 for field in fields},
+        )
+        for unit in sorted(Unit.objects.all(), key=lambda unit: unit.code)
+    ]
+
+
+def all_pages(client, **params) -> list:
+    lines, number = [], 1
+    while True:
+        response = client.get(UNITS, {**params, "page": number})
+        lines.extend(response.context["lines"])
+        if not response.context["page"].has_next():
+            return lines
+        number += 1
+
+
+@pytest.mark.parametrize("field", SORT_FIELDS)
+def test_the_unit_tab_sorts_every_column_across_pages_as_sort_rows_does(org_client, many_units, field):
+    expected = expected_unit_rows()
+    assert len(expected) == 233
+    for order in (field, f"-{field}"):
+        first = org_client.get(UNITS, {"o": order})
+        assert len(first.context["lines"]) == 100
+        lines = all_pages(org_client, o=order)
+        assert [line.row.pk for line in lines] == [row.pk for row in sort_rows(expected, order)], order
+        assert [figures(line.row) for line in lines] == [figures(row) for row in sort_rows(expected, order)]
+
+
+def test_units_without_a_rate_come_last_and_rates_equal_to_one_decimal_keep_the_code_order(org_client, many_units):
+    expected = expected_unit_rows()
+    tied = [row.pk for row in expected if row.rate == Decimal("33.3")]
+    assert len(tied) >= 3
+    without_rate = {row.pk for row in expected if row.rate is None}
+    for order in ("rate", "-rate"):
+        pks = [line.row.pk for line in all_pages(org_client, o=order)]
+        assert set(pks[-len(without_rate) :]) == without_rate
+        assert [pk for pk in pks if pk in tied] == tied  # code order, in both directions
+
+
+def test_the_unit_tab_reads_one_page_of_units(org_client, many_units):
+    with CaptureQueriesContext(connection) as queries:
+        response = org_client.get(UNITS, {"o": "-rate", "page": 2})
+    assert [line.row.pk for line in response.context["lines"]] == [
+        row.pk for row in sort_rows(expected_unit_rows(), "-rate")[100:200]
+    ]
+    unit_reads = [query["sql"] for query in queries if 'FROM "communities_unit"' in query["sql"]]
+    assert unit_reads
+    for sql in unit_reads:
+        assert "COUNT(" in sql or re.search(r"LIMIT 100\b", sql), sql
+
+
+def test_the_unit_export_holds_every_unit_in_scope_in_the_order_on_screen(org_client, many_units):
+    sheet = read_sheet(org_client.get(UNITS, {"export": "xlsx", "o": "-rate", "page": 2}))
+    expected = sort_rows(expected_unit_rows(), "-rate")
+    assert [row[1] for row in sheet[3:]] == [row.code for row in expected]
+    assert ExportRecord.objects.get().filters["rows"] == [row.pk for row in expected]
+
+
+def test_page_links_keep_the_year_the_filter_and_the_order(org_client, city):
+    last_year = THIS_YEAR - 1
+    units = [factories.UnitFactory() for _ in range(120)]
+    # Last year every one of them was under the line; this year none is.
+    UnitTally.objects.bulk_create(
+        [UnitTally(unit=unit, year=last_year, roster=10, registered=10, reported=n % 9) for n, unit in enumerate(units)]
+        + [UnitTally(unit=unit, year=THIS_YEAR, roster=10, registered=10, reported=10) for unit in units]
+    )
+    tally_relink()  # rows written directly, bypassing the services
+    params = {"year": str(last_year), "o": "-rate", "below": "1"}
+    first = org_client.get(UNITS, params)
+    paginator = first.content.decode().split('class="paginator"')[1].split("</p>")[0]
+    links = re.findall(r'href="([^"]+)"', paginator)
+    assert len(links) == 1  # "next"; no "previous" on the first page
+    query = parse_qs(urlsplit(html.unescape(links[0])).query)
+    assert query == {"year": [str(last_year)], "o": ["-rate"], "below": ["1"], "page": ["2"]}
+    second = org_client.get(UNITS + "?" + urlsplit(html.unescape(links[0])).query)
+    lines = [*first.context["lines"], *second.context["lines"]]
+    assert len(first.context["lines"]) == 100
+    assert len(lines) == 120
+    assert all(line.row.below_line for line in lines)
+    rates = [line.row.rate for line in lines]
+    assert rates == sorted(rates, reverse=True)
+    assert org_client.get(UNITS, {"below": "1"}).context["lines"] == []  # this year: nobody under it
+
+
+def test_the_unit_tab_filters_the_line_on_exact_fractions(org_client, city, settings):
+    settings.REPORTING_RATE_THRESHOLD = 89.9
+    at_line, under, empty = (factories.UnitFactory() for _ in range(3))
+    UnitTally.objects.create(unit=at_line, year=THIS_YEAR, roster=1000, registered=1000, reported=899)
+    UnitTally.objects.create(unit=under, year=THIS_YEAR, roster=10000, registered=10000, reported=8989)
+    UnitTally.objects.create(unit=empty, year=THIS_YEAR)
+    lines = org_client.get(UNITS, {"below": "1"}).context["lines"]
+    assert [(line.row.pk, line.row.rate) for line in lines] == [(under.pk, Decimal("89.8"))]
+    everyone = {line.row.pk: line.row for line in org_client.get(UNITS).context["lines"]}
+    assert (everyone[at_line.pk].rate, everyone[at_line.pk].below_line) == (Decimal("89.9"), False)
+
+
+def tally_reads(sql: str) -> int:
+    return len(re.findall(r'(?:FROM|JOIN) "registration_(?:community|unit)tally"', sql))
+
+
+def test_rate_pages_read_each_keys_row_in_effect_in_one_pass(org_client, known):
+    """The row in effect for a year is read through its link to the next row, not by looking up each key's
+    latest row in a subquery over the same table."""
+    community = known["communities"][0]
+    urls = [
+        PLACES,
+        f"{PLACES}?district={community.district_id}",
+        f"{PLACES}?street={community.street_id}&year={THIS_YEAR - 1}",
+        f"{UNITS}?o=rate",
+        community_url(community),
+        reverse("rates:all-communities-export"),
+        f"{UNITS}?export=xlsx",
+    ]
+    for url in urls:
+        with CaptureQueriesContext(connection) as queries:
+            assert org_client.get(url).status_code == 200
+        reads = [query["sql"] for query in queries if tally_reads(query["sql"])]
+        assert reads, url
+        assert all(tally_reads(sql) == 1 for sql in reads), url
+
+
 # --- The chart ----------------------------------------------------------------------------------------------
 
 
@@ -529,10 +700,10 @@ def grow(city, size):
 
 
 # Per page: session, user, the user's scope, the admin's permission checks for the app list (two), then
-# places: the district or street asked for (or the unassigned row), tally sums, places; units: tally rows,
-# units, party organisations, pairings; community: the community twice, the street, the tab counts, the
-# community's figures (sums and places), the page count and rows.
-MAX_QUERIES = {"places": 8, "units": 9, "community": 13}
+# places: the district or street asked for (or the unassigned row), the places with their sums; units: the
+# count, the page's rows (figures and party organisations), pairings; community: the community twice, the
+# street, the tab counts, the community's figures, the page count and rows.
+MAX_QUERIES = {"places": 7, "units": 8, "community": 12}
 
 
 @pytest.mark.parametrize("size", [1, 12])

@@ -1,16 +1,31 @@
 """The tallies behind every reporting rate stay equal to a recount, whatever happens to reports and rosters."""
 
+import importlib
 import io
-from datetime import timedelta
+import threading
+import time
+from collections import Counter
+from datetime import datetime, timedelta
 
 import pytest
+from django.apps import apps
 from django.core.management import CommandError, call_command
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
-from registration import services
+from registration import rates, services
 from registration.models import CommunityTally, Report, UnitTally
 from registration.roster import roster_import_file
-from registration.tallies import as_of_for_year, tally_differences, tally_rebuild, tally_recount, tally_stored
+from registration.tallies import (
+    as_of_for_year,
+    in_effect,
+    tally_apply,
+    tally_differences,
+    tally_link_errors,
+    tally_rebuild,
+    tally_recount,
+    tally_stored,
+)
 from tests import factories
 from tests.conftest import make_staff
 
@@ -20,6 +35,20 @@ YEAR = timezone.localdate().year
 
 def assert_in_step():
     assert tally_differences(YEAR) == []
+    assert_one_row_in_effect()
+
+
+def assert_one_row_in_effect(years=range(YEAR - 3, YEAR + 2)):
+    """Every key that has rows has exactly one in effect for each year from its first row on, none before."""
+    assert tally_link_errors() == []
+    for model, key in ((CommunityTally, "community_id"), (UnitTally, "unit_id")):
+        first_years = {}
+        for key_value, year in model.objects.order_by("-year").values_list(key, "year"):
+            first_years[key_value] = year  # the earliest comes last
+        for year in years:
+            in_effect_now = Counter(model.objects.filter(in_effect(year)).values_list(key, flat=True))
+            expected = {key_value: 1 for key_value, first in first_years.items() if first <= year}
+            assert dict(in_effect_now) == expected, (model.__name__, year)
 
 
 def csv_upload(*rows):
@@ -168,3 +197,171 @@ def test_recount_command_reports_differences_and_fixes_them():
 def test_the_demo_city_is_in_step_after_seeding():
     call_command("seed_demo", members=300, stdout=io.StringIO())
     assert_in_step()
+
+
+# --- The row in effect for a year ---------------------------------------------------------------------------
+
+
+def test_the_row_in_effect_across_three_years_for_a_key_that_changed_in_the_first_and_the_third(time_machine):
+    first, middle = YEAR - 2, YEAR - 1
+    now = timezone.now()
+    home, elsewhere = factories.CommunityFactory(), factories.CommunityFactory()
+    unit, other_unit = factories.UnitFactory(), factories.UnitFactory()
+    staff = make_staff("community", community=home)
+    org = make_staff("org")
+
+    time_machine.move_to(timezone.make_aware(datetime(first, 3, 1, 9)))
+    upload = csv_upload(*[(f"成员{n}", factories.valid_id_number(n), home.code) for n in (1, 2)])
+    assert roster_import_file(unit=unit, uploaded_file=upload).ok
+    services.report_confirm(report_id=register(home, unit, 1).report.pk, user=staff)
+
+    time_machine.move_to(timezone.make_aware(datetime(middle, 6, 1, 9)))  # only another key changes
+    upload = csv_upload(("成员3", factories.valid_id_number(3), elsewhere.code))
+    assert roster_import_file(unit=other_unit, uploaded_file=upload).ok
+
+    time_machine.move_to(now)
+    services.report_confirm(report_id=register(home, unit, 2).report.pk, user=staff)
+
+    rows = CommunityTally.objects.filter(community=home).order_by("year")
+    assert list(rows.values_list("year", "superseded_in")) == [(first, YEAR), (YEAR, None)]
+    assert list(UnitTally.objects.filter(unit=unit).order_by("year").values_list("year", "superseded_in")) == [
+        (first, YEAR),
+        (YEAR, None),
+    ]
+    shown = {
+        year: {
+            row.pk: (row.roster, row.registered, row.reported)
+            for row in rates.place_rate_rows(user=org, year=year, street=home.street)
+        }[home.pk]
+        for year in (first - 1, first, middle, YEAR)
+    }
+    assert shown == {first - 1: (0, 0, 0), first: (2, 1, 1), middle: (2, 1, 1), YEAR: (2, 2, 2)}
+    units = {year: {row.pk: row for row in rates.unit_rate_rows(user=org, year=year)} for year in (first, middle, YEAR)}
+    assert [units[year][unit.pk].reported for year in (first, middle, YEAR)] == [1, 1, 2]
+    for year in (first, middle, YEAR):
+        assert tally_differences(year) == [], year
+    assert_one_row_in_effect()
+
+
+def test_a_row_written_between_two_years_is_linked_on_both_sides():
+    community = factories.CommunityFactory()
+    one = Counter({("community", community.pk, "roster"): 1})
+    for year in (YEAR - 2, YEAR, YEAR - 1):
+        tally_apply(after=one, before=Counter(), year=year)
+    rows = CommunityTally.objects.filter(community=community).order_by("year")
+    assert list(rows.values_list("year", "superseded_in")) == [(YEAR - 2, YEAR - 1), (YEAR - 1, YEAR), (YEAR, None)]
+    assert_one_row_in_effect()
+
+
+def test_the_unassigned_row_is_linked_like_any_other():
+    unit = factories.UnitFactory()
+    one = Counter({("community", None, "roster"): 1, ("unit", unit.pk, "roster"): 1})
+    tally_apply(after=one, before=Counter(), year=YEAR - 1)
+    tally_apply(after=one, before=Counter(), year=YEAR)
+    rows = CommunityTally.objects.filter(community__isnull=True).order_by("year")
+    assert list(rows.values_list("year", "superseded_in", "roster")) == [(YEAR - 1, YEAR, 1), (YEAR, None, 2)]
+    assert_one_row_in_effect()
+
+
+def test_rebuilding_a_past_year_links_it_between_its_neighbours():
+    community = factories.CommunityFactory()
+    factories.RosterEntryFactory(community=community, created_at=timezone.now() - timedelta(days=800))
+    tally_rebuild(YEAR - 2)
+    tally_rebuild(YEAR)
+    assert list(
+        CommunityTally.objects.filter(community=community).order_by("year").values_list("year", "superseded_in")
+    ) == [
+        (YEAR - 2, YEAR),
+        (YEAR, None),
+    ]
+    tally_rebuild(YEAR - 1)
+    rows = CommunityTally.objects.filter(community=community).order_by("year")
+    assert list(rows.values_list("year", "superseded_in")) == [(YEAR - 2, YEAR - 1), (YEAR - 1, YEAR), (YEAR, None)]
+    assert_one_row_in_effect()
+
+
+def test_recount_reports_a_broken_link_and_fix_relinks():
+    community = factories.CommunityFactory()
+    CommunityTally.objects.create(community=community, year=YEAR - 1)
+    CommunityTally.objects.create(community=community, year=YEAR)
+    out = io.StringIO()
+    with pytest.raises(CommandError, match="1 tally rows wrongly linked"):
+        call_command("recount_rates", stdout=out)
+    assert f"community {community.pk} row of {YEAR - 1}: superseded in -, next row {YEAR}" in out.getvalue()
+    call_command("recount_rates", "--fix", stdout=io.StringIO())
+    assert_one_row_in_effect()
+    call_command("recount_rates", stdout=io.StringIO())
+
+
+def test_a_row_cannot_be_superseded_in_its_own_year():
+    community = factories.CommunityFactory()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CommunityTally.objects.create(community=community, year=YEAR, superseded_in=YEAR)
+
+
+def test_the_migration_links_the_rows_that_were_there():
+    migration = importlib.import_module("registration.migrations.0004_tally_superseded_in")
+    community, unit = factories.CommunityFactory(), factories.UnitFactory()
+    for year in (YEAR - 3, YEAR - 1, YEAR):
+        CommunityTally.objects.create(community=community, year=year)
+        UnitTally.objects.create(unit=unit, year=year)
+    for year in (YEAR - 2, YEAR):
+        CommunityTally.objects.create(community=None, year=year)
+    migration.link_rows(apps, None)
+    assert_one_row_in_effect()
+    assert list(
+        CommunityTally.objects.filter(community=community).order_by("year").values_list("superseded_in", flat=True)
+    ) == [YEAR - 1, YEAR, None]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("holder_year", [YEAR - 1, YEAR])
+def test_rows_of_two_years_created_at_once_around_new_year_stay_linked(holder_year):
+    """One transaction creates a key's row for one year and holds its locks; another, creating the row for the
+    other year, waits for it and then links around the row it could not see when it started."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    community = factories.CommunityFactory()
+    one = Counter({("community", community.pk, "roster"): 1})
+    with transaction.atomic():
+        tally_apply(after=one, before=Counter(), year=YEAR - 2)
+    created, release = threading.Event(), threading.Event()
+    errors = []
+
+    def apply(year, *, hold):
+        try:
+            with transaction.atomic():
+                tally_apply(after=one, before=Counter(), year=year)
+                if hold:
+                    created.set()
+                    release.wait(10)
+        except Exception as error:  # noqa: BLE001  (collected and asserted on below)
+            errors.append(error)
+        finally:
+            created.set()
+            connection.close()
+
+    holder = threading.Thread(target=apply, args=(holder_year,), kwargs={"hold": True})
+    holder.start()
+    created.wait(10)
+    waiter = threading.Thread(target=apply, args=(({YEAR - 1, YEAR} - {holder_year}).pop(),), kwargs={"hold": False})
+    waiter.start()
+    with connection.cursor() as cursor:
+        for _ in range(100):  # until the second transaction waits for the first one's lock
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            )
+            if cursor.fetchone()[0]:
+                break
+            time.sleep(0.05)
+        else:
+            pytest.fail("the second transaction never waited for the first")
+    release.set()
+    holder.join()
+    waiter.join()
+    assert errors == []
+    rows = CommunityTally.objects.filter(community=community).order_by("year")
+    assert list(rows.values_list("year", "superseded_in")) == [(YEAR - 2, YEAR - 1), (YEAR - 1, YEAR), (YEAR, None)]
+    if holder_year == YEAR - 1:  # the later year's row waited, so it carries the earlier one's change
+        assert list(rows.values_list("roster", flat=True)) == [1, 2, 3]
+    assert_one_row_in_effect()
