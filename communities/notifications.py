@@ -6,8 +6,9 @@ delivered by being stored (status sent at once); only email and SMS go to a deli
 given notification ids, never the message.
 
 Reminders go out once per kind, period and recipient: `remind_many` stores the reminders of a whole
-chunk with one multi-row INSERT of their ReminderSent keys and one of their notifications, whatever the
-number of people; `remind_once` is the one-at-a-time form for a single reminder.
+chunk with multi-row INSERTs of their ReminderSent keys and of their notifications (a thousand rows a
+statement), never a statement per person; `remind_once` is the one-at-a-time form for a single reminder.
+docs/REMINDERS.md describes the design.
 """
 
 from dataclasses import dataclass
@@ -137,7 +138,8 @@ def remind_many(*, kind: str, reminders) -> int:
     or a retried chunk send nothing twice. Keys are written in a fixed order, so two overlapping batches
     wait for each other instead of deadlocking. Repeated keys within `reminders` count once (the first).
 
-    Statements: about two per thousand reminders, whatever the number of people."""
+    Statements: a savepoint and its release, and per thousand reminders one INSERT of keys and one of
+    notifications; never one per person."""
     unique = {}
     for reminder in reminders:
         unique.setdefault((reminder.period, reminder.recipient), reminder)
@@ -160,19 +162,26 @@ def remind_many(*, kind: str, reminders) -> int:
 
 def reminded_keys(*, kind: str, keys) -> set[tuple[str, str]]:
     """The (period, recipient) keys among `keys` that already have their ReminderSent row: one query that
-    probes the unique index (kind, period, recipient) for these keys only.
+    probes the unique index (kind, period, recipient) for these keys only (on SQLite, one per 499 keys).
 
     A chunk leaves out the people already reminded this way rather than with NOT EXISTS in its select:
     during a sweep the keys table grows by hundreds of thousands of rows faster than PostgreSQL's
     statistics follow, and an anti-join planned for "no keys of this period" then compares every
     candidate with every key written so far (seconds per chunk, growing with each chunk)."""
-    keys = set(keys)
-    if not keys:
-        return set()
-    found = ReminderSent.objects.filter(
-        kind=kind, period__in={period for period, _ in keys}, recipient__in={recipient for _, recipient in keys}
-    ).values_list("period", "recipient")
-    return {key for key in found if key in keys}
+    keys = sorted(set(keys))
+    # Two parameters a key at most, and the kind: within SQLite's limit on the parameters of a statement.
+    limit = connection.features.max_query_params
+    size = (limit - 1) // 2 if limit else len(keys)
+    found = set()
+    for batch in _batched(keys, max(size, 1)):
+        found.update(
+            ReminderSent.objects.filter(
+                kind=kind,
+                period__in={period for period, _ in batch},
+                recipient__in={recipient for _, recipient in batch},
+            ).values_list("period", "recipient")
+        )
+    return found.intersection(keys)
 
 
 def _bulk_insert_returns_rows() -> bool:

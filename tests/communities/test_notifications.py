@@ -319,3 +319,13 @@ def test_the_one_id_task_of_earlier_releases_still_delivers(recording_sms):
     assert recording_sms == [notification.phone]
     notification.refresh_from_db()
     assert (notification.status, notification.sent_at is not None) == (Status.SENT, True)
+
+
+def test_reminded_keys_splits_long_lists_within_the_parameter_limit(monkeypatch, django_assert_num_queries):
+    keys = [("2026", f"user:{n}") for n in range(10)]
+    ReminderSent.objects.create(kind=KIND, period="2026", recipient="user:3")
+    ReminderSent.objects.create(kind=KIND, period="2026", recipient="user:8")
+    monkeypatch.setattr(notifications.connection.features, "max_query_params", 10)
+
+    with django_assert_num_queries(3):  # four keys a query
+        assert notifications.reminded_keys(kind=KIND, keys=keys) == {("2026", "user:3"), ("2026", "user:8")}
