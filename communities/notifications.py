@@ -1,45 +1,229 @@
 """Sending messages: the in-app inbox, email and SMS, each stored with its delivery status.
 
 Callers never send directly: they store notifications inside their transaction and delivery of email
-and SMS is queued after commit, so nothing is sent for work that rolled back.
+and SMS is queued after commit, so nothing is sent for work that rolled back. An inbox notification is
+delivered by being stored (status sent at once); only email and SMS go to a delivery task, which is
+given notification ids, never the message.
+
+Reminders go out once per kind, period and recipient: `remind_many` stores the reminders of a whole
+chunk with multi-row INSERTs of their ReminderSent keys and of their notifications (a thousand rows a
+statement), never a statement per person; `remind_once` is the one-at-a-time form for a single reminder.
+docs/REMINDERS.md describes the design.
 """
 
-from django.db import IntegrityError, transaction
+from dataclasses import dataclass
+from itertools import islice
+
+from django.conf import settings
+from django.core.mail import get_connection, send_mail
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
 
 from .models import Notification, ReminderSent
+from .sms import SmsError, sms_backend
 
 Channel = Notification.Channel
+Status = Notification.Status
+
+# ReminderSent keys per INSERT statement (four parameters each: well under PostgreSQL's 65,535).
+KEY_BATCH_SIZE = 1000
+# Notification rows per INSERT statement (twelve parameters each).
+NOTIFICATION_BATCH_SIZE = 1000
+# Notification ids per delivery task: one select, one update and this many gateway calls per task.
+DELIVERY_BATCH_SIZE = 500
+
+
+@dataclass(frozen=True)
+class Message:
+    """What one person is told: the channels it can take follow from who the person is (see `_rows`).
+
+    `user_id` for the inbox and email (email only when `has_email`: the address is read again when it is
+    sent), `phone` for SMS (people without an account, such as roster members not yet registered)."""
+
+    title: str
+    body: str = ""
+    link: str = ""
+    user_id: int | None = None
+    has_email: bool = False
+    phone: str = ""
+    channels: tuple = (Channel.INBOX,)
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """A message under its reminder key: the period ("2026", "2026-W47", "claim:12") and the recipient
+    ("user:7", "roster:31"); the kind is the batch's."""
+
+    period: str
+    recipient: str
+    message: Message
+
+
+def _rows(kind: str, message: Message) -> list[Notification]:
+    """The notifications of one message, one per channel it can take: SMS needs a phone, the inbox and
+    email a user, email also an address. Inbox rows are delivered by being stored."""
+    rows = []
+    for channel in message.channels:
+        if channel == Channel.SMS and not message.phone:
+            continue
+        if channel in (Channel.INBOX, Channel.EMAIL) and message.user_id is None:
+            continue
+        if channel == Channel.EMAIL and not message.has_email:
+            continue
+        rows.append(
+            Notification(
+                user_id=message.user_id,
+                phone=message.phone if channel == Channel.SMS else "",
+                channel=channel,
+                kind=kind,
+                title=message.title,
+                body=message.body,
+                link=message.link,
+                status=Status.SENT if channel == Channel.INBOX else Status.PENDING,
+            )
+        )
+    return rows
+
+
+def _queue_delivery(notifications) -> None:
+    """One delivery task per DELIVERY_BATCH_SIZE email/SMS notifications, after commit, carrying ids only."""
+    from .tasks import deliver_notifications_task  # tasks import this module
+
+    ids = [notification.pk for notification in notifications if notification.channel != Channel.INBOX]
+    for batch in _batched(ids, DELIVERY_BATCH_SIZE):
+        deliver_notifications_task.delay_on_commit(batch)
+
+
+def _batched(items, size: int):
+    """Lists of up to `size` items (itertools.batched of Python 3.12)."""
+    iterator = iter(items)
+    while batch := list(islice(iterator, size)):
+        yield batch
 
 
 def notify(
     *, kind: str, title: str, body: str = "", link: str = "", user=None, phone: str = "", channels=(Channel.INBOX,)
 ):
     """Store one notification per channel for a user (inbox, email) or a phone (SMS); queue delivery."""
-    from .tasks import deliver_notification_task  # tasks import this module
-
-    created = []
-    for channel in channels:
-        if channel == Channel.SMS and not phone:
-            continue
-        if channel in (Channel.INBOX, Channel.EMAIL) and user is None:
-            continue
-        if channel == Channel.EMAIL and not getattr(user, "email", ""):
-            continue
-        status = Notification.Status.SENT if channel == Channel.INBOX else Notification.Status.PENDING
-        notification = Notification.objects.create(
-            user=user,
-            phone=phone if channel == Channel.SMS else "",
-            channel=channel,
-            kind=kind,
-            title=title,
-            body=body,
-            link=link,
-            status=status,
-        )
-        created.append(notification)
-        if channel != Channel.INBOX:
-            deliver_notification_task.delay_on_commit(notification.pk)
+    message = Message(
+        title=title,
+        body=body,
+        link=link,
+        user_id=user.pk if user is not None else None,
+        has_email=bool(getattr(user, "email", "")),
+        phone=phone,
+        channels=tuple(channels),
+    )
+    created = _rows(kind, message)
+    for row in created:
+        if user is not None:
+            row.user = user
+        row.save(force_insert=True)
+    _queue_delivery(created)
     return created
+
+
+# --- Reminders: once per kind, period and recipient --------------------------------------------------------------
+
+
+def remind_many(*, kind: str, reminders) -> int:
+    """Store each reminder whose key (kind, period, recipient) is not taken yet, and only those: returns
+    how many were stored.
+
+    In one transaction (joined when the caller has one), so a key and its notifications commit together:
+    the keys go in with INSERT ... ON CONFLICT DO NOTHING RETURNING (KEY_BATCH_SIZE a statement), which
+    tells exactly which keys this call wrote; then the notifications of those reminders only, in
+    multi-row INSERTs; email and SMS delivery is queued after commit by id list. A key written by a
+    concurrent transaction makes the INSERT wait for it and then skip the key, so two overlapping sweeps
+    or a retried chunk send nothing twice. Keys are written in a fixed order, so two overlapping batches
+    wait for each other instead of deadlocking. Repeated keys within `reminders` count once (the first).
+
+    Statements: a savepoint and its release, and per thousand reminders one INSERT of keys and one of
+    notifications; never one per person."""
+    unique = {}
+    for reminder in reminders:
+        unique.setdefault((reminder.period, reminder.recipient), reminder)
+    if not unique:
+        return 0
+    keys = sorted(unique)
+    bulk = _bulk_insert_returns_rows()
+    with transaction.atomic():
+        written = _insert_keys(kind, keys) if bulk else _insert_keys_one_by_one(kind, keys)
+        fresh = [unique[key] for key in keys if key in written]
+        rows = [row for reminder in fresh for row in _rows(kind, reminder.message)]
+        if bulk:
+            Notification.objects.bulk_create(rows, batch_size=NOTIFICATION_BATCH_SIZE)
+        else:  # delivery needs the ids, which a multi-row INSERT does not give back here
+            for row in rows:
+                row.save(force_insert=True)
+        _queue_delivery(rows)
+    return len(fresh)
+
+
+def reminded_keys(*, kind: str, keys) -> set[tuple[str, str]]:
+    """The (period, recipient) keys among `keys` that already have their ReminderSent row: one query that
+    probes the unique index (kind, period, recipient) for these keys only (on SQLite, one per 499 keys).
+
+    A chunk leaves out the people already reminded this way rather than with NOT EXISTS in its select:
+    during a sweep the keys table grows by hundreds of thousands of rows faster than PostgreSQL's
+    statistics follow, and an anti-join planned for "no keys of this period" then compares every
+    candidate with every key written so far (seconds per chunk, growing with each chunk)."""
+    keys = sorted(set(keys))
+    # Two parameters a key at most, and the kind: within SQLite's limit on the parameters of a statement.
+    limit = connection.features.max_query_params
+    size = (limit - 1) // 2 if limit else len(keys)
+    found = set()
+    for batch in _batched(keys, max(size, 1)):
+        found.update(
+            ReminderSent.objects.filter(
+                kind=kind,
+                period__in={period for period, _ in batch},
+                recipient__in={recipient for _, recipient in batch},
+            ).values_list("period", "recipient")
+        )
+    return found.intersection(keys)
+
+
+def _bulk_insert_returns_rows() -> bool:
+    """Whether the database takes INSERT ... ON CONFLICT (...) DO NOTHING RETURNING and gives back the ids of
+    a multi-row INSERT: PostgreSQL, and SQLite from 3.35. Elsewhere the one-by-one fallback is used."""
+    return connection.vendor in ("postgresql", "sqlite") and connection.features.can_return_rows_from_bulk_insert
+
+
+def _insert_keys(kind: str, keys) -> set[tuple[str, str]]:
+    """INSERT the (period, recipient) keys of `kind`, skipping those that exist; the keys written (RETURNING
+    reports only rows it inserted). PostgreSQL and SQLite 3.35+."""
+    meta, quote = ReminderSent._meta, connection.ops.quote_name
+    table = quote(meta.db_table)
+    kind_, period, recipient, created_at = (
+        quote(meta.get_field(name).column) for name in ("kind", "period", "recipient", "created_at")
+    )
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    size = min(KEY_BATCH_SIZE, connection.ops.bulk_batch_size([kind_, period, recipient, created_at], keys))
+    written = set()
+    with connection.cursor() as cursor:
+        for batch in _batched(keys, max(size, 1)):
+            rows = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
+            cursor.execute(
+                f"INSERT INTO {table} ({kind_}, {period}, {recipient}, {created_at}) VALUES {rows} "  # noqa: S608
+                f"ON CONFLICT ({kind_}, {period}, {recipient}) DO NOTHING RETURNING {period}, {recipient}",
+                [value for key in batch for value in (kind, *key, now)],
+            )
+            written.update(map(tuple, cursor.fetchall()))
+    return written
+
+
+def _insert_keys_one_by_one(kind: str, keys) -> set[tuple[str, str]]:
+    """The portable form of _insert_keys: one savepoint and INSERT per key, a taken key rolled back."""
+    written = set()
+    for period, recipient in keys:
+        try:
+            with transaction.atomic():
+                ReminderSent.objects.create(kind=kind, period=period, recipient=recipient)
+        except IntegrityError:
+            continue
+        written.add((period, recipient))
+    return written
 
 
 def remind_once(*, kind: str, period: str, recipient: str, send) -> bool:
@@ -52,6 +236,62 @@ def remind_once(*, kind: str, period: str, recipient: str, send) -> bool:
     except IntegrityError:
         return False
     return True
+
+
+# --- Delivery of email and SMS -------------------------------------------------------------------------------------
+
+
+def notifications_deliver(notification_ids, *, final_attempt: bool = True) -> list[int]:
+    """Send each email and SMS notification among `notification_ids` that is still pending, and record
+    the outcome: sent, or failed (a permanent refusal by the gateway, or any failure on the final
+    attempt). Returns the ids that failed in a way a later attempt may cure: they stay pending.
+
+    Queries: one select, then one UPDATE per outcome (sent; failed, per error text), written even when
+    an unexpected error stops the batch, so that a retry does not send again what went out. Inbox rows
+    and rows no longer pending are left alone: running the same ids twice sends nothing twice."""
+    pending = (
+        Notification.objects.filter(pk__in=list(notification_ids), status=Status.PENDING)
+        .exclude(channel=Channel.INBOX)
+        .select_related("user")
+        .order_by("pk")
+    )
+    sent, failed, later = [], {}, []
+    sms, mail = None, None
+    try:
+        for notification in pending:
+            try:
+                if notification.channel == Channel.SMS:
+                    sms = sms or sms_backend()
+                    sms.send(
+                        notification.phone, notification.kind, {"title": notification.title, "link": notification.link}
+                    )
+                elif notification.channel == Channel.EMAIL:
+                    mail = mail or get_connection()
+                    send_mail(
+                        notification.title,
+                        notification.body,
+                        settings.DEFAULT_FROM_EMAIL,
+                        [notification.user.email],
+                        connection=mail,
+                    )
+            except (SmsError, OSError) as error:
+                transient = getattr(error, "transient", True)
+                if transient and not final_attempt:
+                    later.append(notification.pk)
+                else:
+                    failed.setdefault(str(error)[:200], []).append(notification.pk)
+                if isinstance(error, OSError) and mail is not None:
+                    mail.close()  # the next email opens a fresh connection
+                continue
+            sent.append(notification.pk)
+    finally:
+        if mail is not None:
+            mail.close()
+        if sent:
+            Notification.objects.filter(pk__in=sent).update(status=Status.SENT, sent_at=timezone.now())
+        for error, ids in failed.items():
+            Notification.objects.filter(pk__in=ids).update(status=Status.FAILED, error=error)
+    return later
 
 
 def unread_count(user) -> int:

@@ -1,42 +1,45 @@
 from celery import shared_task
-from django.conf import settings
-from django.core.mail import send_mail
 from django.db import OperationalError
-from django.utils import timezone
 
 from .audit import audit_purge
-from .models import Notification
-from .sms import SmsError, sms_backend
+from .notifications import notifications_deliver
+
+# Delivery is retried on database errors by Celery, and on gateway or mail-server errors that may pass
+# (SmsError.transient, OSError) by the task itself, with only the ids that failed.
+DELIVERY_TASK_OPTIONS = {
+    "bind": True,
+    "autoretry_for": (OperationalError,),
+    "retry_backoff": True,
+    "retry_backoff_max": 600,
+    "max_retries": 5,
+}
 
 
-@shared_task(
-    bind=True,
-    autoretry_for=(OperationalError, SmsError, OSError),
-    retry_backoff=True,
-    retry_backoff_max=600,
-    max_retries=5,
-)
+def _retry_later(task, *args):
+    """Retry the task with these arguments (the ids still pending), backing off like autoretry: 1, 2, 4 ...
+    seconds, at most 600."""
+    raise task.retry(args=args, kwargs={}, countdown=min(2**task.request.retries, 600))
+
+
+@shared_task(**DELIVERY_TASK_OPTIONS)
+def deliver_notifications_task(self, notification_ids: list[int]):
+    """Deliver the stored email and SMS notifications among these ids that are still pending, and record
+    each outcome (communities.notifications.notifications_deliver). Idempotent: notifications already sent
+    or failed are left alone. Those that failed in a way that may pass are retried, alone, with backoff;
+    on the last attempt they are recorded as failed."""
+    final = self.request.retries >= self.max_retries
+    later = notifications_deliver(notification_ids, final_attempt=final)
+    if later:
+        _retry_later(self, later)
+
+
+@shared_task(**DELIVERY_TASK_OPTIONS)
 def deliver_notification_task(self, notification_id: int):
-    """Deliver one stored email or SMS notification and record the outcome. Idempotent: a notification
-    already sent is left alone; a permanent gateway refusal is recorded as failed, not retried."""
-    notification = Notification.objects.select_related("user").filter(pk=notification_id).first()
-    if notification is None or notification.status == Notification.Status.SENT:
-        return
-    try:
-        if notification.channel == Notification.Channel.SMS:
-            sms_backend().send(
-                notification.phone, notification.kind, {"title": notification.title, "link": notification.link}
-            )
-        elif notification.channel == Notification.Channel.EMAIL:
-            send_mail(notification.title, notification.body, settings.DEFAULT_FROM_EMAIL, [notification.user.email])
-    except SmsError as error:
-        if error.transient and self.request.retries < self.max_retries:
-            raise
-        Notification.objects.filter(pk=notification.pk).update(
-            status=Notification.Status.FAILED, error=str(error)[:200]
-        )
-        return
-    Notification.objects.filter(pk=notification.pk).update(status=Notification.Status.SENT, sent_at=timezone.now())
+    """Deliver one stored email or SMS notification: deliver_notifications_task for one id. Kept for the
+    messages queued by earlier releases, which name this task."""
+    final = self.request.retries >= self.max_retries
+    if notifications_deliver([notification_id], final_attempt=final):
+        _retry_later(self, notification_id)
 
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)

@@ -9,17 +9,18 @@ app's reminders share.
 Every function takes `now` (an aware datetime, an ISO string or None for the clock) so that tests and
 `manage.py run_job ... --now 2026-12-05` can move the clock, and returns how many reminders it sent.
 Candidates are chosen with set-based queries (EXISTS, GROUP BY, window functions); reminders already sent
-are left out by the query itself, so a second run reads and writes almost nothing. Each reminder goes out
-through communities.notifications.remind_once, whose unique key makes a repeated or overlapping run send
-nothing twice.
+are left out before anything is written (by NOT EXISTS in the digests' queries, by one probe of the keys'
+unique index per chunk elsewhere: reminded_keys), so a second run writes nothing. The reminders of a chunk
+are stored together through communities.notifications.remind_many: their unique keys in one
+INSERT ... ON CONFLICT DO NOTHING, which makes a repeated or overlapping run send nothing twice, and the
+notifications of exactly the keys it wrote in one more, so the statements of a chunk do not grow with
+its people (docs/REMINDERS.md).
 """
 
 import datetime
 from collections import defaultdict
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import CharField, Count, Exists, F, Max, Min, OuterRef, Value, Window
 from django.db.models.functions import Cast, Concat, RowNumber
 from django.urls import reverse
@@ -27,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from communities.models import Notification, ReminderSent, StaffAssignment
-from communities.notifications import notify, remind_once
+from communities.notifications import Message, Reminder, remind_many, reminded_keys
 
 from .models import Member, Report, RosterEntry
 
@@ -36,7 +37,8 @@ UNREGISTERED_DIGEST = "roster-unregistered-digest"
 PENDING_REPORTS = "reports-pending"
 ONCE = "once"
 
-# Roster entries per chunk task: one set-based select and at most this many SMS per task.
+# Roster entries per chunk task: one set-based select, then at most this many SMS stored with a few
+# multi-row INSERTs (the chunk's rows and messages are held in memory: a few MB).
 ROSTER_CHUNK_SIZE = 5000
 # Rows read per query when walking candidates in primary-key order.
 BATCH_SIZE = 1000
@@ -79,7 +81,8 @@ def keyed(prefix: str, field: str):
 
 def already_reminded(*, kind: str, period, recipient) -> Exists:
     """EXISTS a ReminderSent key for the outer row (period and recipient: strings or `keyed` expressions).
-    Filtering on its negation keeps a repeated run from even trying again; remind_once still decides."""
+    Filtering on its negation keeps a repeated run from even trying again; remind_many still decides. For
+    the digests, whose keys are a few thousand a period; chunks over the whole city use reminded_keys."""
     return Exists(ReminderSent.objects.filter(kind=kind, period=period, recipient=recipient))
 
 
@@ -108,6 +111,10 @@ def pk_ranges(low, high, size: int) -> list[tuple[int, int]]:
 
 def user_key(user_id: int) -> str:
     return f"user:{user_id}"
+
+
+def roster_key(entry_id: int) -> str:
+    return f"roster:{entry_id}"
 
 
 def staff_by_place(*, role: str, place_field: str, place_ids):
@@ -146,11 +153,11 @@ def send_unit_digests(*, kind: str, period: str, people, title: str, section, li
 
     Reads: the liaisons not yet reminded (first, so that a run after everyone heard costs one small
     query), the counts per unit, the names: three queries whatever the number of people; writes: one
-    remind_once per liaison."""
+    remind_many for all the liaisons."""
     waiting = StaffAssignment.objects.filter(role=StaffAssignment.Role.UNIT_LIAISON, user__is_active=True).filter(
         ~already_reminded(kind=kind, period=period, recipient=keyed("user:", "user_id"))
     )
-    assignments = list(waiting.select_related("user", "unit").order_by("user_id", "unit__name"))
+    assignments = list(waiting.select_related("unit").order_by("user_id", "unit__name"))
     if not assignments:
         return 0
     waiting_units = waiting.values("unit_id")  # a subquery: no list of thousands of ids
@@ -168,25 +175,14 @@ def send_unit_digests(*, kind: str, period: str, people, title: str, section, li
     by_user = defaultdict(list)
     for assignment in assignments:
         by_user[assignment.user_id].append(assignment)
-    sent = 0
+    digests = []
     with translation.override(settings.LANGUAGE_CODE):
-        for user_assignments in by_user.values():
+        for user_id, user_assignments in by_user.items():
             units = [assignment.unit for assignment in user_assignments]
             body = "\n\n".join(section(unit, counts[unit.pk], rows.get(unit.pk, [])) for unit in units)
-            sent += remind_once(
-                kind=kind,
-                period=period,
-                recipient=user_key(user_assignments[0].user_id),
-                send=partial(
-                    notify,
-                    kind=kind,
-                    title=title,
-                    body=body,
-                    link=link_for([unit.pk for unit in units]),
-                    user=user_assignments[0].user,
-                ),
-            )
-    return sent
+            message = Message(title=title, body=body, link=link_for([unit.pk for unit in units]), user_id=user_id)
+            digests.append(Reminder(period=period, recipient=user_key(user_id), message=message))
+    return remind_many(kind=kind, reminders=digests)
 
 
 def name_list(names, count: int) -> str:
@@ -226,40 +222,32 @@ def unregistered_roster_ranges(*, now=None, chunk_size: int | None = None) -> li
 def remind_unregistered_roster_range(*, start_pk: int, end_pk: int, now=None) -> int:
     """SMS to the roster phone of each unregistered, due entry with start_pk <= pk < end_pk, once per
     entry ever (kind "roster-unregistered", period "once", recipient "roster:<pk>"). Entries without a
-    phone are skipped. One transaction per range: delivery is queued when it commits.
+    phone are skipped. One transaction per range: delivery is queued when it commits, as delivery tasks
+    of DELIVERY_BATCH_SIZE notification ids.
 
-    Queries: one select, then four per SMS (savepoint, key, notification, release)."""
+    Queries: the due entries, the keys already written among them (reminded_keys), then remind_many's
+    multi-row INSERTs (keys, notifications: two per thousand)."""
     now = resolve_now(now)
-    entries = (
+    entries = list(
         unregistered_roster_due(now=now)
         .filter(pk__gte=start_pk, pk__lt=end_pk)
         .exclude(phone="")
-        .filter(~already_reminded(kind=UNREGISTERED_SMS, period=ONCE, recipient=keyed("roster:", "pk")))
-        .select_related("unit")
-        .only("pk", "name", "phone", "unit__name")
         .order_by("pk")
+        .values_list("pk", "name", "phone", "unit__name")
     )
+    done = reminded_keys(kind=UNREGISTERED_SMS, keys=[(ONCE, roster_key(entry[0])) for entry in entries])
     link = reverse("registration:register")
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
-        for entry in entries:
+    sms = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for pk, name, phone, unit_name in entries:
+            if (ONCE, roster_key(pk)) in done:
+                continue
             title = _(
                 "%(name)s, you are on the reporting roster of %(unit)s: please register and report to a community."
-            ) % {"name": entry.name, "unit": entry.unit.name}
-            sent += remind_once(
-                kind=UNREGISTERED_SMS,
-                period=ONCE,
-                recipient=f"roster:{entry.pk}",
-                send=partial(
-                    notify,
-                    kind=UNREGISTERED_SMS,
-                    title=title,
-                    link=link,
-                    phone=entry.phone,
-                    channels=(Notification.Channel.SMS,),
-                ),
-            )
-    return sent
+            ) % {"name": name, "unit": unit_name}
+            message = Message(title=title, link=link, phone=phone, channels=(Notification.Channel.SMS,))
+            sms.append(Reminder(period=ONCE, recipient=roster_key(pk), message=message))
+    return remind_many(kind=UNREGISTERED_SMS, reminders=sms)
 
 
 def remind_unregistered_roster(*, now=None) -> int:
@@ -312,7 +300,8 @@ def remind_pending_reports(*, now=None) -> int:
     community with reports pending for more than REMINDER_PENDING_REPORT_DAYS days: per community, how
     many and since when. One message per person per day, whatever the number of communities.
 
-    Queries: staff not yet reminded today, figures per community (two), then four per person."""
+    Queries: staff not yet reminded today, figures per community (two), then remind_many's multi-row
+    INSERTs (two per thousand people)."""
     now = resolve_now(now)
     days = settings.REMINDER_PENDING_REPORT_DAYS
     period = timezone.localdate(now).isoformat()
@@ -324,7 +313,7 @@ def remind_pending_reports(*, now=None) -> int:
             community_id__in=overdue.values("community_id"),
         )
         .filter(~already_reminded(kind=PENDING_REPORTS, period=period, recipient=keyed("user:", "user_id")))
-        .select_related("user", "community")
+        .select_related("community")
         .order_by("user_id", "community__name")
     )
     if not assignments:
@@ -340,10 +329,10 @@ def remind_pending_reports(*, now=None) -> int:
     for assignment in assignments:
         by_user[assignment.user_id].append(assignment)
     link = reverse("registration:report-queue")
-    sent = 0
+    digests = []
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Reports waiting for your confirmation")
-        for user_assignments in by_user.values():
+        for user_id, user_assignments in by_user.items():
             lines = []
             for assignment in user_assignments:
                 row = figures.get(assignment.community_id)
@@ -360,17 +349,6 @@ def remind_pending_reports(*, now=None) -> int:
                 )
             if not lines:
                 continue
-            sent += remind_once(
-                kind=PENDING_REPORTS,
-                period=period,
-                recipient=user_key(user_assignments[0].user_id),
-                send=partial(
-                    notify,
-                    kind=PENDING_REPORTS,
-                    title=title,
-                    body="\n".join(lines),
-                    link=link,
-                    user=user_assignments[0].user,
-                ),
-            )
-    return sent
+            message = Message(title=title, body="\n".join(lines), link=link, user_id=user_id)
+            digests.append(Reminder(period=period, recipient=user_key(user_id), message=message))
+    return remind_many(kind=PENDING_REPORTS, reminders=digests)

@@ -10,28 +10,26 @@
    liaison, each once per year (period "2026").
 
 Same contract as registration.reminders: functions take `now`, return how many reminders went out, choose
-candidates with set-based queries that leave out reminders already sent, and send through remind_once.
+candidates with set-based queries that leave out reminders already sent, and store the reminders of a
+batch or chunk together through remind_many.
 """
 
 import datetime
+from dataclasses import replace
 from decimal import Decimal
-from functools import partial
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from communities.models import ReminderSent, StaffAssignment
-from communities.notifications import notify, remind_once
+from communities.models import StaffAssignment
+from communities.notifications import Message, Reminder, remind_many, reminded_keys
 from registration.models import Member, Report
 from registration.reminders import (
-    already_reminded,
     day_start,
-    keyed,
     name_list,
     pk_batches,
     pk_ranges,
@@ -48,7 +46,8 @@ NEED_UNCLAIMED = "need-unclaimed"
 SHORTFALL = "shortfall"
 SHORTFALL_LIST = "shortfall-list"
 
-# Members per chunk task of the shortfall reminder.
+# Members per chunk task of the shortfall reminder: one select, then at most this many inbox messages
+# stored with a few multi-row INSERTs.
 MEMBER_CHUNK_SIZE = 5000
 # Needs per batch of rule 4 (the IN lists of a batch stay short).
 NEED_BATCH_SIZE = 500
@@ -71,45 +70,45 @@ def remind_claims_without_record(*, now=None) -> int:
     """Remind each member, in their inbox, of each claim still in progress with no record, once per
     claim (kind "claim-no-record", period "claim:<id>", recipient "user:<id>").
 
-    Queries: one select per thousand claims, then four per reminder (one transaction per thousand)."""
+    Queries per thousand claims: the claims, the keys already written among them (reminded_keys), then
+    remind_many's two multi-row INSERTs (one transaction)."""
     now = resolve_now(now)
     claims = (
         claims_without_record_due(now=now)
-        .filter(
-            ~already_reminded(
-                kind=CLAIM_NO_RECORD, period=keyed("claim:", "pk"), recipient=keyed("user:", "member__user_id")
-            )
-        )
-        .select_related("need__community", "member__user")
+        .select_related("need__community", "member")
+        .only("pk", "member__user_id", "need__title", "need__ends_at", "need__community__name")
     )
     record_link = reverse("services:record-create")
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         for batch in pk_batches(claims):
-            with transaction.atomic():
-                for claim in batch:
-                    need = claim.need
-                    sent += remind_once(
-                        kind=CLAIM_NO_RECORD,
-                        period=f"claim:{claim.pk}",
-                        recipient=user_key(claim.member.user_id),
-                        send=partial(
-                            notify,
-                            kind=CLAIM_NO_RECORD,
-                            title=_("Log your service for %(need)s") % {"need": need.title},
-                            body=_(
-                                "%(need)s of %(community)s ended on %(date)s and your claim has no service "
-                                "record yet. Log what you did, or cancel the claim if you could not serve."
-                            )
-                            % {
-                                "need": need.title,
-                                "community": need.community.name,
-                                "date": timezone.localdate(need.ends_at).isoformat(),
-                            },
-                            link=f"{record_link}?claim={claim.pk}",
-                            user=claim.member.user,
-                        ),
+            done = reminded_keys(
+                kind=CLAIM_NO_RECORD,
+                keys=[(f"claim:{claim.pk}", user_key(claim.member.user_id)) for claim in batch],
+            )
+            batch_reminders = []
+            for claim in batch:
+                if (f"claim:{claim.pk}", user_key(claim.member.user_id)) in done:
+                    continue
+                need = claim.need
+                message = Message(
+                    title=_("Log your service for %(need)s") % {"need": need.title},
+                    body=_(
+                        "%(need)s of %(community)s ended on %(date)s and your claim has no service "
+                        "record yet. Log what you did, or cancel the claim if you could not serve."
                     )
+                    % {
+                        "need": need.title,
+                        "community": need.community.name,
+                        "date": timezone.localdate(need.ends_at).isoformat(),
+                    },
+                    link=f"{record_link}?claim={claim.pk}",
+                    user_id=claim.member.user_id,
+                )
+                batch_reminders.append(
+                    Reminder(period=f"claim:{claim.pk}", recipient=user_key(claim.member.user_id), message=message)
+                )
+            sent += remind_many(kind=CLAIM_NO_RECORD, reminders=batch_reminders)
     return sent
 
 
@@ -133,8 +132,8 @@ def remind_unclaimed_needs(*, now=None) -> int:
     """Tell each active staff member (role "community") of the need's community that it still has free
     places, once per need and person (kind "need-unclaimed", period "need:<id>", recipient "user:<id>").
 
-    Queries per batch of 500 needs: the needs, their staff, the keys already written (three), then four
-    per reminder."""
+    Queries per batch of 500 needs: the needs, their staff, the keys already written (three), then
+    remind_many's two multi-row INSERTs."""
     now = resolve_now(now)
     needs = unclaimed_needs_due(now=now).select_related("community")
     sent = 0
@@ -145,37 +144,35 @@ def remind_unclaimed_needs(*, now=None) -> int:
                 place_field="community",
                 place_ids={need.community_id for need in batch},
             )
-            done = set(
-                ReminderSent.objects.filter(
-                    kind=NEED_UNCLAIMED, period__in=[f"need:{need.pk}" for need in batch]
-                ).values_list("period", "recipient")
+            done = reminded_keys(
+                kind=NEED_UNCLAIMED,
+                keys=[
+                    (f"need:{need.pk}", user_key(user.pk))
+                    for need in batch
+                    for user in staff.get(need.community_id, [])
+                ],
             )
-            with transaction.atomic():
-                for need in batch:
-                    period = f"need:{need.pk}"
-                    title = _("%(need)s still has %(left)d free places") % {
-                        "need": need.title,
-                        "left": need.places_left,
-                    }
-                    body = _(
-                        "%(need)s of %(community)s starts at %(start)s with %(taken)d of %(places)d places taken."
-                    ) % {
+            batch_reminders = []
+            for need in batch:
+                period = f"need:{need.pk}"
+                message = Message(
+                    title=_("%(need)s still has %(left)d free places") % {"need": need.title, "left": need.places_left},
+                    body=_("%(need)s of %(community)s starts at %(start)s with %(taken)d of %(places)d places taken.")
+                    % {
                         "need": need.title,
                         "community": need.community.name,
                         "start": timezone.localtime(need.starts_at).strftime("%Y-%m-%d %H:%M"),
                         "taken": need.claimed_count,
                         "places": need.places,
-                    }
-                    link = reverse("services:staff-need-detail", args=[need.pk])
-                    for user in staff.get(need.community_id, []):
-                        if (period, user_key(user.pk)) in done:
-                            continue
-                        sent += remind_once(
-                            kind=NEED_UNCLAIMED,
-                            period=period,
-                            recipient=user_key(user.pk),
-                            send=partial(notify, kind=NEED_UNCLAIMED, title=title, body=body, link=link, user=user),
-                        )
+                    },
+                    link=reverse("services:staff-need-detail", args=[need.pk]),
+                )
+                for user in staff.get(need.community_id, []):
+                    recipient = user_key(user.pk)
+                    if (period, recipient) not in done:
+                        personal = replace(message, user_id=user.pk)
+                        batch_reminders.append(Reminder(period=period, recipient=recipient, message=personal))
+            sent += remind_many(kind=NEED_UNCLAIMED, reminders=batch_reminders)
     return sent
 
 
@@ -229,37 +226,36 @@ def remind_shortfall_members_range(*, start_pk: int, end_pk: int, now=None) -> i
     """Tell each member with start_pk <= pk < end_pk who is short of the yearly minimum, once per year
     (kind "shortfall", period the year, recipient "user:<id>"). Nothing outside the window.
 
-    Queries: one select, then four per reminder, in one transaction."""
+    Queries: the members short of hours, the keys already written among them (reminded_keys), then
+    remind_many's multi-row INSERTs (two per thousand), in one transaction."""
     now = resolve_now(now)
     today = timezone.localdate(now)
     if not shortfall_window_open(today):
         return 0
     period = str(today.year)
-    members = (
+    members = list(
         shortfall_members(year=today.year)
         .filter(pk__gte=start_pk, pk__lt=end_pk)
-        .filter(~already_reminded(kind=SHORTFALL, period=period, recipient=keyed("user:", "user_id")))
-        .select_related("user")
         .order_by("pk")
+        .values_list("user_id", "verified_hours")
     )
+    done = reminded_keys(kind=SHORTFALL, keys=[(period, user_key(user_id)) for user_id, _hours in members])
     minimum = minimum_hours()
     days_left = (datetime.date(today.year, 12, 31) - today).days
     link = reverse("services:need-board")
-    sent = 0
-    with translation.override(settings.LANGUAGE_CODE), transaction.atomic():
+    shortfall = []
+    with translation.override(settings.LANGUAGE_CODE):
         title = _("Your service hours this year are below the minimum")
-        for member in members:
+        for user_id, verified_hours in members:
+            if (period, user_key(user_id)) in done:
+                continue
             body = _(
                 "You have %(hours)s verified hours of service this year; the minimum is %(minimum)s hours and "
                 "%(days)d days of the year are left. Claim a need on the board and log your service."
-            ) % {"hours": f"{member.verified_hours:.1f}", "minimum": f"{minimum:.1f}", "days": days_left}
-            sent += remind_once(
-                kind=SHORTFALL,
-                period=period,
-                recipient=user_key(member.user_id),
-                send=partial(notify, kind=SHORTFALL, title=title, body=body, link=link, user=member.user),
-            )
-    return sent
+            ) % {"hours": f"{verified_hours:.1f}", "minimum": f"{minimum:.1f}", "days": days_left}
+            message = Message(title=title, body=body, link=link, user_id=user_id)
+            shortfall.append(Reminder(period=period, recipient=user_key(user_id), message=message))
+    return remind_many(kind=SHORTFALL, reminders=shortfall)
 
 
 def remind_shortfall_members(*, now=None) -> int:

@@ -2,12 +2,15 @@
 pending confirmation (the staff's daily digest)."""
 
 import datetime
+import threading
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
 
 from communities.models import Notification, ReminderSent, StaffAssignment
 from communities.sms import SmsError
+from communities.tasks import deliver_notifications_task
 from registration import reminders
 from registration.models import Report
 from registration.tasks import remind_unregistered_roster_task
@@ -21,6 +24,8 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
 # One key, one notification row and the savepoint around them.
 WRITES_PER_REMINDER = 4
+# A chunk's writes, whatever its people: remind_many's savepoint, keys' INSERT, notifications' INSERT, release.
+CHUNK_WRITES = 4
 
 
 class RecordingSmsBackend:
@@ -119,16 +124,16 @@ def test_an_overlapping_run_sends_nothing_twice(monkeypatch):
     """A second run starts after the first chose its entries and before it sent: each entry still gets
     exactly one SMS, whichever run sends it."""
     entries = [roster_entry(days_ago=20) for _ in range(3)]
-    real_notify = reminders.notify
+    real_remind_many = reminders.remind_many
     overlapped = []
 
-    def notify_with_overlap(**kwargs):
+    def remind_many_with_overlap(**kwargs):
         if not overlapped:
             overlapped.append("running")
             overlapped[0] = reminders.remind_unregistered_roster(now=NOW)
-        return real_notify(**kwargs)
+        return real_remind_many(**kwargs)
 
-    monkeypatch.setattr(reminders, "notify", notify_with_overlap)
+    monkeypatch.setattr(reminders, "remind_many", remind_many_with_overlap)
     first = reminders.remind_unregistered_roster(now=NOW)
 
     assert first + overlapped[0] == 3
@@ -187,6 +192,88 @@ def test_sms_queries_grow_only_by_the_writes_of_each_sms(size, django_assert_max
     # The key range, the candidates, the chunk's savepoint and release; then four writes per SMS.
     with django_assert_max_num_queries(4 + WRITES_PER_REMINDER * size):
         assert reminders.remind_unregistered_roster(now=NOW) == size
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_a_chunk_of_sms_costs_the_same_statements_for_5_or_50_people(size, django_assert_max_num_queries):
+    for _ in range(size):
+        roster_entry(days_ago=20)
+
+    # The key range, the candidates, the keys already written among them; then the chunk's writes.
+    with django_assert_max_num_queries(3 + CHUNK_WRITES):
+        assert reminders.remind_unregistered_roster(now=NOW) == size
+    assert sms_notifications().count() == size
+
+
+def test_a_chunk_queues_its_sms_delivery_as_one_task_of_ids(monkeypatch, django_capture_on_commit_callbacks):
+    entries = [roster_entry(days_ago=20) for _ in range(3)]
+    queued = []
+    monkeypatch.setattr(deliver_notifications_task, "delay", lambda *args: queued.append(args))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        reminders.remind_unregistered_roster(now=NOW)
+
+    assert queued == [(sorted(sms_notifications().values_list("pk", flat=True)),)]
+    assert sorted(sms_notifications().values_list("phone", flat=True)) == sorted(entry.phone for entry in entries)
+
+
+def test_a_chunk_retried_after_it_committed_sends_nothing_twice():
+    roster_entry(days_ago=20)
+    roster_entry(days_ago=20)
+    (start, end), *_rest = reminders.unregistered_roster_ranges(now=NOW)
+
+    assert reminders.remind_unregistered_roster_range(start_pk=start, end_pk=end, now=NOW) == 2
+    assert reminders.remind_unregistered_roster_range(start_pk=start, end_pk=end, now=NOW) == 0
+    assert sms_notifications().count() == 2
+
+
+def run_in_threads(*targets):
+    errors = []
+
+    def wrapped(target):
+        try:
+            target()
+        except Exception as error:  # noqa: BLE001  (collected and raised below)
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=wrapped, args=(target,)) for target in targets]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not any(thread.is_alive() for thread in threads)
+    if errors:
+        raise errors[0]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sweeps_over_overlapping_chunks_at_once_send_each_sms_once(monkeypatch):
+    """Both workers choose their entries before either writes; their key INSERTs then meet on the unique
+    index: one waits for the other to commit and skips what it wrote. No deadlock, no second SMS."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
+    entries = [roster_entry(days_ago=20) for _ in range(30)]
+    pks = [entry.pk for entry in entries]
+    both_chose = threading.Barrier(2, timeout=30)
+    real_remind_many = reminders.remind_many
+
+    def remind_many_once_both_chose(**kwargs):
+        both_chose.wait()
+        return real_remind_many(**kwargs)
+
+    monkeypatch.setattr(reminders, "remind_many", remind_many_once_both_chose)
+    sent = []
+
+    def sweep(start, end):
+        return lambda: sent.append(reminders.remind_unregistered_roster_range(start_pk=start, end_pk=end, now=NOW))
+
+    run_in_threads(sweep(pks[0], pks[19] + 1), sweep(pks[10], pks[29] + 1))
+
+    assert sum(sent) == 30
+    assert sorted(sms_notifications().values_list("phone", flat=True)) == sorted(entry.phone for entry in entries)
+    assert ReminderSent.objects.filter(kind=reminders.UNREGISTERED_SMS).count() == 30
 
 
 # --- Rule 1: the weekly digest to unit liaisons -----------------------------------------------------------------
@@ -377,3 +464,15 @@ def test_pending_digest_queries_do_not_grow_with_the_reports(size, django_assert
     # Staff not yet reminded, figures per community; four writes per staff member.
     with django_assert_max_num_queries(2 + WRITES_PER_REMINDER * 2):
         assert reminders.remind_pending_reports(now=NOW) == 2
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_pending_digests_cost_the_same_statements_for_5_or_50_staff(size, django_assert_max_num_queries):
+    community = factories.CommunityFactory()
+    for _ in range(size):
+        staff(Role.COMMUNITY_STAFF, community=community)
+    pending_report(community, days_ago=5)
+
+    # Staff not yet reminded, figures per community; then the digests' writes.
+    with django_assert_max_num_queries(2 + CHUNK_WRITES):
+        assert reminders.remind_pending_reports(now=NOW) == size

@@ -22,6 +22,8 @@ NOW = datetime.datetime(2026, 11, 20, 9, 0, tzinfo=SHANGHAI)
 # 1 December: 30 days of the year left after today.
 DECEMBER_FIRST = datetime.datetime(2026, 12, 1, 9, 0, tzinfo=SHANGHAI)
 WRITES_PER_REMINDER = 4
+# A batch's writes, whatever its people: remind_many's savepoint, keys' INSERT, notifications' INSERT, release.
+BATCH_WRITES = 4
 
 
 @pytest.fixture(autouse=True)
@@ -121,16 +123,16 @@ def test_claim_reminder_goes_once_per_claim():
 
 def test_overlapping_claim_runs_remind_each_claim_once(monkeypatch):
     claims = [ended_claim(ended_days_ago=4) for _ in range(3)]
-    real_notify = reminders.notify
+    real_remind_many = reminders.remind_many
     overlapped = []
 
-    def notify_with_overlap(**kwargs):
+    def remind_many_with_overlap(**kwargs):
         if not overlapped:
             overlapped.append("running")
             overlapped[0] = reminders.remind_claims_without_record(now=NOW)
-        return real_notify(**kwargs)
+        return real_remind_many(**kwargs)
 
-    monkeypatch.setattr(reminders, "notify", notify_with_overlap)
+    monkeypatch.setattr(reminders, "remind_many", remind_many_with_overlap)
     first = reminders.remind_claims_without_record(now=NOW)
 
     assert first + overlapped[0] == 3
@@ -145,6 +147,16 @@ def test_claim_reminder_queries_grow_only_by_the_writes_of_each_reminder(size, d
 
     # The candidates, the batch's savepoint and release; four writes per reminder.
     with django_assert_max_num_queries(3 + WRITES_PER_REMINDER * size):
+        assert reminders.remind_claims_without_record(now=NOW) == size
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_claim_reminders_cost_the_same_statements_for_5_or_50_claims(size, django_assert_max_num_queries):
+    for _ in range(size):
+        ended_claim(ended_days_ago=4)
+
+    # The candidates, the keys already written among them; then the batch's writes.
+    with django_assert_max_num_queries(2 + BATCH_WRITES):
         assert reminders.remind_claims_without_record(now=NOW) == size
 
 
@@ -220,6 +232,17 @@ def test_need_reminder_queries_grow_only_by_the_writes_of_each_reminder(size, dj
 
     # The needs, their staff, the keys written, the savepoint and release; four writes per reminder.
     with django_assert_max_num_queries(5 + WRITES_PER_REMINDER * size):
+        assert reminders.remind_unclaimed_needs(now=NOW) == size
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_need_reminders_cost_the_same_statements_for_5_or_50_staff(size, django_assert_max_num_queries):
+    need = need_starting(1)
+    for _ in range(size):
+        staff(Role.COMMUNITY_STAFF, community=need.community)
+
+    # The needs, their staff, the keys written; then the batch's writes.
+    with django_assert_max_num_queries(3 + BATCH_WRITES):
         assert reminders.remind_unclaimed_needs(now=NOW) == size
 
 
@@ -319,6 +342,28 @@ def test_shortfall_queries_grow_only_by_the_writes_of_each_reminder(size, django
     # The key range, the candidates, the chunk's savepoint and release; four writes per reminder.
     with django_assert_max_num_queries(4 + WRITES_PER_REMINDER * size):
         assert reminders.remind_shortfall_members(now=DECEMBER_FIRST) == size
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_a_shortfall_chunk_costs_the_same_statements_for_5_or_50_members(size, django_assert_max_num_queries):
+    for _ in range(size):
+        serving_member(verified_hours=["1.0"])
+
+    # The key range, the candidates, the keys already written among them; then the chunk's writes.
+    with django_assert_max_num_queries(3 + BATCH_WRITES):
+        assert reminders.remind_shortfall_members(now=DECEMBER_FIRST) == size
+    assert shortfall_reminders().count() == size
+
+
+def test_a_shortfall_chunk_retried_sends_nothing_twice():
+    serving_member(verified_hours=["1.0"])
+    serving_member(verified_hours=["2.0"])
+    (start, end), *_rest = reminders.shortfall_member_ranges(now=DECEMBER_FIRST)
+
+    assert reminders.remind_shortfall_members_range(start_pk=start, end_pk=end, now=DECEMBER_FIRST) == 2
+    assert reminders.remind_shortfall_members_range(start_pk=start, end_pk=end, now=DECEMBER_FIRST) == 0
+    assert shortfall_reminders().count() == 2
+    assert set(shortfall_reminders().values_list("status", flat=True)) == {Notification.Status.SENT}
 
 
 def test_unit_liaison_gets_the_yearly_list_of_their_members_short_of_hours():
