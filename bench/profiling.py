@@ -23,11 +23,11 @@ PY_SPY = TOOLS / "bin" / "py-spy"
 LANDMARKS = (
     ("waiting on PostgreSQL (cursor.execute)", re.compile(r"^CursorWrapper\._execute \(django/db/backends/utils")),
     ("template rendering", re.compile(r"^Template\.render \(django/template/base")),
-    ("password hashing (PBKDF2)", re.compile(r"pbkdf2")),
+    ("password hashing (Argon2id, PBKDF2)", re.compile(r"argon2/low_level|pbkdf2")),
     ("Excel writing (openpyxl)", re.compile(r"\(openpyxl/")),
     ("model instances built from rows", re.compile(r"^Model\.from_db ")),
     ("notification delivery run in-process (eager task)", re.compile(r"^deliver_notification_task ")),
-    ("storing a reminder (remind_once: key + messages)", re.compile(r"^remind_once ")),
+    ("storing a chunk's reminders (remind_many: keys + messages)", re.compile(r"^remind_many ")),
     ("session load/save", re.compile(r"\(django/contrib/sessions/")),
     ("Fernet (ID numbers)", re.compile(r"\(cryptography/")),
 )

@@ -7,7 +7,7 @@ given notification ids, never the message.
 
 Reminders go out once per kind, period and recipient: `remind_many` stores the reminders of a whole
 chunk with multi-row INSERTs of their ReminderSent keys and of their notifications (a thousand rows a
-statement), never a statement per person; `remind_once` is the one-at-a-time form for a single reminder.
+statement), never a statement per person.
 docs/REMINDERS.md describes the design.
 """
 
@@ -225,18 +225,6 @@ def _insert_keys_one_by_one(kind: str, keys) -> set[tuple[str, str]]:
             continue
         written.add((period, recipient))
     return written
-
-
-def remind_once(*, kind: str, period: str, recipient: str, send) -> bool:
-    """Run `send()` (which stores notifications) only if this reminder was not sent yet for this
-    recipient, kind and period; the key and the notifications commit together. Returns whether sent."""
-    try:
-        with transaction.atomic():
-            ReminderSent.objects.create(kind=kind, period=period, recipient=recipient)
-            send()
-    except IntegrityError:
-        return False
-    return True
 
 
 # --- Delivery of email and SMS -------------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from communities.models import Notification
-from communities.notifications import notify, remind_once
+from communities.notifications import notify
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -39,14 +39,3 @@ def test_sms_and_email_are_queued_and_delivered_after_commit(django_capture_on_c
     statuses = dict(Notification.objects.values_list("channel", "status"))
     assert statuses == {"inbox": "sent", "email": "sent", "sms": "sent"}
 
-
-def test_a_reminder_goes_out_once_per_recipient_kind_and_period():
-    user = factories.UserFactory()
-
-    def send():
-        notify(kind="reminder", title="请到社区报到", user=user)
-
-    assert remind_once(kind="unregistered", period="2026-W47", recipient=f"user:{user.pk}", send=send)
-    assert not remind_once(kind="unregistered", period="2026-W47", recipient=f"user:{user.pk}", send=send)
-    assert remind_once(kind="unregistered", period="2026-W48", recipient=f"user:{user.pk}", send=send)
-    assert Notification.objects.filter(user=user).count() == 2
