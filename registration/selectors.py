@@ -74,9 +74,10 @@ def _report_rows():
 
 
 def pending_report_list(*, user):
-    """The report queue: pending reports of the communities in scope, oldest first."""
+    """The report queue: pending reports of the communities in scope, oldest first. Joins only what the queue
+    shows: PostgreSQL's planning of the seven-table join of `_report_rows` cost more than running it."""
     return (
-        _report_rows()
+        Report.objects.select_related("member__unit", "community")
         .filter(status=Report.Status.PENDING, community__in=Community.objects.visible_to(user))
         .order_by("submitted_at", "pk")
     )
