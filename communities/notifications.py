@@ -12,13 +12,13 @@ docs/REMINDERS.md describes the design.
 """
 
 from dataclasses import dataclass
-from itertools import islice
 
 from django.conf import settings
 from django.core.mail import get_connection, send_mail
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from .iterables import batched
 from .models import Notification, ReminderSent
 from .sms import SmsError, sms_backend
 
@@ -90,15 +90,9 @@ def _queue_delivery(notifications) -> None:
     from .tasks import deliver_notifications_task  # tasks import this module
 
     ids = [notification.pk for notification in notifications if notification.channel != Channel.INBOX]
-    for batch in _batched(ids, DELIVERY_BATCH_SIZE):
+    for batch in batched(ids, DELIVERY_BATCH_SIZE):
         deliver_notifications_task.delay_on_commit(batch)
 
-
-def _batched(items, size: int):
-    """Lists of up to `size` items (itertools.batched of Python 3.12)."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 def notify(
@@ -173,7 +167,7 @@ def reminded_keys(*, kind: str, keys) -> set[tuple[str, str]]:
     limit = connection.features.max_query_params
     size = (limit - 1) // 2 if limit else len(keys)
     found = set()
-    for batch in _batched(keys, max(size, 1)):
+    for batch in batched(keys, max(size, 1)):
         found.update(
             ReminderSent.objects.filter(
                 kind=kind,
@@ -202,7 +196,7 @@ def _insert_keys(kind: str, keys) -> set[tuple[str, str]]:
     size = min(KEY_BATCH_SIZE, connection.ops.bulk_batch_size([kind_, period, recipient, created_at], keys))
     written = set()
     with connection.cursor() as cursor:
-        for batch in _batched(keys, max(size, 1)):
+        for batch in batched(keys, max(size, 1)):
             rows = ", ".join(["(%s, %s, %s, %s)"] * len(batch))
             # Table and column names come from model metadata, quoted; every value goes as a parameter.
             cursor.execute(

@@ -31,7 +31,6 @@ import datetime
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
-from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -45,6 +44,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.audit import Action, audit, audit_attempt, ref
+from communities.iterables import batched
 from communities.models import Community, District, Notification, StaffAssignment, Unit
 from communities.notifications import notify
 from registration import rates
@@ -70,12 +70,6 @@ REFRESHED_FIELDS = [
 ]
 WRITE_BATCH = 2000
 
-
-def batched(items, size: int):
-    """itertools.batched of Python 3.12, for 3.11."""
-    iterator = iter(items)
-    while batch := list(islice(iterator, size)):
-        yield batch
 
 
 REMARK_MAX_LENGTH = Assessment._meta.get_field("remark").max_length
