@@ -30,11 +30,22 @@ def mark_staff_session(sender, request, user, **kwargs):
     request.session["last_seen_at"] = now
 
 
+def _session_store():
+    return import_module(settings.SESSION_ENGINE).SessionStore()
+
+
 @receiver(user_logged_in)
 def remember_account_session(sender, request, user, **kwargs):
     session = getattr(request, "session", None)
     if session is None or not session.session_key:
         return
+    # Sessions that ended without a logout (expired, cleared) leave their row: drop this account's stale ones
+    # here, so the table holds about one row per live session rather than one per login ever made.
+    store = _session_store()
+    known = AccountSession.objects.filter(user=user).values_list("session_key", flat=True)
+    stale = [key for key in known if not store.exists(key)]
+    if stale:
+        AccountSession.objects.filter(session_key__in=stale).delete()
     AccountSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
 
 
@@ -48,7 +59,7 @@ def forget_account_session(sender, request, user, **kwargs):
 def end_other_sessions(user, *, keep: str | None = None) -> int:
     """Delete every server-side session of this account but `keep` (the session of the request, if any).
     Called when a password changes, by the account itself or by an administrator. Returns how many ended."""
-    store = import_module(settings.SESSION_ENGINE).SessionStore()
+    store = _session_store()
     keys = list(
         AccountSession.objects.filter(user=user).exclude(session_key=keep or "").values_list("session_key", flat=True)
     )

@@ -255,3 +255,13 @@ def test_logging_out_forgets_the_session(staff_users):
     assert AccountSession.objects.filter(user=staff_users["community"]).count() == 1
     client.post(reverse("logout"))
     assert not AccountSession.objects.exists()
+
+
+def test_a_login_drops_the_rows_of_the_accounts_sessions_that_ended_without_a_logout(staff_users):
+    from communities.models import AccountSession
+
+    user = staff_users["community"]
+    first = login(user.username).session.session_key
+    Session.objects.filter(session_key=first).delete()  # expired and cleared, never logged out
+    second = login(user.username).session.session_key
+    assert set(AccountSession.objects.filter(user=user).values_list("session_key", flat=True)) == {second}
