@@ -10,7 +10,7 @@ from django_celery_beat.models import ClockedSchedule, CrontabSchedule, Interval
 from django_otp.plugins.otp_totp import admin as totp_admin  # noqa: F401  (registers TOTPDevice: undone below)
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .admin_roles import Role, RoleAdminMixin, holds_role
+from .admin_roles import OthersAccountsOnlyMixin, Role, RoleAdminMixin, holds_role
 from .audit import Action, audit, ref
 from .models import (
     AuditEvent,
@@ -175,7 +175,7 @@ class PairingAdmin(PlaceAdmin):
 
 
 @admin.register(StaffAssignment)
-class StaffAssignmentAdmin(RoleAdminMixin, admin.ModelAdmin):
+class StaffAssignmentAdmin(OthersAccountsOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
     """Roles are granted by the security administrator, never by scoped staff, and never to themself or to a
     superuser (whose account is managed outside the admin). Each grant, change and revocation is audited."""
 
@@ -186,12 +186,6 @@ class StaffAssignmentAdmin(RoleAdminMixin, admin.ModelAdmin):
     search_fields = ["user__username", "user__full_name"]
     list_select_related = ["user", "district", "street", "community", "unit"]
     autocomplete_fields = ["user", "district", "street", "community", "unit"]
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("user")
-        if request.user.is_superuser:
-            return queryset
-        return queryset.exclude(user=request.user).exclude(user__is_superuser=True)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         # Every place is offered: roles are granted city-wide, and place names are public.
@@ -267,7 +261,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(SecondFactorDevice)
-class SecondFactorDeviceAdmin(RoleAdminMixin, admin.ModelAdmin):
+class SecondFactorDeviceAdmin(OthersAccountsOnlyMixin, RoleAdminMixin, admin.ModelAdmin):
     """Accounts' authenticator devices (the second factor). The security administrator resets one by deleting it:
     the account's sessions lose their verification and it enrols again at its next login. Nobody adds or edits a
     device here, and the key is shown nowhere (neither column nor field, and django-otp's QR code pages are not
@@ -281,12 +275,6 @@ class SecondFactorDeviceAdmin(RoleAdminMixin, admin.ModelAdmin):
     list_select_related = ["user"]
     fields = ["account", "account_name", "is_confirmed", "created", "last_used", "failures"]
     readonly_fields = fields
-
-    def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("user")
-        if request.user.is_superuser:
-            return queryset
-        return queryset.exclude(user=request.user).exclude(user__is_superuser=True)
 
     def has_add_permission(self, request):
         return False

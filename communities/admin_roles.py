@@ -49,3 +49,14 @@ class RoleAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, self.delete_roles)
+
+
+class OthersAccountsOnlyMixin:
+    """For rows that belong to an account (`user`): an administrator never acts on their own account's rows (no
+    self-granted role, no self-reset device) nor on a superuser's; a superuser sees them all."""
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("user")
+        if request.user.is_superuser:
+            return queryset
+        return queryset.exclude(user=request.user).exclude(user__is_superuser=True)

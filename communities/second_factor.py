@@ -137,16 +137,8 @@ def second_factor_verify(*, user, device_id: int, code: str, enrol: bool = False
             error = _("This page is out of date. Open it again.")
         else:
             allowed, why = device.verify_is_allowed()
-            if not allowed and why and why.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS:
-                audit(
-                    action=Action.SECOND_FACTOR_FAILURE,
-                    user=user,
-                    obj=device,
-                    outcome=Outcome.REFUSED,
-                    detail={"step": step, "failures": device.throttling_failure_count},
-                )
-                error = _throttled_message(why["locked_until"])
-            elif device.verify_token(code):
+            throttled = not allowed and bool(why) and why.get("reason") == VerifyNotAllowed.N_FAILED_ATTEMPTS
+            if not throttled and device.verify_token(code):
                 if enrol:
                     device.confirmed = True
                     device.save(update_fields=["confirmed"])
@@ -155,15 +147,18 @@ def second_factor_verify(*, user, device_id: int, code: str, enrol: bool = False
                 else:
                     audit(action=Action.SECOND_FACTOR, user=user, obj=device)
                 return device
+            # While throttled the code is not even checked; otherwise verify_token has counted the failure
+            # (django-otp's throttling) and saved it.
+            audit(
+                action=Action.SECOND_FACTOR_FAILURE,
+                user=user,
+                obj=device,
+                outcome=Outcome.REFUSED if throttled else Outcome.FAILURE,
+                detail={"step": step, "failures": device.throttling_failure_count},
+            )
+            if throttled:
+                error = _throttled_message(why["locked_until"])
             else:
-                # verify_token has counted the failure (django-otp's throttling) and saved it.
-                audit(
-                    action=Action.SECOND_FACTOR_FAILURE,
-                    user=user,
-                    obj=device,
-                    outcome=Outcome.FAILURE,
-                    detail={"step": step, "failures": device.throttling_failure_count},
-                )
                 error = _("The code is not right, or it has been used already. Enter the code your app shows now.")
     raise ValidationError({"code": error})
 
