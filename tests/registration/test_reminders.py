@@ -15,6 +15,7 @@ from registration import reminders
 from registration.models import Report
 from registration.tasks import remind_unregistered_roster_task
 from tests import factories
+from tests.concurrency import run_in_threads
 
 pytestmark = pytest.mark.django_db
 
@@ -226,26 +227,6 @@ def test_a_chunk_retried_after_it_committed_sends_nothing_twice():
     assert reminders.remind_unregistered_roster_range(start_pk=start, end_pk=end, now=NOW) == 0
     assert sms_notifications().count() == 2
 
-
-def run_in_threads(*targets):
-    errors = []
-
-    def wrapped(target):
-        try:
-            target()
-        except Exception as error:  # noqa: BLE001  (collected and raised below)
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrapped, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    if errors:
-        raise errors[0]
 
 
 @pytest.mark.django_db(transaction=True)

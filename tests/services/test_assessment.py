@@ -18,6 +18,7 @@ from services import assessment as service
 from services.models import Assessment, AssessmentRun, AssessmentRunChunk, Claim, Grade, ServiceRecord
 from services.tasks import assessment_chunk_task, assessment_run_task
 from tests import factories
+from tests.concurrency import run_in_threads
 from tests.conftest import make_staff
 from tests.test_celery_worker import redis_worker  # noqa: F401  (the real-worker fixture)
 
@@ -605,26 +606,6 @@ def test_the_finalisation_records_the_organisations_under_the_line(
 
 # --- Concurrency (PostgreSQL row locks) ----------------------------------------------------------------------
 
-
-def run_in_threads(*targets):
-    errors = []
-
-    def wrapped(target):
-        try:
-            target()
-        except Exception as error:  # noqa: BLE001  (collected and raised below)
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=wrapped, args=(target,)) for target in targets]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    if errors:
-        raise errors[0]
 
 
 @pytest.mark.django_db(transaction=True)
