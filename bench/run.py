@@ -131,6 +131,8 @@ def production_env(args) -> dict:
         # (REGISTRATION_RATE_LIMIT, 0 = none) would refuse all but the first few.
         REGISTRATION_RATE_LIMIT="0",
         CELERY_BROKER_URL=bench_broker(broker, args.redis_db),
+        # Shared by both gunicorn workers, as production sets it: it holds the sessions (cached_db).
+        CACHE_URL=bench_broker(broker, args.redis_db + 1),
     )
     return env
 
@@ -1105,7 +1107,8 @@ def main(argv=None) -> None:
             "DJANGO_DEBUG=false, DJANGO_ALLOWED_HOSTS=127.0.0.1, a random DJANGO_SECRET_KEY, the development "
             "ID_NUMBER_* keys the demo city was encrypted with, DJANGO_SECURE_SSL_REDIRECT=false, "
             f"DJANGO_SECURE_HSTS_SECONDS=0, REGISTRATION_RATE_LIMIT=0 (all POSTs come from one address), "
-            f"CONN_MAX_AGE default (60), Celery on Redis database {args.redis_db}"
+            f"CONN_MAX_AGE default (60), Celery on Redis database {args.redis_db}, CACHE_URL on Redis database "
+            f"{args.redis_db + 1} (sessions in cached_db)"
         ),
     }
     log(f"bench: {results['uptime_start']}")

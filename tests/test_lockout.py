@@ -6,13 +6,8 @@ the locking failure, whatever the IP; an IP with 50 failures in the last hour is
 like a wrong password. At most REGISTRATION_RATE_LIMIT registration submissions per IP and clock hour.
 """
 
-import ast
 import datetime
-import os
-import subprocess
-import sys
 import zoneinfo
-from pathlib import Path
 
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog
@@ -28,7 +23,6 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-ROOT = Path(__file__).resolve().parent.parent
 START = datetime.datetime(2026, 3, 2, 9, 0, 5, tzinfo=zoneinfo.ZoneInfo("Asia/Shanghai"))
 PASSWORD = "Test2026pass"  # the factories' password
 HOME_IP = "203.0.113.5"
@@ -204,16 +198,3 @@ def test_registration_over_the_limit_is_refused_with_a_message_and_saves_nothing
     other = factories.registration_form_data(*place, id_number=factories.valid_id_number(7), phone="13912345679")
     assert register(other).status_code == 302  # the next hour starts a new count
     assert Member.objects.count() == 2
-
-
-def backend_of_the_cache(**variables):
-    probe = "import django; django.setup(); from django.conf import settings; print(settings.CACHES['default'])"
-    environment = {"PATH": os.environ["PATH"], "DJANGO_SETTINGS_MODULE": "config.settings.base", **variables}
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=environment, capture_output=True, text=True)
-    assert result.returncode == 0, result.stderr
-    return ast.literal_eval(result.stdout.strip().splitlines()[-1])["BACKEND"]
-
-
-def test_the_cache_is_per_process_unless_cache_url_names_a_shared_one():
-    assert backend_of_the_cache() == "django.core.cache.backends.locmem.LocMemCache"
-    assert backend_of_the_cache(CACHE_URL="redis://127.0.0.1:6379/2") == "django.core.cache.backends.redis.RedisCache"

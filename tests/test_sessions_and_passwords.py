@@ -1,11 +1,16 @@
 """Authentication rules: password policy, session key at login, staff idle and absolute limits, logout."""
 
 import time
+from importlib import import_module
 
 import pytest
+from django.conf import settings as django_settings
 from django.contrib.auth.password_validation import validate_password
 from django.contrib.sessions.models import Session
 from django.core.exceptions import ValidationError
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from registration.models import User
@@ -80,6 +85,43 @@ def test_logout_deletes_the_server_side_session(client):
     assert Session.objects.filter(session_key=key).exists()
     client.post(reverse("logout"))
     assert not Session.objects.filter(session_key=key).exists()
+
+
+@pytest.fixture(params=["db", "cached_db"])
+def session_engine(request, settings):
+    # cached_db is what production runs with a shared cache (CACHE_URL): see config/settings/base.py.
+    settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{request.param}"
+    return settings.SESSION_ENGINE
+
+
+def test_after_logout_the_old_session_cookie_opens_nothing(session_engine, client):
+    member = factories.MemberFactory()
+    log_in(client, member.user)
+    home = reverse("registration:member-home")
+    assert client.get(home).status_code == 200
+    old_key = client.cookies[django_settings.SESSION_COOKIE_NAME].value
+    client.post(reverse("logout"))
+    assert not import_module(session_engine).SessionStore().exists(old_key)
+    client.cookies[django_settings.SESSION_COOKIE_NAME] = old_key  # the cookie kept, e.g. by a copied browser
+    assert client.get(home)["Location"].startswith(reverse("login"))
+
+
+def test_sessions_in_a_shared_cache_save_a_query_on_every_page(settings):
+    member = factories.MemberFactory()
+    home = reverse("registration:member-home")
+
+    def queries_of_a_page(engine):
+        settings.SESSION_ENGINE = f"django.contrib.sessions.backends.{engine}"
+        client = Client()  # a new one: the session middleware picks its engine when it is loaded
+        log_in(client, member.user)
+        client.get(home)  # the first read after login may fill the cache
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(home).status_code == 200
+        return [query["sql"] for query in queries]
+
+    in_the_database, in_the_cache = queries_of_a_page("db"), queries_of_a_page("cached_db")
+    assert len(in_the_cache) == len(in_the_database) - 1
+    assert not any("django_session" in sql for sql in in_the_cache)
 
 
 def test_an_unknown_host_is_refused(client, settings):

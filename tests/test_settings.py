@@ -11,7 +11,8 @@ PROBE = (
     "import json, django; django.setup(); from django.conf import settings as s; "
     "print(json.dumps({'engine': s.DATABASES['default']['ENGINE'], 'eager': s.CELERY_TASK_ALWAYS_EAGER, "
     "'propagates': s.CELERY_TASK_EAGER_PROPAGATES, 'broker': s.CELERY_BROKER_URL, 'email': s.EMAIL_BACKEND, "
-    "'debug': s.DEBUG, 'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'dev_keys': s.USING_DEVELOPMENT_ID_KEYS}))"
+    "'debug': s.DEBUG, 'language': s.LANGUAGE_CODE, 'tz': s.TIME_ZONE, 'dev_keys': s.USING_DEVELOPMENT_ID_KEYS, "
+    "'cache': s.CACHES['default']['BACKEND'], 'sessions': s.SESSION_ENGINE}))"
 )
 PRODUCTION = {
     "DJANGO_DEBUG": "false",
@@ -42,6 +43,8 @@ def test_with_nothing_set_the_app_runs_embedded():
         "language": "zh-hans",
         "tz": "Asia/Shanghai",
         "dev_keys": True,
+        "cache": "django.core.cache.backends.locmem.LocMemCache",
+        "sessions": "django.contrib.sessions.backends.db",
     }
 
 
@@ -51,6 +54,15 @@ def test_database_and_broker_urls_select_postgresql_and_redis():
     assert values["engine"] == "django.db.backends.postgresql"
     assert values["eager"] is False
     assert values["broker"] == "redis://127.0.0.1:6379/0"
+
+
+def test_a_shared_cache_also_holds_the_sessions_and_a_per_process_one_does_not():
+    # A per-process cache would keep a logged-out session alive in the other gunicorn workers.
+    shared = json.loads(run_settings(CACHE_URL="redis://127.0.0.1:6379/2").stdout)
+    assert shared["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shared["sessions"] == "django.contrib.sessions.backends.cached_db"
+    per_process = json.loads(run_settings(CACHE_URL="locmemcache://").stdout)
+    assert per_process["sessions"] == "django.contrib.sessions.backends.db"
 
 
 def test_production_without_a_secret_key_refuses_to_start():

@@ -184,6 +184,15 @@ REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
 # The registration limit is counted in this cache. The default (local memory) is per process: with several
 # gunicorn workers, set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/2.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Sessions are read from that cache and written through to the database (cached_db) when every app process
+# shares it: a query less on every page. A per-process cache would keep a logged-out or ended session alive
+# in the other processes, so without a shared one they stay in the database only.
+PER_PROCESS_CACHES = ("django.core.cache.backends.locmem.LocMemCache", "django.core.cache.backends.dummy.DummyCache")
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.db"
+    if CACHES["default"]["BACKEND"] in PER_PROCESS_CACHES
+    else "django.contrib.sessions.backends.cached_db"
+)
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
