@@ -16,10 +16,12 @@ from .points import star_level
 from .services import PLACE_HOLDING, member_service_community
 
 
-def need_board_list(*, member: Member, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False):
-    """The members' board: published needs of the member's community (or its street), the needs
-    that ask for the member's skills first (社区所需, 党员所长), then by start."""
-    home = member_service_community(member)
+def need_board_list(
+    *, member: Member, home: Community | None, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False
+):
+    """The members' board: published needs of the member's community `home` (or its street; the caller has it
+    from member_service_community), the needs that ask for the member's skills first (社区所需, 党员所长), then by
+    start."""
     if home is None:
         return ServiceNeed.objects.none()
     needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)

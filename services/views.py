@@ -4,7 +4,6 @@ from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.template.context_processors import csrf
@@ -12,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.pagination import get_page
 from communities.qr import qr_svg
 from registration.selectors import member_for_user
 from registration.staff_views import next_url
@@ -69,8 +69,9 @@ def need_board(request):
         "open_only": request.GET.get("open") == "1",
         "nearby": request.GET.get("nearby") == "1",
     }
-    needs = selectors.need_board_list(member=member, **filters)
-    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    home = services.member_service_community(member)
+    needs = selectors.need_board_list(member=member, home=home, **filters)
+    page = get_page(needs, request.GET.get("page"), PAGE_SIZE)
     context = {
         "member": member,
         "page": page,
@@ -78,7 +79,7 @@ def need_board(request):
         "post_types": PostType.choices,
         "fulfilments": ServiceNeed.Fulfilment.choices,
         "claim_form_html": claim_form_html(request),
-        "home_community": services.member_service_community(member),
+        "home_community": home,
     }
     return render(request, "services/need_board.html", context)
 
@@ -88,7 +89,8 @@ def need_detail(request, need_id: int):
     member = _member_or_403(request.user)
     need = selectors.need_get_for_member(member=member, need_id=need_id)
     need.claimed_by_me = need.claims.filter(member=member, status__in=services.PLACE_HOLDING).exists()
-    return render(request, "services/need_detail.html", {"need": need, "claim_form_html": claim_form_html(request)})
+    context = {"need": need, "needs": [need], "claim_form_html": claim_form_html(request)}
+    return render(request, "services/need_detail.html", context)
 
 
 @login_required
@@ -107,10 +109,11 @@ def claim_create(request, need_id: int):
     else:
         error = " ".join(form.errors.get("commitment", []))
     if request.htmx:
-        need = selectors.need_board_list(member=member, nearby=True).get(pk=need.pk)
+        home = services.member_service_community(member)
+        need = selectors.need_board_list(member=member, home=home, nearby=True).get(pk=need.pk)
         form_html = claim_form_html(request, form if error else None)
-        context = {"need": need, "claim_form_html": form_html, "claim_error": error}
-        return render(request, "services/partials/need_card.html", context)
+        context = {"needs": [need], "claim_form_html": form_html, "claim_error": error}
+        return render(request, "services/partials/need_cards.html", context)
     if error:
         messages.error(request, error)
     else:

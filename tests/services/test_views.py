@@ -135,10 +135,19 @@ def test_the_members_board_query_count_is_fixed(client, community, member, count
     for need in needs[:5]:
         factories.ClaimFactory(need=need)
     client.force_login(member.user)
-    # session, user, the account's roles (does it need a second factor?), member, home community, count, needs
-    # page, skills prefetch, unread messages
-    with django_assert_max_num_queries(10):
+    # session, user, the account's roles (does it need a second factor?), member, home community, needs page
+    # with its total, skills prefetch, unread messages
+    with django_assert_max_num_queries(8):
         client.get(reverse("services:need-board"))
+
+
+def test_the_cards_link_to_the_need_and_its_claim(client, community, member):
+    need = factories.ServiceNeedFactory(community=community)
+    client.force_login(member.user)
+    for page in (reverse("services:need-board"), reverse("services:need-detail", args=[need.pk])):
+        html = client.get(page).content.decode()
+        assert f'href="{reverse("services:need-detail", args=[need.pk])}"' in html
+        assert f'action="{reverse("services:claim-create", args=[need.pk])}"' in html
 
 
 # --- Claims and records -----------------------------------------------------------------------------------
