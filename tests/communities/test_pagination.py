@@ -12,8 +12,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def communities():
+    street = factories.StreetFactory()  # one street: a join through it repeats each community seven times
     for _ in range(7):
-        factories.CommunityFactory()
+        factories.CommunityFactory(street=street)
     return Community.objects.order_by("pk")
 
 
@@ -43,3 +44,14 @@ def test_a_page_with_rows_costs_one_query(communities, django_assert_num_queries
 def test_an_empty_list_gives_the_empty_first_page(django_assert_max_num_queries):
     page = get_page(Community.objects.order_by("pk"), "1", 3)
     assert (page.number, list(page), page.paginator.count) == (1, [], 0)
+
+
+@pytest.mark.parametrize("kind", ["distinct", "values", "list"])
+def test_what_a_window_cannot_count_is_paged_by_paginator(communities, kind):
+    source = {
+        "distinct": Community.objects.filter(street__communities__isnull=False).order_by("pk").distinct(),
+        "values": communities.values("pk", "name"),
+        "list": list(communities),
+    }[kind]
+    page = get_page(source, "1", 3)
+    assert (page.paginator.count, list(page)) == (7, list(Paginator(source, 3).get_page("1")))
