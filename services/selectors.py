@@ -15,6 +15,9 @@ from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
 from .points import star_level
 from .services import PLACE_HOLDING, member_service_community
 
+# A need card loops over the need's skills: a list, not a queryset that `.all` clones for every card.
+CARD_SKILLS = Prefetch("skills", to_attr="skill_list")
+
 
 def need_board_list(
     *, member: Member, home: Community | None, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False
@@ -35,7 +38,7 @@ def need_board_list(
     member_skills = member.skills.values("pk")
     return (
         needs.select_related("community")
-        .prefetch_related("skills")
+        .prefetch_related(CARD_SKILLS)
         .annotate(
             skill_matches=Count("skills", filter=Q(skills__in=member_skills), distinct=True),
             claimed_by_me=Exists(Claim.objects.filter(need=OuterRef("pk"), member=member, status__in=PLACE_HOLDING)),
@@ -49,7 +52,7 @@ def need_get_for_member(*, member: Member, need_id: int) -> ServiceNeed:
     home = member_service_community(member)
     needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
     needs = needs.filter(community__street_id=home.street_id) if home else needs.none()
-    return get_object_or_404(needs.select_related("community").prefetch_related("skills"), pk=need_id)
+    return get_object_or_404(needs.select_related("community").prefetch_related(CARD_SKILLS), pk=need_id)
 
 
 def public_board(*, community: Community) -> dict:
@@ -58,10 +61,8 @@ def public_board(*, community: Community) -> dict:
     Who serves is read as plain values of name and unit name only, so no personal field can reach
     the page however the template changes.
     """
-    needs = (
-        ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED)
-        .prefetch_related("skills")
-        .order_by("post_type", "starts_at", "pk")
+    needs = ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED).order_by(
+        "post_type", "starts_at", "pk"
     )
     groups = {}
     for need in needs:
