@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from communities.models import Community
 from registration.models import Member, Report
+from registration.selectors import member_for_user
 
 from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
 from .points import star_level
@@ -17,6 +18,19 @@ from .services import PLACE_HOLDING, member_service_community
 
 # A need card loops over the need's skills: a list, not a queryset that `.all` clones for every card.
 CARD_SKILLS = Prefetch("skills", to_attr="skill_list")
+
+
+def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
+    """The user's member row and the community they serve in (member_service_community), in one query when
+    they have a confirmed report (the board's usual visitor), else the member row alone."""
+    report = (
+        Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
+        .select_related("member__unit", "community__street")
+        .first()
+    )
+    if report is not None:
+        return report.member, report.community
+    return member_for_user(user=user), None
 
 
 def need_board_list(

@@ -68,7 +68,9 @@ def _empty_claim_form_html(language: str) -> str:
 @login_required
 def need_board(request):
     """The members' board: filters by post type, how met and places left; the member's skills first."""
-    member = _member_or_403(request.user)
+    member, home = selectors.member_and_home_for_user(user=request.user)
+    if member is None:
+        raise PermissionDenied
     filters = {
         "post_type": request.GET.get("post_type", "") if request.GET.get("post_type") in PostType.values else "",
         "fulfilment": request.GET.get("fulfilment", "")
@@ -77,7 +79,6 @@ def need_board(request):
         "open_only": request.GET.get("open") == "1",
         "nearby": request.GET.get("nearby") == "1",
     }
-    home = services.member_service_community(member)
     needs = selectors.need_board_list(member=member, home=home, **filters)
     page = get_page(needs, request.GET.get("page"), PAGE_SIZE)
     context = {

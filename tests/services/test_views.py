@@ -137,9 +137,9 @@ def test_the_members_board_query_count_is_fixed(client, community, member, count
     for need in needs[:5]:
         factories.ClaimFactory(need=need)
     client.force_login(member.user)
-    # session, user, the account's roles (does it need a second factor?), member, home community, needs page
-    # with its total, skills prefetch, unread messages
-    with django_assert_max_num_queries(8):
+    # session, user, the account's roles (does it need a second factor?), member with their home community,
+    # needs page with its total, skills prefetch, unread messages
+    with django_assert_max_num_queries(7):
         client.get(reverse("services:need-board"))
 
 
