@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +13,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.exports import XLSX_CONTENT_TYPE, xlsx_export
 from communities.models import StaffAssignment
-from communities.pagination import get_page
 
 from . import roster, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
@@ -39,7 +39,7 @@ def next_url(request, default: str) -> str:
 
 
 def paginate(request, queryset):
-    return get_page(queryset, request.GET.get("page"), PAGE_SIZE)
+    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
 
 
 @login_required

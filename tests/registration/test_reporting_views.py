@@ -318,15 +318,15 @@ def test_query_counts_do_not_grow_with_rows(client, place, django_assert_max_num
         factories.ReportFactory(member=member, community=place["community"], status="confirmed")
         factories.ReportFactory(community=place["community"], status="pending")
     client.force_login(staff)
-    # session, user, scope, rows (with member, unit, roster entry, community) and their total, unread messages
-    with django_assert_max_num_queries(5):
+    # session, user, scope, count, rows (with member, unit, roster entry, community)
+    with django_assert_max_num_queries(6):
         client.get(reverse("registration:report-queue"))
-    # session, user, scope, rows and their total, skills prefetch, confirmed communities, unread messages
-    with django_assert_max_num_queries(7):
+    # session, user, scope, count, rows, skills prefetch, confirmed communities
+    with django_assert_max_num_queries(8):
         client.get(reverse("registration:ledger"))
     client.force_login(make_staff("unit", unit=unit))
-    # session, user, scope, unit, summary, rows and their total, off-roster members with reports, unread messages
-    with django_assert_max_num_queries(9):
+    # session, user, scope, unit, summary, count, rows, off-roster members with reports
+    with django_assert_max_num_queries(10):
         client.get(reverse("registration:unit-roster", args=[unit.pk]))
 
 

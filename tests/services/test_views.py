@@ -403,8 +403,8 @@ def test_the_record_queue_query_count_is_fixed(client, community, staff, count, 
     for index in range(count):
         factories.ServiceRecordFactory(community=community, claim=claim if index % 2 else None)
     client.force_login(staff)
-    # session, user, scope, rows with member, unit, community and claimed need and their total, unread messages
-    with django_assert_max_num_queries(5):
+    # session, user, scope, count, rows with member, unit, community and claimed need
+    with django_assert_max_num_queries(6):
         client.get(reverse("services:staff-record-queue"))
 
 
