@@ -197,6 +197,11 @@ class Report(models.Model):
     def is_active(self):
         return self.status == self.Status.CONFIRMED
 
+    @property
+    def kind_label(self):
+        """get_kind_display() without its cost (it hashes every choice's lazy label): the queue shows it per row."""
+        return self.Kind(self.kind).label
+
 
 # A tally row is superseded by a later year's row of its key, never by its own year's or an earlier one.
 SUPERSEDED_LATER = Q(superseded_in__isnull=True) | Q(superseded_in__gt=models.F("year"))

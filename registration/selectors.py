@@ -60,7 +60,7 @@ def unit_overview_list(*, user):
 
 def member_for_user(*, user):
     """The member record of a logged-in member, with what their home page shows."""
-    return Member.objects.select_related("unit", "roster_entry").filter(user=user).first()
+    return Member.objects.select_related("unit").filter(user=user).first()
 
 
 def report_history(*, member):

@@ -57,7 +57,7 @@ def report_queue(request):
     page = paginate(request, selectors.pending_report_list(user=request.user))
     for report in page:
         report.can_decide = StaffAssignment.objects.can_manage(request.user, report.community)
-    return render(request, "registration/report_queue.html", {"page": page, "reject_form": RejectForm()})
+    return render(request, "registration/report_queue.html", {"page": page})
 
 
 @login_required

@@ -88,6 +88,16 @@ class ServiceNeed(models.Model):
     def places_left(self):
         return self.places - self.claimed_count
 
+    # get_post_type_display() hashes every choice's lazy label on each call (a translation lookup each): the
+    # boards show these on every card, so they look the label up by value instead.
+    @property
+    def post_type_label(self):
+        return PostType(self.post_type).label
+
+    @property
+    def fulfilment_label(self):
+        return self.Fulfilment(self.fulfilment).label
+
 
 class Claim(models.Model):
     """认领: a member takes one place on a need, with a written commitment (承诺)."""

@@ -10,16 +10,35 @@ from django.utils import timezone
 
 from communities.models import Community
 from registration.models import Member, Report
+from registration.selectors import member_for_user
 
 from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
 from .points import star_level
 from .services import PLACE_HOLDING, member_service_community
 
+# A need card loops over the need's skills: a list, not a queryset that `.all` clones for every card.
+CARD_SKILLS = Prefetch("skills", to_attr="skill_list")
 
-def need_board_list(*, member: Member, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False):
-    """The members' board: published needs of the member's community (or its street), the needs
-    that ask for the member's skills first (社区所需, 党员所长), then by start."""
-    home = member_service_community(member)
+
+def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
+    """The user's member row and the community they serve in (member_service_community), in one query when
+    they have a confirmed report (the board's usual visitor), else the member row alone."""
+    report = (
+        Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
+        .select_related("member__unit", "community__street")
+        .first()
+    )
+    if report is not None:
+        return report.member, report.community
+    return member_for_user(user=user), None
+
+
+def need_board_list(
+    *, member: Member, home: Community | None, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False
+):
+    """The members' board: published needs of the member's community `home` (or its street; the caller has it
+    from member_service_community), the needs that ask for the member's skills first (社区所需, 党员所长), then by
+    start."""
     if home is None:
         return ServiceNeed.objects.none()
     needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
@@ -33,7 +52,7 @@ def need_board_list(*, member: Member, post_type: str = "", fulfilment: str = ""
     member_skills = member.skills.values("pk")
     return (
         needs.select_related("community")
-        .prefetch_related("skills")
+        .prefetch_related(CARD_SKILLS)
         .annotate(
             skill_matches=Count("skills", filter=Q(skills__in=member_skills), distinct=True),
             claimed_by_me=Exists(Claim.objects.filter(need=OuterRef("pk"), member=member, status__in=PLACE_HOLDING)),
@@ -47,7 +66,7 @@ def need_get_for_member(*, member: Member, need_id: int) -> ServiceNeed:
     home = member_service_community(member)
     needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
     needs = needs.filter(community__street_id=home.street_id) if home else needs.none()
-    return get_object_or_404(needs.select_related("community").prefetch_related("skills"), pk=need_id)
+    return get_object_or_404(needs.select_related("community").prefetch_related(CARD_SKILLS), pk=need_id)
 
 
 def public_board(*, community: Community) -> dict:
@@ -56,10 +75,8 @@ def public_board(*, community: Community) -> dict:
     Who serves is read as plain values of name and unit name only, so no personal field can reach
     the page however the template changes.
     """
-    needs = (
-        ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED)
-        .prefetch_related("skills")
-        .order_by("post_type", "starts_at", "pk")
+    needs = ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED).order_by(
+        "post_type", "starts_at", "pk"
     )
     groups = {}
     for need in needs:

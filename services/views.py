@@ -1,17 +1,19 @@
 """Pages for members (the needs board, claims, service records, my service) and the public board."""
 
+import functools
+
 from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.template.context_processors import csrf
 from django.urls import reverse
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.pagination import get_page
 from communities.qr import qr_svg
 from registration.selectors import member_for_user
 from registration.staff_views import next_url
@@ -51,16 +53,24 @@ def public_board_print(request, code: str):
     return render(request, "services/public_board_print.html", context)
 
 
-def claim_form_html(request, form=None) -> str:
-    """The claim form's fields, rendered once per page: every card of the board shows the same empty form, and
-    rendering it through crispy-forms for each card was most of the board's time."""
-    return render_crispy_form(form or ClaimForm(), context=csrf(request))
+def claim_form_html(form=None) -> str:
+    """The claim form's fields: every card of the board shows the same empty form, rendered by crispy-forms
+    once per language and process (per card it was most of the board's time, then 1 ms a page). No CSRF token
+    in it: each card's form has its own {% csrf_token %}."""
+    return render_crispy_form(form) if form is not None else _empty_claim_form_html(get_language())
+
+
+@functools.lru_cache(maxsize=8)
+def _empty_claim_form_html(language: str) -> str:
+    return render_crispy_form(ClaimForm())
 
 
 @login_required
 def need_board(request):
     """The members' board: filters by post type, how met and places left; the member's skills first."""
-    member = _member_or_403(request.user)
+    member, home = selectors.member_and_home_for_user(user=request.user)
+    if member is None:
+        raise PermissionDenied
     filters = {
         "post_type": request.GET.get("post_type", "") if request.GET.get("post_type") in PostType.values else "",
         "fulfilment": request.GET.get("fulfilment", "")
@@ -69,16 +79,16 @@ def need_board(request):
         "open_only": request.GET.get("open") == "1",
         "nearby": request.GET.get("nearby") == "1",
     }
-    needs = selectors.need_board_list(member=member, **filters)
-    page = Paginator(needs, PAGE_SIZE).get_page(request.GET.get("page"))
+    needs = selectors.need_board_list(member=member, home=home, **filters)
+    page = get_page(needs, request.GET.get("page"), PAGE_SIZE)
     context = {
         "member": member,
         "page": page,
         "filters": filters,
         "post_types": PostType.choices,
         "fulfilments": ServiceNeed.Fulfilment.choices,
-        "claim_form_html": claim_form_html(request),
-        "home_community": services.member_service_community(member),
+        "claim_form_html": claim_form_html(),
+        "home_community": home,
     }
     return render(request, "services/need_board.html", context)
 
@@ -88,7 +98,8 @@ def need_detail(request, need_id: int):
     member = _member_or_403(request.user)
     need = selectors.need_get_for_member(member=member, need_id=need_id)
     need.claimed_by_me = need.claims.filter(member=member, status__in=services.PLACE_HOLDING).exists()
-    return render(request, "services/need_detail.html", {"need": need, "claim_form_html": claim_form_html(request)})
+    context = {"need": need, "needs": [need], "claim_form_html": claim_form_html()}
+    return render(request, "services/need_detail.html", context)
 
 
 @login_required
@@ -107,10 +118,11 @@ def claim_create(request, need_id: int):
     else:
         error = " ".join(form.errors.get("commitment", []))
     if request.htmx:
-        need = selectors.need_board_list(member=member, nearby=True).get(pk=need.pk)
-        form_html = claim_form_html(request, form if error else None)
-        context = {"need": need, "claim_form_html": form_html, "claim_error": error}
-        return render(request, "services/partials/need_card.html", context)
+        home = services.member_service_community(member)
+        need = selectors.need_board_list(member=member, home=home, nearby=True).get(pk=need.pk)
+        form_html = claim_form_html(form if error else None)
+        context = {"needs": [need], "claim_form_html": form_html, "claim_error": error}
+        return render(request, "services/partials/need_cards.html", context)
     if error:
         messages.error(request, error)
     else:

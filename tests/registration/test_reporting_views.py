@@ -125,6 +125,15 @@ def test_the_queue_shows_only_the_communitys_pending_reports_oldest_first(client
     assert list(response.context["page"]) == [pending, newer]
 
 
+def test_a_queue_row_links_to_the_review_and_confirms_there(client, place, pending):
+    client.force_login(make_staff("community", community=place["community"]))
+    html = client.get(reverse("registration:report-queue")).content.decode()
+    review = reverse("registration:report-review", args=[pending.pk])
+    assert f'href="{review}"' in html and f'href="{review}#reject"' in html
+    assert f'action="{reverse("registration:report-confirm", args=[pending.pk])}"' in html
+    assert "居住地社区" in html  # the kind's label, translated
+
+
 def test_the_qr_code_lands_on_the_review_page_for_staff_in_scope_only(client, place, pending):
     url = reverse("registration:report-review", args=[pending.pk])
     assert client.get(url).status_code == 302  # login first

@@ -1,11 +1,13 @@
 """Flows 3 and 4 through the test client: public board, members' board, claims, records, staff pages."""
 
 import datetime
+import re
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -82,8 +84,8 @@ def test_the_public_board_query_count_is_fixed(client, community, count, django_
         need.skills.add(factories.SkillFactory(name="维修"))
     for _ in range(5):
         factories.ReportFactory(community=community, status=Report.Status.CONFIRMED)
-    # community, needs, their skills, who serves
-    with django_assert_max_num_queries(4):
+    # community, needs, who serves
+    with django_assert_max_num_queries(3):
         client.get(reverse("services:public-board", args=[community.code]))
 
 
@@ -135,10 +137,34 @@ def test_the_members_board_query_count_is_fixed(client, community, member, count
     for need in needs[:5]:
         factories.ClaimFactory(need=need)
     client.force_login(member.user)
-    # session, user, the account's roles (does it need a second factor?), member, home community, count, needs
-    # page, skills prefetch, unread messages
-    with django_assert_max_num_queries(10):
+    # session, user, the account's roles (does it need a second factor?), member with their home community,
+    # needs page with its total, skills prefetch, unread messages
+    with django_assert_max_num_queries(7):
         client.get(reverse("services:need-board"))
+
+
+def test_the_cards_link_to_the_need_and_its_claim(client, community, member):
+    need = factories.ServiceNeedFactory(community=community)
+    client.force_login(member.user)
+    for page in (reverse("services:need-board"), reverse("services:need-detail", args=[need.pk])):
+        html = client.get(page).content.decode()
+        assert f'href="{reverse("services:need-detail", args=[need.pk])}"' in html
+        assert f'action="{reverse("services:claim-create", args=[need.pk])}"' in html
+
+
+def test_a_cards_claim_form_carries_one_csrf_token_and_the_claim_goes_through(community, member):
+    need = factories.ServiceNeedFactory(community=community)
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(member.user)
+    html = client.get(reverse("services:need-board")).content.decode()
+    claim_url = reverse("services:claim-create", args=[need.pk])
+    form = html[html.index(f'action="{claim_url}"') :]
+    form = form[: form.index("</form>")]
+    assert "我的承诺" in form
+    (token,) = re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)
+    response = client.post(claim_url, {"csrfmiddlewaretoken": token, "commitment": "周六上午上门"})
+    assert response.status_code == 302
+    assert Claim.objects.filter(need=need, member=member).exists()
 
 
 # --- Claims and records -----------------------------------------------------------------------------------

@@ -1,0 +1,39 @@
+"""Pages of a short list in one query instead of Paginator's two (a COUNT, then the page).
+
+Only for lists that stay short whatever the city's size (the needs of one community or street): the window
+makes the database join and count every matching row before LIMIT, where Paginator's page query stops after
+one page. On the org department's report queue (the whole city's pending reports) it took 1.2 s instead of
+0.15 s; staff lists keep Paginator."""
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, QuerySet, Window
+from django.db.models.query import ModelIterable
+
+TOTAL = "page_total"
+
+
+def get_page(queryset, number, per_page: int) -> Page:
+    """What `Paginator(queryset, per_page).get_page(number)` returns, with the total counted on the page's own
+    rows (COUNT(*) OVER (), computed before LIMIT). On the needs board the separate COUNT cost as much Python to
+    build as the page itself. An empty page, a page past the end or an odd number (get_page turns those into
+    the last or first page) falls back to the Paginator's own two queries, and so does a list, a queryset of
+    values (no attribute to carry the total) or one with DISTINCT or UNION (counted before those apply)."""
+    paginator = Paginator(queryset, per_page)
+    try:
+        index = int(number or 1)
+    except (TypeError, ValueError):
+        index = 0
+    if index >= 1 and _countable_by_window(queryset):
+        bottom = (index - 1) * per_page
+        rows = list(queryset.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + per_page])
+        if rows:
+            paginator.count = getattr(rows[0], TOTAL)  # Paginator.count is a cached_property: set, it is not run
+            return Page(rows, index, paginator)
+    return paginator.get_page(number)
+
+
+def _countable_by_window(queryset) -> bool:
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        return False
+    query = queryset.query
+    return not (query.distinct or query.combinator or query.is_sliced)
