@@ -4,7 +4,7 @@ roster members behind a community's numbers, with a bar chart and an Excel expor
 Every figure comes from registration.rates (the tallies); these views only choose, sort, page and draw.
 """
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import wraps
 
 from django.conf import settings
@@ -57,11 +57,7 @@ class Filters:
 
 @dataclass(frozen=True)
 class Line:
-    """A table row as shown: the figures, where its name leads, and where its two "who" numbers lead.
-
-    `cells` is what the template writes, worked out here once as a plain dict: the figures as text, the mark under
-    the line, the pairings joined. A page draws some 2,000 values, and each lookup or test in a template costs
-    more than the same work in Python (and a dict key is the template's quickest lookup)."""
+    """A table row as shown: the figures, where its name leads, and where its two "who" numbers lead."""
 
     row: rates.RateRow
     label: str
@@ -70,38 +66,45 @@ class Line:
     not_registered_href: str = ""
     party_organisation: str = ""
     pairings: tuple = ()
-    cells: dict = field(init=False, repr=False, compare=False)
-
-    def __post_init__(self):
-        row, text = self.row, _number_text
-        rate = row.rate
-        cells = {
-            "pk": row.pk,
-            "label": self.label,
-            "href": self.href,
-            "code": row.code,
-            "party_organisation": self.party_organisation,
-            # A row without a pk (the unassigned one) is not a party organisation: never marked.
-            "below": row.pk is not None and row.below_line,
-            "roster": text(row.roster),
-            "reported": text(row.reported),
-            "pending": text(row.pending),
-            "pending_href": self.pending_href,
-            "not_registered": text(row.not_registered),
-            "not_registered_href": self.not_registered_href,
-            "rate": "—" if rate is None else f"{text(rate)}%",
-            "off_roster_reported": text(row.off_roster_reported),
-            "pairings": "、".join(self.pairings),
-        }
-        object.__setattr__(self, "cells", cells)
 
 
-def _number_text(value) -> str:
-    """A figure as the template's localisation writes it. While thousands are not grouped and the decimal mark
-    is a point (this project's settings and locale), that is str(), at a fraction of the cost."""
+def _number_formatter():
+    """How the template's localisation writes a figure, decided once a page. While thousands are not grouped and
+    the decimal mark is a point (this project's settings and locale), that is str(), at a fraction of the cost."""
     if settings.USE_THOUSAND_SEPARATOR or formats.get_format("DECIMAL_SEPARATOR") != ".":
-        return formats.number_format(value)
-    return str(value)
+        return formats.number_format
+    return str
+
+
+def _cells(line: Line, text) -> dict:
+    """What the template writes for a line, worked out once as a plain dict: the figures as text, the mark under
+    the line, the pairings joined. A page draws some 2,000 values, and each lookup or test in a template costs
+    more than the same work here (a dict key is the template's quickest lookup)."""
+    row = line.row
+    rate = row.rate
+    return {
+        "pk": row.pk,
+        "label": line.label,
+        "href": line.href,
+        "code": row.code,
+        "party_organisation": line.party_organisation,
+        # A row without a pk (the unassigned one) is not a party organisation: never marked.
+        "below": row.pk is not None and row.below_line,
+        "roster": text(row.roster),
+        "reported": text(row.reported),
+        "pending": text(row.pending),
+        "pending_href": line.pending_href,
+        "not_registered": text(row.not_registered),
+        "not_registered_href": line.not_registered_href,
+        "rate": "—" if rate is None else f"{text(rate)}%",
+        "off_roster_reported": text(row.off_roster_reported),
+        "pairings": "、".join(line.pairings),
+    }
+
+
+def _table(lines: list[Line]) -> list[dict]:
+    text = _number_formatter()
+    return [_cells(line, text) for line in lines]
 
 
 def _int_or_none(value):
@@ -256,6 +259,7 @@ def places(request):
         return xlsx_export(
             user=request.user, kind="reporting-rates", title=title, header=header, rows=body, filters=record
         )
+    *table, total_cells = _table([*lines, Line(row=total, label=_("Total"))])
     context = _context(
         request,
         filters,
@@ -266,8 +270,8 @@ def places(request):
         street=street,
         lines=lines,
         total=total,
-        table=[line.cells for line in lines],
-        total_cells=Line(row=total, label=_("Total")).cells,
+        table=table,
+        total_cells=total_cells,
         columns=_columns(request, filters, first_label),
         chart=bar_chart(rows, rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),
@@ -356,7 +360,7 @@ def units(request):
         tab="units",
         page=page,
         lines=lines,
-        table=[line.cells for line in lines],
+        table=_table(lines),
         columns=_columns(request, filters, _("Unit")),
         chart=bar_chart(rows, rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),
