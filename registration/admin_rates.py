@@ -238,7 +238,7 @@ def places(request):
         level, first_label = "street", _("Street")
     else:
         level, first_label = "district", _("District")
-    lines = [_place_line(row, level, filters) for row in rows]
+    lines = _place_lines(rows, level, filters)
     if unassigned is not None:
         lines.append(Line(row=unassigned, label=_("Not yet assigned to a community")))
     place_name = street.name if street else district.name if district else _("All districts")
@@ -306,15 +306,22 @@ def all_communities_export(request):
     )
 
 
-def _place_line(row: rates.RateRow, level: str, filters: Filters) -> Line:
-    # Drilling down keeps the year, the filter and the order.
-    keep = {
-        "year": filters.year,
-        **({"below": 1} if filters.below else {}),
-        **({"o": filters.order} if filters.order else {}),
-    }
+def _place_lines(rows: list[rates.RateRow], level: str, filters: Filters) -> list[Line]:
     if level in ("district", "street"):
-        return Line(row=row, label=row.name, href=f"{reverse('rates:places')}?{urlencode({level: row.pk, **keep})}")
+        # Drilling down keeps the year, the filter and the order; the same for every row, so encoded once.
+        keep = urlencode(
+            {
+                "year": filters.year,
+                **({"below": 1} if filters.below else {}),
+                **({"o": filters.order} if filters.order else {}),
+            }
+        )
+        places_url = reverse("rates:places")
+        return [Line(row=row, label=row.name, href=f"{places_url}?{level}={row.pk}&{keep}") for row in rows]
+    return [_community_line(row, filters) for row in rows]
+
+
+def _community_line(row: rates.RateRow, filters: Filters) -> Line:
     community_url = reverse("rates:community", args=[row.pk])
     return Line(
         row=row,
