@@ -348,7 +348,8 @@ def units(request):
     if request.GET.get("export") == "xlsx":
         return _export_units(request, filters, units)
     page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [rates.rate_row(values) for values in page]
+    page_values = list(page.object_list)  # once: iterating a Page goes through __getitem__ a row
+    rows = [rates.rate_row(values) for values in page_values]
     pairings = rates.unit_pairings(unit_ids=[row.pk for row in rows])
     lines = [
         Line(
@@ -357,7 +358,7 @@ def units(request):
             party_organisation=values["party_organisation"],
             pairings=tuple(pairings.get(row.pk, ())),
         )
-        for values, row in zip(page, rows, strict=True)
+        for values, row in zip(page_values, rows, strict=True)
     ]
     context = _context(
         request,
