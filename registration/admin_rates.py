@@ -7,6 +7,7 @@ Every figure comes from registration.rates (the tallies); these views only choos
 from dataclasses import dataclass
 from functools import wraps
 
+from django.conf import settings
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,8 +15,10 @@ from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
-from django.utils import timezone
+from django.utils import formats, timezone
+from django.utils.functional import cached_property
 from django.utils.http import urlencode
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from communities.exports import xlsx_export
@@ -65,6 +68,58 @@ class Line:
     not_registered_href: str = ""
     party_organisation: str = ""
     pairings: tuple = ()
+
+
+def _number_formatter():
+    """How the template's localisation writes a figure, decided once a page. While thousands are not grouped and
+    the decimal mark is a point (this project's settings and locale), that is str(), at a fraction of the cost.
+    Digits and separators need no escaping: marked safe, the template skips its escape for each of them."""
+    if settings.USE_THOUSAND_SEPARATOR or formats.get_format("DECIMAL_SEPARATOR") != ".":
+        return lambda value: SafeString(formats.number_format(value))
+    return lambda value: SafeString(value)
+
+
+def _cells(line: Line, text) -> dict:
+    """What the template writes for a line, worked out once as a plain dict: the figures as text, the mark under
+    the line, the pairings joined. A page draws some 2,000 values, and each lookup or test in a template costs
+    more than the same work here (a dict key is the template's quickest lookup)."""
+    row = line.row
+    rate = row.rate
+    return {
+        "pk": row.pk,
+        "label": line.label,
+        "href": line.href,
+        "code": row.code,
+        "party_organisation": line.party_organisation,
+        # A row without a pk (the unassigned one) is not a party organisation: never marked.
+        "below": row.pk is not None and row.below_line,
+        "roster": text(row.roster),
+        "reported": text(row.reported),
+        "pending": text(row.pending),
+        "pending_href": line.pending_href,
+        "not_registered": text(row.not_registered),
+        "not_registered_href": line.not_registered_href,
+        "rate": "—" if rate is None else SafeString(f"{text(rate)}%"),
+        "off_roster_reported": text(row.off_roster_reported),
+        "pairings": "、".join(line.pairings),
+    }
+
+
+def _table(lines: list[Line]) -> list[dict]:
+    text = _number_formatter()
+    return [_cells(line, text) for line in lines]
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, when a cheaper query than the list's own count() knows it."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
 
 
 def _int_or_none(value):
@@ -151,9 +206,25 @@ def _below_note(row: rates.RateRow) -> str:
     return _("May not be rated an advanced party organisation this year") if row.below_line else ""
 
 
+def _admin_chrome(request) -> dict:
+    """What admin/base.html needs around a rate page (title, header, user tools, logout), as
+    admin.site.each_context gives it but without the nav sidebar: its app list asks every registered ModelAdmin
+    for permissions on every request, and the wide rate tables use the room."""
+    site = admin.site
+    script_name = request.META["SCRIPT_NAME"]
+    return {
+        "site_title": site.site_title,
+        "site_header": site.site_header,
+        "site_url": script_name if site.site_url == "/" and script_name else site.site_url,
+        "has_permission": site.has_permission(request),
+        "is_popup": False,
+        "is_nav_sidebar_enabled": False,
+    }
+
+
 def _context(request, filters: Filters, **extra) -> dict:
     return {
-        **admin.site.each_context(request),
+        **_admin_chrome(request),
         "filters": filters,
         "years": _years(filters.year),
         "threshold": rates.rate_threshold(),
@@ -182,7 +253,7 @@ def places(request):
         level, first_label = "street", _("Street")
     else:
         level, first_label = "district", _("District")
-    lines = [_place_line(row, level, filters) for row in rows]
+    lines = _place_lines(rows, level, filters)
     if unassigned is not None:
         lines.append(Line(row=unassigned, label=_("Not yet assigned to a community")))
     place_name = street.name if street else district.name if district else _("All districts")
@@ -203,6 +274,7 @@ def places(request):
         return xlsx_export(
             user=request.user, kind="reporting-rates", title=title, header=header, rows=body, filters=record
         )
+    *table, total_cells = _table([*lines, Line(row=total, label=_("Total"))])
     context = _context(
         request,
         filters,
@@ -213,6 +285,8 @@ def places(request):
         street=street,
         lines=lines,
         total=total,
+        table=table,
+        total_cells=total_cells,
         columns=_columns(request, filters, first_label),
         chart=bar_chart(rows, rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),
@@ -247,15 +321,22 @@ def all_communities_export(request):
     )
 
 
-def _place_line(row: rates.RateRow, level: str, filters: Filters) -> Line:
-    # Drilling down keeps the year, the filter and the order.
-    keep = {
-        "year": filters.year,
-        **({"below": 1} if filters.below else {}),
-        **({"o": filters.order} if filters.order else {}),
-    }
+def _place_lines(rows: list[rates.RateRow], level: str, filters: Filters) -> list[Line]:
     if level in ("district", "street"):
-        return Line(row=row, label=row.name, href=f"{reverse('rates:places')}?{urlencode({level: row.pk, **keep})}")
+        # Drilling down keeps the year, the filter and the order; the same for every row, so encoded once.
+        keep = urlencode(
+            {
+                "year": filters.year,
+                **({"below": 1} if filters.below else {}),
+                **({"o": filters.order} if filters.order else {}),
+            }
+        )
+        places_url = reverse("rates:places")
+        return [Line(row=row, label=row.name, href=f"{places_url}?{level}={row.pk}&{keep}") for row in rows]
+    return [_community_line(row, filters) for row in rows]
+
+
+def _community_line(row: rates.RateRow, filters: Filters) -> Line:
     community_url = reverse("rates:community", args=[row.pk])
     return Line(
         row=row,
@@ -281,8 +362,10 @@ def units(request):
     units = rates.unit_rate_queryset(user=request.user, year=filters.year, order=filters.order, below=filters.below)
     if request.GET.get("export") == "xlsx":
         return _export_units(request, filters, units)
-    page = Paginator(units, PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = [rates.rate_row(values) for values in page]
+    count = rates.unit_rate_count(user=request.user, year=filters.year, below=filters.below)
+    page = CountedPaginator(units, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
+    page_values = list(page.object_list)  # once: iterating a Page goes through __getitem__ a row
+    rows = [rates.rate_row(values) for values in page_values]
     pairings = rates.unit_pairings(unit_ids=[row.pk for row in rows])
     lines = [
         Line(
@@ -291,7 +374,7 @@ def units(request):
             party_organisation=values["party_organisation"],
             pairings=tuple(pairings.get(row.pk, ())),
         )
-        for values, row in zip(page, rows, strict=True)
+        for values, row in zip(page_values, rows, strict=True)
     ]
     context = _context(
         request,
@@ -301,6 +384,7 @@ def units(request):
         tab="units",
         page=page,
         lines=lines,
+        table=_table(lines),
         columns=_columns(request, filters, _("Unit")),
         chart=bar_chart(rows, rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),

@@ -1,10 +1,14 @@
 """The geometry of the reporting-rate bar chart, drawn as inline SVG by templates/admin/rates/chart.html.
 
-Only numbers are computed here, already formatted as plain strings (no locale formatting inside SVG
-attributes); the labels stay raw text so that the template escapes them.
+Numbers are formatted here as plain strings (no locale formatting inside SVG attributes). Each bar's few
+elements are written here too: a template loop spent some 13 lookups and tests a bar, a fifth of a rate page's
+time with 100 bars. The names are escaped; every other value is a number or a rate written here.
 """
 
 from decimal import Decimal
+
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 
 LABEL_WIDTH = 190  # room for the row names, right-aligned against the axis
 BAR_AREA = 420  # 100% wide
@@ -24,25 +28,39 @@ def _short(name: str) -> str:
     return name if len(name) <= LABEL_CHARS else name[: LABEL_CHARS - 1] + "…"
 
 
+BAR = (
+    '<g class="bar{below}">'
+    "<title>{name} {rate_text}</title>"
+    '<text x="{label_x}" y="{text_y}" text-anchor="end">{label}</text>'
+    '<rect x="{axis_x}" y="{y}" width="{width}" height="{bar_height}"></rect>'
+    '<text x="{rate_x}" y="{text_y}">{rate_text}</text>'
+    "</g>"
+)
+
+
 def bar_chart(rows, threshold: Decimal) -> dict:
     """One horizontal bar per row (its rate, 0–100%), a dashed line at the threshold, bars under it marked."""
     axis_x = LABEL_WIDTH
+    fixed = {"label_x": _fmt(axis_x - 6), "axis_x": _fmt(axis_x), "bar_height": _fmt(BAR_HEIGHT)}
     bars = []
     for index, row in enumerate(rows):
         y = TOP + index * ROW_HEIGHT
         rate = row.rate
         width = Decimal(0) if rate is None else min(rate, Decimal(100)) * BAR_AREA / 100
         bars.append(
-            {
-                "name": row.name,
-                "label": _short(row.name),
-                "rate_text": "—" if rate is None else f"{rate}%",
-                "below": row.below_line,
-                "y": _fmt(y),
-                "text_y": _fmt(y + BAR_HEIGHT - 3),
-                "width": _fmt(width),
-                "rate_x": _fmt(axis_x + width + 4),
-            }
+            mark_safe(  # noqa: S308 - the names escaped, the rest numbers formatted here
+                BAR.format(
+                    **fixed,
+                    below=" below-line" if row.below_line else "",
+                    name=escape(row.name),
+                    label=escape(_short(row.name)),
+                    rate_text="—" if rate is None else f"{rate}%",
+                    y=_fmt(y),
+                    text_y=_fmt(y + BAR_HEIGHT - 3),
+                    width=_fmt(width),
+                    rate_x=_fmt(axis_x + width + 4),
+                )
+            )
         )
     height = TOP + len(rows) * ROW_HEIGHT + BOTTOM
     threshold_x = axis_x + min(threshold, Decimal(100)) * BAR_AREA / 100

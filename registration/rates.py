@@ -185,6 +185,14 @@ def unit_rate_queryset(*, user, year: int, order: str = "", below: bool = False)
     )
 
 
+def unit_rate_count(*, user, year: int, below: bool = False) -> int:
+    """How many rows `unit_rate_queryset` holds. Without the filter that reads the figures, the units in scope:
+    a unit has at most one tally row in effect, so the join adds no row and only cost the count its time."""
+    if below:
+        return unit_rate_queryset(user=user, year=year, below=True).count()
+    return Unit.objects.visible_to(user).count()
+
+
 def unit_rate_rows(*, user, year: int, order: str = "", below: bool = False) -> list[RateRow]:
     """Every row of `unit_rate_queryset` as a RateRow. One query."""
     return [rate_row(values) for values in unit_rate_queryset(user=user, year=year, order=order, below=below)]
