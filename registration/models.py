@@ -133,6 +133,10 @@ class Member(ProtectedIdNumber):
     class Meta:
         verbose_name = _("member")
         verbose_name_plural = _("members")
+        indexes = [
+            # The ledger's order: a wide scope's page walks it and stops after a page of rows instead of sorting.
+            models.Index(fields=["name", "id"], name="member_ledger_order_idx"),
+        ]
 
     def __str__(self):
         return self.name

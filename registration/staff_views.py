@@ -38,8 +38,13 @@ def next_url(request, default: str) -> str:
     return default
 
 
-def paginate(request, queryset):
-    return Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
+def paginate(request, queryset, count=None):
+    """A page of the queryset; `count`, when given, is the number of rows, from a cheaper query than COUNT(*)
+    over the queryset's own joins."""
+    paginator = Paginator(queryset, PAGE_SIZE)
+    if count is not None:
+        paginator.count = count  # a cached_property: the instance value wins
+    return paginator.get_page(request.GET.get("page"))
 
 
 @login_required
@@ -115,7 +120,8 @@ def ledger(request):
     require_role(request.user, *STAFF_ROLES)
     form = LedgerSearchForm(request.GET or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
-    page = paginate(request, selectors.ledger_list(user=request.user, search=search))
+    members = selectors.ledger_list(user=request.user, search=search)
+    page = paginate(request, members, count=selectors.ledger_count(user=request.user, search=search))
     reports = selectors.member_communities(members=[member.pk for member in page])
     for member in page:
         member.confirmed_report = reports.get(member.pk)
