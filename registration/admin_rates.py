@@ -16,13 +16,13 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils import formats, timezone
-from django.utils.functional import cached_property
 from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
 from communities.exports import xlsx_export
 from communities.models import Community, District, StaffAssignment, Street, Unit
+from communities.pagination import CountedPaginator
 
 from . import rates
 from .rate_chart import bar_chart
@@ -108,18 +108,6 @@ def _cells(line: Line, text) -> dict:
 def _table(lines: list[Line]) -> list[dict]:
     text = _number_formatter()
     return [_cells(line, text) for line in lines]
-
-
-class CountedPaginator(Paginator):
-    """A paginator told its count, when a cheaper query than the list's own count() knows it."""
-
-    def __init__(self, object_list, per_page, *, count: int):
-        super().__init__(object_list, per_page)
-        self._known_count = count
-
-    @cached_property
-    def count(self) -> int:
-        return self._known_count
 
 
 def _int_or_none(value):

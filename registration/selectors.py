@@ -1,6 +1,7 @@
 """Reads for the members-and-reporting pages. Every staff read starts from the user's scope."""
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
@@ -121,15 +122,19 @@ def _confirmed_reports_in_scope(user):
 
 
 def ledger_list(*, user, search: str = ""):
-    """在职党员信息台账: members with a confirmed report in a community in scope, with their skills.
-    Ordered by (name, pk), which member_ledger_order_idx walks in order, so a city-wide page stops after 50 rows."""
+    """在职党员信息台账: members with a confirmed report in a community in scope, with their skills, ordered by
+    name, then pk. Unsearched, a city-wide page walks member_ledger_order_idx in that order and stops after 50
+    rows. Searched, the matches are few and may lie anywhere in the index: the same order written as an
+    expression keeps PostgreSQL from walking the whole index to find them (a rare name over the city: 1.3 s
+    walking, 0.14 s scanning and sorting the matches)."""
     members = (
         Member.objects.filter(Exists(_confirmed_reports_in_scope(user).filter(member=OuterRef("pk"))))
         .select_related("unit")
         .prefetch_related("skills")
-        .order_by("name", "pk")
     )
-    return _search(members, search)
+    if not search.strip():
+        return members.order_by("name", "pk")
+    return _search(members, search).order_by(Concat("name", Value("")), "pk")
 
 
 def ledger_count(*, user, search: str = "") -> int:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.exports import XLSX_CONTENT_TYPE, xlsx_export
 from communities.models import StaffAssignment
+from communities.pagination import CountedPaginator
 
 from . import roster, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
@@ -41,9 +42,10 @@ def next_url(request, default: str) -> str:
 def paginate(request, queryset, count=None):
     """A page of the queryset; `count`, when given, is the number of rows, from a cheaper query than COUNT(*)
     over the queryset's own joins."""
-    paginator = Paginator(queryset, PAGE_SIZE)
-    if count is not None:
-        paginator.count = count  # a cached_property: the instance value wins
+    if count is None:
+        paginator = Paginator(queryset, PAGE_SIZE)
+    else:
+        paginator = CountedPaginator(queryset, PAGE_SIZE, count=count)
     return paginator.get_page(request.GET.get("page"))
 
 

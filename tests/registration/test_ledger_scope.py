@@ -58,3 +58,15 @@ def test_a_search_in_a_wide_scope_counts_only_what_it_finds(client, staff_users,
     page = client.get(reverse("registration:ledger"), {"q": "李"}).context["page"]
     assert [member.name for member in page] == ["李娜"] * len(page)
     assert page.paginator.count == len(page) > 0
+
+
+def test_a_name_search_lists_its_matches_in_the_ledgers_order(client, city, staff_users, ledger_city):
+    # Searched, the order is written as an expression (registration.selectors.ledger_list): still name, then id.
+    for name in ("张芳", "陈芳", "张芳"):
+        member = factories.MemberFactory(name=name)
+        factories.ReportFactory(member=member, community=city["communities"][0], status=Report.Status.CONFIRMED)
+    client.force_login(staff_users["org_city"])
+    everyone = list(client.get(reverse("registration:ledger")).context["page"])
+    found = list(client.get(reverse("registration:ledger"), {"q": "芳"}).context["page"])
+    assert found == [member for member in everyone if "芳" in member.name]
+    assert {member.name for member in found} == {"王芳", "张芳", "陈芳"}
