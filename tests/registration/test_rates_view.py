@@ -815,3 +815,15 @@ def test_the_all_communities_export_lists_every_community_in_scope_with_its_plac
     assert rows[0][:2] == (city["districts"][0].name, city["streets"][0].name)
     assert rows[0][4] == 1
     assert ExportRecord.objects.get().row_count == 4
+
+
+def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client, city):
+    # The rows' cells and the chart's bars are written in Python (admin_rates._cells, rate_chart.bar_chart).
+    district = city["districts"][0]
+    district.name = "<script>alert(1)</script>"
+    district.save()
+    content = org_client.get(PLACES).content.decode()
+    assert "<script>alert(1)" not in content
+    # The row's link and the chart bar's title in full, the bar's label shortened.
+    assert content.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
+    assert content.count("&lt;script&gt;") == 3
