@@ -6,7 +6,6 @@ tests/conftest.py). Codes are computed here with django_otp.oath.TOTP from the d
 
 import datetime
 import logging
-import threading
 from base64 import b32encode
 
 import pytest
@@ -21,6 +20,7 @@ from communities import second_factor
 from communities.audit import Action
 from communities.models import AuditEvent, SecondFactorDevice, StaffAssignment
 from tests import factories
+from tests.concurrency import race
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -341,25 +341,13 @@ def test_two_requests_with_one_code_at_once_pass_once(org):
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL row locks")
     device = enrolled(org)
     code = code_of(device)
-    results, errors = [], []
-    barrier = threading.Barrier(2)
 
     def submit():
-        try:
-            barrier.wait()
-            second_factor.second_factor_verify(user=org, device_id=device.pk, code=code)
-            results.append("passed")
-        except Exception as error:  # noqa: BLE001  (collected and asserted on below)
-            errors.append(type(error).__name__)
-        finally:
-            connection.close()
+        second_factor.second_factor_verify(user=org, device_id=device.pk, code=code)
+        return "passed"
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert (results, errors) == (["passed"], ["ValidationError"])
+    results, errors = race(submit, submit)
+    assert (results, [type(error).__name__ for error in errors]) == (["passed"], ["ValidationError"])
 
 
 # --- Reset by the security administrator --------------------------------------------------------------------------

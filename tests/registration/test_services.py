@@ -1,5 +1,4 @@
 import re
-import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -8,6 +7,7 @@ from django.db import connection
 from registration import services
 from registration.models import Member, Report, RosterEntry, User
 from tests import factories
+from tests.concurrency import race
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -104,23 +104,7 @@ def test_a_failure_inside_the_transaction_saves_nothing(community, unit, monkeyp
 def test_two_identical_submits_at_once_create_one_of_each(community, unit):
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
-    results, errors = [], []
-    barrier = threading.Barrier(2)
-
-    def submit():
-        try:
-            barrier.wait()
-            results.append(register(community, unit))
-        except Exception as error:  # noqa: BLE001  (collected and asserted on below)
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    results, errors = race(lambda: register(community, unit), lambda: register(community, unit))
     assert errors == []
     assert (User.objects.count(), Member.objects.count(), Report.objects.count()) == (1, 1, 1)
     assert sorted(result.created for result in results) == [False, True]

@@ -14,6 +14,7 @@ from services import services as service_ops
 from services.models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
 from services.points import record_points
 from tests import factories
+from tests.concurrency import race, run_in_threads
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -653,25 +654,11 @@ def test_claim_succeeds_on_a_place_given_back_by_a_cancelled_claim(home):
 
 def race_for_places(need, members):
     """Every member claims the need at the same instant, each on their own connection."""
-    barrier = threading.Barrier(len(members), timeout=30)
-    claims, errors = [], []
 
     def claim(member):
-        try:
-            barrier.wait()
-            claims.append(service_ops.claim_create(member=member, need_id=need.pk, commitment="周末上门"))
-        except Exception as error:  # noqa: BLE001  (collected and asserted on below)
-            errors.append(error)
-        finally:
-            connection.close()
+        return lambda: service_ops.claim_create(member=member, need_id=need.pk, commitment="周末上门")
 
-    threads = [threading.Thread(target=claim, args=(member,)) for member in members]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not any(thread.is_alive() for thread in threads)
-    return claims, errors
+    return race(*(claim(member) for member in members))
 
 
 @pytest.mark.django_db(transaction=True)
@@ -718,7 +705,6 @@ def test_a_member_claiming_and_logging_service_in_the_same_community_at_once_get
     # Both transactions hold their first lock before either inserts: the interleaving two
     # simultaneous requests from one member (two tabs, a double tap) can produce.
     both_locked = threading.Barrier(2, timeout=30)
-    results, errors = [], []
 
     def pause_before(table):
         def wrapper(execute, sql, params, many, context):
@@ -729,24 +715,16 @@ def test_a_member_claiming_and_logging_service_in_the_same_community_at_once_get
         return wrapper
 
     def run(table, operation):
-        try:
+        def paused():
             with connection.execute_wrapper(pause_before(table)):
-                results.append(operation())
-        except Exception as error:  # noqa: BLE001  (collected and asserted on below)
-            errors.append(error)
-        finally:
-            connection.close()
+                return operation()
 
-    threads = [
-        threading.Thread(target=run, args=("services_claim", lambda: claim_through_service(member, need))),
-        threading.Thread(target=run, args=("services_servicerecord", lambda: log(member, community=community))),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    if errors:
-        raise errors[0]
+        return paused
+
+    results = run_in_threads(
+        run("services_claim", lambda: claim_through_service(member, need)),
+        run("services_servicerecord", lambda: log(member, community=community)),
+    )
     assert len(results) == 2
     assert Claim.objects.filter(member=member, need=need).count() == 1
     assert ServiceRecord.objects.filter(member=member, community=community).count() == 1
