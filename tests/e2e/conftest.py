@@ -25,6 +25,14 @@ CHROMIUM_ARGS = [
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
 
+def log_in_with_password(page, live_server, username):
+    """The login form, filled and sent as a person would (every test account's password is Test2026pass)."""
+    page.goto(f"{live_server.url}/login/")
+    page.get_by_label("手机号或用户名").fill(username)
+    page.get_by_label("密码").fill("Test2026pass")
+    page.get_by_role("button", name="登录").click()
+
+
 @pytest.fixture(scope="session")
 def chromium():
     if not CHROMIUM.exists():

@@ -13,7 +13,7 @@ from communities.second_factor import requires_second_factor
 from registration.models import Report
 from tests import factories
 from tests.conftest import make_staff
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, log_in_with_password
 from tests.e2e.test_second_factor import code_for
 from tests.test_admin import READ_ONLY, REGISTERED, admin_url
 
@@ -48,10 +48,7 @@ def log_in(page, live_server, user, landing=r"/admin/"):
     """Password, then the second factor if the account needs one (with a confirmed device made here)."""
     needs_code = requires_second_factor(user)
     device = TOTPDevice.objects.create(user=user, name="phone", confirmed=True) if needs_code else None
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("手机号或用户名").fill(user.username)
-    page.get_by_label("密码").fill("Test2026pass")
-    page.get_by_role("button", name="登录").click()
+    log_in_with_password(page, live_server, user.username)
     if device is not None:
         page.wait_for_url(re.compile(r"/login/second-factor/"))
         page.get_by_label("6 位动态验证码").fill(code_for(device.bin_key))

@@ -6,16 +6,13 @@ from playwright.sync_api import expect
 from registration.models import Report
 from tests import factories
 from tests.conftest import make_staff
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, log_in_with_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("手机号或用户名").fill(username)
-    page.get_by_label("密码").fill("Test2026pass")
-    page.get_by_role("button", name="登录").click()
+    log_in_with_password(page, live_server, username)
     page.wait_for_url(re.compile(r"/(registration|admin)/"))
 
 

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 from tests.conftest import make_staff
-from tests.e2e.conftest import PHONE
+from tests.e2e.conftest import PHONE, log_in_with_password
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 DESK = {"viewport": {"width": 1280, "height": 900}, "locale": "zh-CN"}
@@ -24,13 +24,6 @@ def code_for(key: bytes, *, steps_ahead: int = 0) -> str:
     totp = TOTP(key)
     totp.time = time.time() + 30 * steps_ahead
     return f"{totp.token():06d}"
-
-
-def log_in_with_password(page, live_server, username):
-    page.goto(f"{live_server.url}/login/")
-    page.get_by_label("手机号或用户名").fill(username)
-    page.get_by_label("密码").fill("Test2026pass")
-    page.get_by_role("button", name="登录").click()
 
 
 def test_an_org_account_enrols_at_its_first_login_and_types_a_code_at_the_next(live_server, browser):
