@@ -24,7 +24,8 @@ def mark_staff_session(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
     now = int(time.time())
-    is_staff = user.is_staff or user.is_superuser or StaffAssignment.objects.filter(user=user).exists()
+    # scope_for caches the roles on the user: the audit event's role for this login reads them from there.
+    is_staff = user.is_staff or user.is_superuser or bool(StaffAssignment.objects.scope_for(user).roles)
     request.session["staff_limits"] = is_staff
     request.session["started_at"] = now
     request.session["last_seen_at"] = now

@@ -68,24 +68,11 @@ def member_register(
     Raises ValidationError keyed by field.
     """
     id_hash = hash_id_number(id_number)
-    existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
-    if existing:
-        return existing
-    conflict = None
-    if Member.objects.filter(id_number_hash=id_hash).exists():
-        conflict = {"id_number": _("This ID card number is already registered. Log in instead.")}
-    elif Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-        conflict = {"phone": _("This mobile number is already registered. Log in instead.")}
-    if conflict:
-        # An identical submit may have committed between the first look and these: answer as it did.
-        existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
-        if existing:
-            return existing
-        raise ValidationError(conflict)
-
     roster_entry = RosterEntry.objects.filter(id_number_hash=id_hash).select_related("unit").first()
     if roster_entry is not None:
         unit = roster_entry.unit  # The unit's own roster decides which unit the member belongs to.
+    # The unique constraints on the ID number's hash, the phone and the username decide; the reads that tell a
+    # repeat from a conflict run only when one of them refused the row (the usual registration needs none).
     try:
         with transaction.atomic(), tallies_follow(entry_ids=[roster_entry.pk] if roster_entry else []):
             user = User(username=phone, full_name=name)
@@ -107,15 +94,27 @@ def member_register(
                 consented_at=timezone.now(),
                 **protect_id_number(id_number),
             )
-            member.skills.set(skills)
+            if skills:
+                member.skills.add(*skills)  # a new member has none to remove: no need for set()'s read
             report = _report_create(member=member, community=community, kind=kind)
     except IntegrityError:
-        # A concurrent identical submit won the race: answer as that one did, or refuse without saying whose.
-        existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
-        if existing:
-            return existing
-        raise ValidationError({"id_number": _("This ID card number or mobile number is already registered.")}) from None
+        return _repeat_or_conflict(id_hash=id_hash, phone=phone, password=password)
     return Registration(member=member, report=report, created=True)
+
+
+def _repeat_or_conflict(*, id_hash: str, phone: str, password: str) -> Registration:
+    """After a unique constraint refused a registration: the earlier registration when this is a repeat of it
+    (a double-clicked submit, or a concurrent identical one that won the race: same ID number, phone and
+    password), else a ValidationError on the field already taken, never saying whose it is."""
+    existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
+    if existing:
+        return existing
+    if Member.objects.filter(id_number_hash=id_hash).exists():
+        raise ValidationError({"id_number": _("This ID card number is already registered. Log in instead.")})
+    if Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
+        raise ValidationError({"phone": _("This mobile number is already registered. Log in instead.")})
+    # Taken and freed again in between (a registration withdrawn meanwhile): refuse without guessing which.
+    raise ValidationError({"id_number": _("This ID card number or mobile number is already registered.")})
 
 
 def _repeat_of_registration(*, id_hash: str, phone: str, password: str) -> Registration | None:

@@ -406,3 +406,17 @@ def test_an_export_searched_by_id_number_records_the_number_masked(client, place
     client.force_login(make_staff("community", community=place["community"]))
     client.get(reverse("registration:ledger-export"), {"q": here.id_number})
     assert ExportRecord.objects.get().filters["q"] == here.id_number_mask
+
+
+def test_registration_post_query_count(client, place, django_assert_max_num_queries):
+    """The benchmark's registration POST (docs/PERFORMANCE.md): a ceiling, so a new statement shows in CI."""
+    client.get(reverse("registration:register"))  # the CSRF cookie, as a browser has it
+    # Form: the district list, the unit, district, street and community chosen (5). The roster entry (1). Save in
+    # a savepoint: user, member, report, its letter number (6); no read before it: the unique constraints
+    # refuse a taken ID number or phone. Login: the new session (4), django-axes' reset and access log (3), the
+    # account's roles, read once for the staff session limits and the audit event (1), the account's earlier
+    # sessions and this one's row (5), last login (1), the audit event (1), the session's data (3).
+    with django_assert_max_num_queries(30):
+        response = client.post(reverse("registration:register"), registration_post(place))
+    assert response.status_code == 302
+    assert Member.objects.count() == 1
