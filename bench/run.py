@@ -728,6 +728,11 @@ def mark(missed) -> str:
     return "pass" if not missed else "**MISS** (" + ", ".join(missed) + ")"
 
 
+def cpu_ms_per_request(runs, side: str) -> float:
+    """Median over the rounds of one side's CPU milliseconds per answered request (cores busy / requests/s)."""
+    return statistics.median(run[side] * 1000 / run["rps"] for run in runs if run["rps"])
+
+
 def render(results) -> str:
     m = results["machine"]
     lines = [
@@ -771,10 +776,15 @@ def render(results) -> str:
             "",
             "Cores busy during the runs at c=4 (median over the rounds; the machine has "
             f"{m['nproc']}): app = gunicorn's processes, db = PostgreSQL's, wrk = the load generator, others = "
-            "everything else on the machine (other people's test runs), from /proc.",
+            "everything else on the machine (other people's test runs), from /proc. Per request: the CPU time "
+            "of each side divided by the requests answered. The last column is what the page would cost the one "
+            f"PostgreSQL when app servers are added (DESIGN: more gunicorn hosts, one database): {m['nproc']} "
+            "cores of PostgreSQL divided by its CPU per request, an upper bound that ignores locks, disk and "
+            "connection limits.",
             "",
-            "| page | app | db | wrk | others | whole machine | others' pytest processes seen |",
-            "|---|---:|---:|---:|---:|---:|---:|",
+            "| page | app | db | wrk | others | whole machine | others' pytest processes seen "
+            "| app CPU ms/request | db CPU ms/request | one PostgreSQL of these cores: ≤ requests/s |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for slug, label in results["targets"].items():
             runs = web_results.get(slug, {}).get("4", [])
@@ -782,10 +792,13 @@ def render(results) -> str:
                 others = statistics.median(
                     max(0.0, run["cpu_machine"] - run["cpu_app"] - run["cpu_db"] - run["cpu_wrk"]) for run in runs
                 )
+                app_ms, db_ms = (cpu_ms_per_request(runs, side) for side in ("cpu_app", "cpu_db"))
+                database_ceiling = f"{m['nproc'] * 1000 / db_ms:,.0f}" if db_ms >= 0.05 else "— (no database)"
                 lines.append(
                     f"| {label} | {median_of(runs, 'cpu_app'):.2f} | {median_of(runs, 'cpu_db'):.2f} | "
                     f"{median_of(runs, 'cpu_wrk'):.2f} | {others:.2f} | {median_of(runs, 'cpu_machine'):.2f} | "
-                    f"{max(run['pytest_processes'] for run in runs)} |"
+                    f"{max(run['pytest_processes'] for run in runs)} | {app_ms:.2f} | {db_ms:.2f} | "
+                    f"{database_ceiling} |"
                 )
         lines.append("")
     registration = results.get("registration", {})
