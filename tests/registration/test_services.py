@@ -5,7 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from registration import services
-from registration.models import Member, Report, RosterEntry, User
+from registration.models import Member, Report, RosterEntry, Skill, User
 from tests import factories
 from tests.concurrency import race
 from tests.conftest import make_staff
@@ -80,6 +80,20 @@ def test_a_phone_already_registered_is_refused(community, unit):
     with pytest.raises(ValidationError) as error:
         register(community, unit, n=22, phone=factories.MemberFactory._meta.model.objects.get().phone)
     assert "phone" in error.value.error_dict
+
+
+def test_a_phone_taken_as_another_accounts_username_is_refused_and_nothing_is_saved(community, unit):
+    factories.UserFactory(username="13700000021")  # an account that is no member, named by this phone
+    with pytest.raises(ValidationError) as error:
+        register(community, unit, phone="13700000021")
+    assert "phone" in error.value.error_dict
+    assert (Member.objects.count(), Report.objects.count()) == (0, 0)
+
+
+def test_the_skills_chosen_are_saved(community, unit):
+    skills = [Skill.objects.create(name="法律咨询"), Skill.objects.create(name="心理疏导")]
+    member = register(community, unit, skills=skills).member
+    assert set(member.skills.all()) == set(skills)
 
 
 def test_a_repeated_submit_returns_the_first_registration(community, unit):
