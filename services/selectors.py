@@ -25,7 +25,7 @@ def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
     they have a confirmed report (the board's usual visitor), else the member row alone."""
     report = (
         Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
-        .select_related("member__unit", "community__street")
+        .select_related("member", "community")  # the board shows neither the unit nor the street's name
         .first()
     )
     if report is not None:
