@@ -94,7 +94,6 @@ def _queue_delivery(notifications) -> None:
         deliver_notifications_task.delay_on_commit(batch)
 
 
-
 def notify(
     *, kind: str, title: str, body: str = "", link: str = "", user=None, phone: str = "", channels=(Channel.INBOX,)
 ):
@@ -176,6 +175,14 @@ def reminded_keys(*, kind: str, keys) -> set[tuple[str, str]]:
             ).values_list("period", "recipient")
         )
     return found.intersection(keys)
+
+
+def not_yet_reminded(*, kind: str, items, key) -> list:
+    """The items, in order, whose reminder key `key(item)` = (period, recipient) is not taken yet: one probe of
+    the keys (reminded_keys) for the whole list, so a chunk builds messages only for the people still waiting."""
+    items = list(items)
+    done = reminded_keys(kind=kind, keys=[key(item) for item in items])
+    return [item for item in items if key(item) not in done]
 
 
 def _bulk_insert_returns_rows() -> bool:

@@ -10,7 +10,7 @@ Every function takes `now` (an aware datetime, an ISO string or None for the clo
 `manage.py run_job ... --now 2026-12-05` can move the clock, and returns how many reminders it sent.
 Candidates are chosen with set-based queries (EXISTS, GROUP BY, window functions); reminders already sent
 are left out before anything is written (by NOT EXISTS in the digests' queries, by one probe of the keys'
-unique index per chunk elsewhere: reminded_keys), so a second run writes nothing. The reminders of a chunk
+unique index per chunk elsewhere: not_yet_reminded), so a second run writes nothing. The reminders of a chunk
 are stored together through communities.notifications.remind_many: their unique keys in one
 INSERT ... ON CONFLICT DO NOTHING, which makes a repeated or overlapping run send nothing twice, and the
 notifications of exactly the keys it wrote in one more, so the statements of a chunk do not grow with
@@ -28,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from communities.models import Notification, ReminderSent, StaffAssignment
-from communities.notifications import Message, Reminder, remind_many, reminded_keys
+from communities.notifications import Message, Reminder, not_yet_reminded, remind_many
 
 from .models import Member, Report, RosterEntry
 
@@ -82,7 +82,7 @@ def keyed(prefix: str, field: str):
 def already_reminded(*, kind: str, period, recipient) -> Exists:
     """EXISTS a ReminderSent key for the outer row (period and recipient: strings or `keyed` expressions).
     Filtering on its negation keeps a repeated run from even trying again; remind_many still decides. For
-    the digests, whose keys are a few thousand a period; chunks over the whole city use reminded_keys."""
+    the digests, whose keys are a few thousand a period; chunks over the whole city use not_yet_reminded."""
     return Exists(ReminderSent.objects.filter(kind=kind, period=period, recipient=recipient))
 
 
@@ -225,7 +225,7 @@ def remind_unregistered_roster_range(*, start_pk: int, end_pk: int, now=None) ->
     phone are skipped. One transaction per range: delivery is queued when it commits, as delivery tasks
     of DELIVERY_BATCH_SIZE notification ids.
 
-    Queries: the due entries, the keys already written among them (reminded_keys), then remind_many's
+    Queries: the due entries, the keys already written among them (not_yet_reminded), then remind_many's
     multi-row INSERTs (keys, notifications: two per thousand)."""
     now = resolve_now(now)
     entries = list(
@@ -235,13 +235,11 @@ def remind_unregistered_roster_range(*, start_pk: int, end_pk: int, now=None) ->
         .order_by("pk")
         .values_list("pk", "name", "phone", "unit__name")
     )
-    done = reminded_keys(kind=UNREGISTERED_SMS, keys=[(ONCE, roster_key(entry[0])) for entry in entries])
+    entries = not_yet_reminded(kind=UNREGISTERED_SMS, items=entries, key=lambda entry: (ONCE, roster_key(entry[0])))
     link = reverse("registration:register")
     sms = []
     with translation.override(settings.LANGUAGE_CODE):
         for pk, name, phone, unit_name in entries:
-            if (ONCE, roster_key(pk)) in done:
-                continue
             title = _(
                 "%(name)s, you are on the reporting roster of %(unit)s: please register and report to a community."
             ) % {"name": name, "unit": unit_name}

@@ -71,7 +71,6 @@ REFRESHED_FIELDS = [
 WRITE_BATCH = 2000
 
 
-
 REMARK_MAX_LENGTH = Assessment._meta.get_field("remark").max_length
 
 

@@ -17,6 +17,8 @@ batch or chunk together through remind_many.
 import datetime
 from dataclasses import replace
 from decimal import Decimal
+from itertools import groupby
+from operator import itemgetter
 
 from django.conf import settings
 from django.db.models import DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
@@ -26,7 +28,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from communities.models import StaffAssignment
-from communities.notifications import Message, Reminder, remind_many, reminded_keys
+from communities.notifications import Message, Reminder, not_yet_reminded, remind_many
 from registration.models import Member, Report
 from registration.reminders import (
     day_start,
@@ -70,7 +72,7 @@ def remind_claims_without_record(*, now=None) -> int:
     """Remind each member, in their inbox, of each claim still in progress with no record, once per
     claim (kind "claim-no-record", period "claim:<id>", recipient "user:<id>").
 
-    Queries per thousand claims: the claims, the keys already written among them (reminded_keys), then
+    Queries per thousand claims: the claims, the keys already written among them (not_yet_reminded), then
     remind_many's two multi-row INSERTs (one transaction)."""
     now = resolve_now(now)
     claims = (
@@ -82,14 +84,13 @@ def remind_claims_without_record(*, now=None) -> int:
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         for batch in pk_batches(claims):
-            done = reminded_keys(
+            waiting = not_yet_reminded(
                 kind=CLAIM_NO_RECORD,
-                keys=[(f"claim:{claim.pk}", user_key(claim.member.user_id)) for claim in batch],
+                items=batch,
+                key=lambda claim: (f"claim:{claim.pk}", user_key(claim.member.user_id)),
             )
             batch_reminders = []
-            for claim in batch:
-                if (f"claim:{claim.pk}", user_key(claim.member.user_id)) in done:
-                    continue
+            for claim in waiting:
                 need = claim.need
                 message = Message(
                     title=_("Log your service for %(need)s") % {"need": need.title},
@@ -144,17 +145,13 @@ def remind_unclaimed_needs(*, now=None) -> int:
                 place_field="community",
                 place_ids={need.community_id for need in batch},
             )
-            done = reminded_keys(
+            waiting = not_yet_reminded(
                 kind=NEED_UNCLAIMED,
-                keys=[
-                    (f"need:{need.pk}", user_key(user.pk))
-                    for need in batch
-                    for user in staff.get(need.community_id, [])
-                ],
+                items=[(need, user) for need in batch for user in staff.get(need.community_id, [])],
+                key=lambda pair: (f"need:{pair[0].pk}", user_key(pair[1].pk)),
             )
             batch_reminders = []
-            for need in batch:
-                period = f"need:{need.pk}"
+            for need, pairs in groupby(waiting, key=itemgetter(0)):
                 message = Message(
                     title=_("%(need)s still has %(left)d free places") % {"need": need.title, "left": need.places_left},
                     body=_("%(need)s of %(community)s starts at %(start)s with %(taken)d of %(places)d places taken.")
@@ -167,11 +164,11 @@ def remind_unclaimed_needs(*, now=None) -> int:
                     },
                     link=reverse("services:staff-need-detail", args=[need.pk]),
                 )
-                for user in staff.get(need.community_id, []):
-                    recipient = user_key(user.pk)
-                    if (period, recipient) not in done:
-                        personal = replace(message, user_id=user.pk)
-                        batch_reminders.append(Reminder(period=period, recipient=recipient, message=personal))
+                for _need, user in pairs:
+                    personal = replace(message, user_id=user.pk)
+                    batch_reminders.append(
+                        Reminder(period=f"need:{need.pk}", recipient=user_key(user.pk), message=personal)
+                    )
             sent += remind_many(kind=NEED_UNCLAIMED, reminders=batch_reminders)
     return sent
 
@@ -226,7 +223,7 @@ def remind_shortfall_members_range(*, start_pk: int, end_pk: int, now=None) -> i
     """Tell each member with start_pk <= pk < end_pk who is short of the yearly minimum, once per year
     (kind "shortfall", period the year, recipient "user:<id>"). Nothing outside the window.
 
-    Queries: the members short of hours, the keys already written among them (reminded_keys), then
+    Queries: the members short of hours, the keys already written among them (not_yet_reminded), then
     remind_many's multi-row INSERTs (two per thousand), in one transaction."""
     now = resolve_now(now)
     today = timezone.localdate(now)
@@ -239,7 +236,7 @@ def remind_shortfall_members_range(*, start_pk: int, end_pk: int, now=None) -> i
         .order_by("pk")
         .values_list("user_id", "verified_hours")
     )
-    done = reminded_keys(kind=SHORTFALL, keys=[(period, user_key(user_id)) for user_id, _hours in members])
+    members = not_yet_reminded(kind=SHORTFALL, items=members, key=lambda member: (period, user_key(member[0])))
     minimum = minimum_hours()
     days_left = (datetime.date(today.year, 12, 31) - today).days
     link = reverse("services:need-board")
@@ -247,8 +244,6 @@ def remind_shortfall_members_range(*, start_pk: int, end_pk: int, now=None) -> i
     with translation.override(settings.LANGUAGE_CODE):
         title = _("Your service hours this year are below the minimum")
         for user_id, verified_hours in members:
-            if (period, user_key(user_id)) in done:
-                continue
             body = _(
                 "You have %(hours)s verified hours of service this year; the minimum is %(minimum)s hours and "
                 "%(days)d days of the year are left. Claim a need on the board and log your service."
