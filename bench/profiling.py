@@ -26,7 +26,7 @@ LANDMARKS = (
     ("password hashing (Argon2id, PBKDF2)", re.compile(r"argon2/low_level|pbkdf2")),
     ("Excel writing (openpyxl)", re.compile(r"\(openpyxl/")),
     ("model instances built from rows", re.compile(r"^Model\.from_db ")),
-    ("notification delivery run in-process (eager task)", re.compile(r"^deliver_notification_task ")),
+    ("notification delivery run in-process (eager task)", re.compile(r"^deliver_notifications_task ")),
     ("storing a chunk's reminders (remind_many: keys + messages)", re.compile(r"^remind_many ")),
     ("session load/save", re.compile(r"\(django/contrib/sessions/")),
     ("Fernet (ID numbers)", re.compile(r"\(cryptography/")),

@@ -25,6 +25,7 @@ from .models import (
     Street,
     Unit,
 )
+from .platform import audit_actions
 
 admin.site.site_header = _("Party members serving the community: administration")
 admin.site.site_title = _("Administration")
@@ -228,13 +229,26 @@ class ReminderSentAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
 
 
+class AuditActionFilter(admin.SimpleListFilter):
+    """The actions the apps declared (no DISTINCT over the whole trail)."""
+
+    title = _("action")
+    parameter_name = "action"
+
+    def lookups(self, request, model_admin):
+        return audit_actions.choices()
+
+    def queryset(self, request, queryset):
+        return queryset.filter(action=self.value()) if self.value() else queryset
+
+
 @admin.register(AuditEvent)
 class AuditEventAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     """The audit trail, read by superusers and audit administrators (staff accounts with the "audit" role); nobody
     adds, changes or deletes an event here (and on PostgreSQL a trigger refuses it anyway)."""
 
-    list_display = ["occurred_at", "username", "role", "ip", "action", "object_label", "outcome"]
-    list_filter = ["action", "outcome", "occurred_at"]
+    list_display = ["occurred_at", "username", "role", "ip", "action_label", "object_label", "outcome"]
+    list_filter = [AuditActionFilter, "outcome", "occurred_at"]
     # Exact match on the account's current username finds a member's events under their masked snapshot.
     search_fields = ["username", "=user__username", "ip"]
     fields = [
@@ -243,7 +257,7 @@ class AuditEventAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
         "username",
         "role",
         "ip",
-        "action",
+        "action_label",
         "object_type",
         "object_id",
         "object_label",
@@ -258,6 +272,10 @@ class AuditEventAdmin(ReadOnlyAdminMixin, RoleAdminMixin, admin.ModelAdmin):
     def account(self, event):
         # The account's id, not its name: a member's name is personal data the trail does not need to show.
         return f"#{event.user_id}" if event.user_id else "-"
+
+    @admin.display(description=_("action"), ordering="action")
+    def action_label(self, event):
+        return audit_actions.label(event.action)
 
 
 @admin.register(SecondFactorDevice)

@@ -10,6 +10,7 @@ A superuser may do everything: the break-glass account, not needed for daily wor
 """
 
 from .models import StaffAssignment
+from .platform.policies import holds
 
 Role = StaffAssignment.Role
 
@@ -18,7 +19,7 @@ def holds_role(user, *roles) -> bool:
     """An active admin-site account (is_staff) that holds one of these roles."""
     if not (user.is_active and user.is_staff):
         return False
-    return bool(StaffAssignment.objects.scope_for(user).roles & set(roles))
+    return holds(*roles)(user)
 
 
 class RoleAdminMixin:

@@ -10,4 +10,6 @@ class CommunitiesConfig(AppConfig):
         from . import (  # noqa: F401  (connect their signal receivers)
             audit_signals,  # the audit trail's logins, password and role changes, admin writes
             sessions,  # the login signal that marks staff sessions
+            tasks,  # noqa: F401  (registers the base's jobs: delivery, the audit purge, the reminders sweep)
         )
+        from .platform import policies  # noqa: F401  (the base roles' predicates and policies)

@@ -25,10 +25,34 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied, ValidationError
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from .models import AuditEvent, StaffAssignment
+from .platform.audit_actions import is_registered, register
 
-Action = AuditEvent.Action
+
+class Action:
+    """The base app's audit actions; the apps above declare theirs in their own audit_actions.py."""
+
+    LOGIN = register("login", _("login"))
+    LOGOUT = register("logout", _("logout"))
+    LOGIN_FAILURE = register("login_failure", _("login failure"))
+    LOCKOUT = register("lockout", _("account locked"))
+    PASSWORD_CHANGE = register("password_change", _("password change"))
+    ROLE_GRANT = register("role_grant", _("role granted"))
+    ROLE_CHANGE = register("role_change", _("role changed"))
+    ROLE_REVOKE = register("role_revoke", _("role revoked"))
+    EXPORT = register("export", _("export"))
+    EXPORT_FULL = register("export_full", _("export with full personal data"))
+    FULL_VALUE_VIEW = register("full_value_view", _("full personal data viewed"))
+    ADMIN_ADD = register("admin_add", _("admin: added"))
+    ADMIN_CHANGE = register("admin_change", _("admin: changed"))
+    ADMIN_DELETE = register("admin_delete", _("admin: deleted"))
+    SECOND_FACTOR = register("second_factor", _("second factor passed"))
+    SECOND_FACTOR_FAILURE = register("second_factor_failure", _("second factor failure"))
+    SECOND_FACTOR_ENROL = register("second_factor_enrol", _("second factor set up"))
+    SECOND_FACTOR_RESET = register("second_factor_reset", _("second factor reset"))
+
 Outcome = AuditEvent.Outcome
 # The trail is kept at least this long, whatever AUDIT_RETENTION_DAYS says (GB/T 22239-2019: 6 months).
 MINIMUM_RETENTION_DAYS = 180
@@ -135,6 +159,8 @@ def audit(
     `obj` is a model instance or a Ref; only its type and id are kept. `detail` is a small dict of plain values.
     `username` is the snapshot when no user is known (a failed login's attempt, masked by the caller).
     """
+    if not is_registered(action):
+        raise ImproperlyConfigured(f"Audit action {action!r} is not declared (communities.platform.audit_actions).")
     request = request if request is not None else _current_request.get()
     if user is None and request is not None:
         candidate = getattr(request, "user", None)

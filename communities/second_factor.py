@@ -39,9 +39,11 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .audit import Action, Outcome, audit
 from .models import ADMINISTRATOR_ROLES, StaffAssignment
+from .platform.policies import holds
 
 # The roles whose accounts need a second factor (superusers need one too).
 SECOND_FACTOR_ROLES = frozenset({StaffAssignment.Role.ORG_DEPARTMENT, *ADMINISTRATOR_ROLES})
+holds_second_factor_role = holds(*SECOND_FACTOR_ROLES)
 DEVICE_NAME = "authenticator"
 
 
@@ -59,7 +61,7 @@ def requires_second_factor(user) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool(StaffAssignment.objects.scope_for(user).roles & SECOND_FACTOR_ROLES)
+    return holds_second_factor_role(user)
 
 
 # --- Devices ---------------------------------------------------------------------------------------------------

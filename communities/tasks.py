@@ -1,14 +1,17 @@
 from celery import shared_task
-from django.db import OperationalError
+from celery.schedules import crontab
 
 from .audit import audit_purge
 from .notifications import notifications_deliver
+from .platform import jobs
+from .platform.jobs import REMINDER_TASK_OPTIONS, TRANSIENT_ERRORS
+from .reminders import resolve_now
 
 # Delivery is retried on database errors by Celery, and on gateway or mail-server errors that may pass
 # (SmsError.transient, OSError) by the task itself, with only the ids that failed.
 DELIVERY_TASK_OPTIONS = {
     "bind": True,
-    "autoretry_for": (OperationalError,),
+    "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": True,
     "retry_backoff_max": 600,
     "max_retries": 5,
@@ -21,6 +24,7 @@ def _retry_later(task, *args):
     raise task.retry(args=args, kwargs={}, countdown=min(2**task.request.retries, 600))
 
 
+@jobs.job
 @shared_task(**DELIVERY_TASK_OPTIONS)
 def deliver_notifications_task(self, notification_ids: list[int]):
     """Deliver the stored email and SMS notifications among these ids that are still pending, and record
@@ -33,17 +37,22 @@ def deliver_notifications_task(self, notification_ids: list[int]):
         _retry_later(self, later)
 
 
-@shared_task(**DELIVERY_TASK_OPTIONS)
-def deliver_notification_task(self, notification_id: int):
-    """Deliver one stored email or SMS notification: deliver_notifications_task for one id. Kept for the
-    messages queued by earlier releases, which name this task."""
-    final = self.request.retries >= self.max_retries
-    if notifications_deliver([notification_id], final_attempt=final):
-        _retry_later(self, notification_id)
-
-
-@shared_task(autoretry_for=(OperationalError,), retry_backoff=True, retry_backoff_max=600, max_retries=5)
+# Every day at 03:30 (Asia/Shanghai, CELERY_TIMEZONE).
+@jobs.job(schedule=crontab(hour=3, minute=30))
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
 def audit_purge_task() -> int:
     """Delete the audit events older than AUDIT_RETENTION_DAYS (never younger than 180 days; a smaller setting
     is refused). Returns how many were deleted. Idempotent: a second run finds nothing to delete."""
     return audit_purge()
+
+
+# Every day at 09:00 (Asia/Shanghai): each reminder goes out once per person, kind and period, so the weekly liaison
+# digest leaves on Monday's run and the year-end shortfall from 1 December.
+@jobs.job(schedule=crontab(hour=9, minute=0))
+@shared_task(**REMINDER_TASK_OPTIONS)
+def reminders_sweep_task(now: str | None = None) -> dict[str, str]:
+    """Every registered reminder rule (communities.platform.jobs.reminder_rule): enqueue each rule's task with one
+    shared `now`, so that each is retried on its own and a failing rule does not hold back the others. Returns
+    {task name: task id}. Safe to run as often as wanted: each reminder goes out once per person, kind and period."""
+    moment = resolve_now(now).isoformat()
+    return {task.name: task.delay(moment).id for task in jobs.reminder_rules()}

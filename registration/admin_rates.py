@@ -5,11 +5,8 @@ Every figure comes from registration.rates (the tallies); these views only choos
 """
 
 from dataclasses import dataclass
-from functools import wraps
 
 from django.conf import settings
-from django.contrib import admin
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -20,8 +17,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from communities.exports import xlsx_export
-from communities.models import Community, District, StaffAssignment, Street, Unit
+from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
+from communities.platform.web import admin_chrome, inside_admin
 
 from . import rates
 from .rate_chart import bar_chart
@@ -31,19 +29,6 @@ YEARS_OFFERED = 5
 FIRST_YEAR = 2000
 SORTABLE = rates.SORT_FIELDS
 STATUSES = ("not_registered", "pending", "registered", "reported", "all")
-
-
-def org_department_view(view):
-    """The admin's login and staff check, then only superusers and the organisation department."""
-
-    @wraps(view)
-    def checked(request, *args, **kwargs):
-        scope = StaffAssignment.objects.scope_for(request.user)
-        if not (request.user.is_superuser or StaffAssignment.Role.ORG_DEPARTMENT in scope.roles):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return admin.site.admin_view(checked)
 
 
 @dataclass(frozen=True)
@@ -192,25 +177,9 @@ def _below_note(row: rates.RateRow) -> str:
     return _("May not be rated an advanced party organisation this year") if row.below_line else ""
 
 
-def _admin_chrome(request) -> dict:
-    """What admin/base.html needs around a rate page (title, header, user tools, logout), as
-    admin.site.each_context gives it but without the nav sidebar: its app list asks every registered ModelAdmin
-    for permissions on every request, and the wide rate tables use the room."""
-    site = admin.site
-    script_name = request.META["SCRIPT_NAME"]
-    return {
-        "site_title": site.site_title,
-        "site_header": site.site_header,
-        "site_url": script_name if site.site_url == "/" and script_name else site.site_url,
-        "has_permission": site.has_permission(request),
-        "is_popup": False,
-        "is_nav_sidebar_enabled": False,
-    }
-
-
 def _context(request, filters: Filters, **extra) -> dict:
     return {
-        **_admin_chrome(request),
+        **admin_chrome(request),
         "filters": filters,
         "years": _years(filters.year),
         "threshold": rates.rate_threshold(),
@@ -219,7 +188,7 @@ def _context(request, filters: Filters, **extra) -> dict:
     }
 
 
-@org_department_view
+@inside_admin("registration.view_rates")
 def places(request):
     """Districts of the city, streets of a district or communities of a street, with a total row."""
     filters = _filters(request)
@@ -281,7 +250,7 @@ def places(request):
     return render(request, "admin/rates/places.html", context)
 
 
-@org_department_view
+@inside_admin("registration.view_rates")
 def all_communities_export(request):
     """Every community in the user's scope in one sheet, with its district and street (no page shows
     10,000 rows; the sheet does)."""
@@ -340,7 +309,7 @@ def _export_numbers(label, row: rates.RateRow, *, unit_columns=None) -> list:
     return [*first, *numbers, _below_note(row)]
 
 
-@org_department_view
+@inside_admin("registration.view_rates")
 def units(request):
     """One row per unit (party organisation) in scope, sorted and paged by the database, 100 a page; the
     export holds every matching row."""
@@ -408,7 +377,7 @@ def _export_units(request, filters: Filters, units):
     )
 
 
-@org_department_view
+@inside_admin("registration.view_rates")
 def community(request, community_id: int):
     """The roster entries behind one community's figures, by status, with masked personal data."""
     filters = _filters(request)

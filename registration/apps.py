@@ -5,3 +5,7 @@ from django.utils.translation import gettext_lazy as _
 class RegistrationConfig(AppConfig):
     name = "registration"
     verbose_name = _("Members and reporting")
+
+    def ready(self):
+        # Declare this app's audit actions, permission rules, and jobs and reminder rules.
+        from . import audit_actions, policies, tasks  # noqa: F401

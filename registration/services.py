@@ -11,10 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.audit import Action, audit, audit_attempt, ref
+from communities.audit import audit, audit_attempt, ref
 from communities.models import Community, Notification, StaffAssignment, Unit
 from communities.notifications import notify
+from communities.platform import policies
 
+from .audit_actions import Action
 from .identity import hash_id_number, protect_id_number
 from .models import Member, Report, RosterEntry, User
 from .tallies import tallies_follow
@@ -143,7 +145,7 @@ def _pending_report_for_decision(*, report_id: int, user) -> Report:
     report = (
         Report.objects.select_for_update(of=("self",)).select_related("community", "member__user").get(pk=report_id)
     )
-    if not StaffAssignment.objects.can_manage(user, report.community):
+    if not policies.allowed("communities.manage_community", user, report.community):
         raise PermissionDenied
     if report.status != Report.Status.PENDING:
         raise ValidationError(_("This report has already been dealt with."))

@@ -3,56 +3,27 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.exports import XLSX_CONTENT_TYPE, xlsx_export
-from communities.models import StaffAssignment
-from communities.pagination import CountedPaginator
+from communities.platform import policies
+from communities.platform.web import PAGE_SIZE, next_url, paginate
 
 from . import roster, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
 from .identity import mask_address, mask_search_term
 
-Role = StaffAssignment.Role
-PAGE_SIZE = 50
 MAX_ERRORS_SHOWN = 200
-STAFF_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF, Role.ORG_DEPARTMENT)
-
-
-def require_role(user, *roles):
-    scope = StaffAssignment.objects.scope_for(user)
-    if not (user.is_superuser or scope.roles.intersection(roles)):
-        raise PermissionDenied
-
-
-def next_url(request, default: str) -> str:
-    """Where to go after a POST: the page it came from, if it is ours; never another site."""
-    target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return default
-
-
-def paginate(request, queryset, count=None):
-    """A page of the queryset; `count`, when given, is the number of rows, from a cheaper query than COUNT(*)
-    over the queryset's own joins."""
-    if count is None:
-        paginator = Paginator(queryset, PAGE_SIZE)
-    else:
-        paginator = CountedPaginator(queryset, PAGE_SIZE, count=count)
-    return paginator.get_page(request.GET.get("page"))
 
 
 @login_required
 def community_home(request):
     """Community and street staff: the communities in their scope with pending and confirmed reports."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     page = paginate(request, selectors.community_overview_list(user=request.user))
     return render(request, "registration/community_home.html", {"page": page})
 
@@ -60,22 +31,22 @@ def community_home(request):
 @login_required
 def report_queue(request):
     """Pending reports of the user's communities, oldest first."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     page = paginate(request, selectors.pending_report_list(user=request.user))
     for report in page:
-        report.can_decide = StaffAssignment.objects.can_manage(request.user, report.community)
+        report.can_decide = policies.allowed("communities.manage_community", request.user, report.community)
     return render(request, "registration/report_queue.html", {"page": page})
 
 
 @login_required
 def report_review(request, report_id: int):
     """One report, reached from the queue or by scanning the letter's QR code."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
     context = {
         "report": report,
         "member": report.member,
-        "can_decide": StaffAssignment.objects.can_manage(request.user, report.community),
+        "can_decide": policies.allowed("communities.manage_community", request.user, report.community),
         "reject_form": RejectForm(),
     }
     return render(request, "registration/report_review.html", context)
@@ -110,7 +81,7 @@ def report_reject(request, report_id: int):
     context = {
         "report": report,
         "member": report.member,
-        "can_decide": StaffAssignment.objects.can_manage(request.user, report.community),
+        "can_decide": policies.allowed("communities.manage_community", request.user, report.community),
         "reject_form": form,
     }
     return render(request, "registration/report_review.html", context, status=400 if form.errors else 200)
@@ -119,7 +90,7 @@ def report_reject(request, report_id: int):
 @login_required
 def ledger(request):
     """在职党员信息台账 of the user's communities: searchable, personal fields masked."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     form = LedgerSearchForm(request.GET or None)
     search = form.cleaned_data["q"] if form.is_valid() else ""
     members = selectors.ledger_list(user=request.user, search=search)
@@ -131,19 +102,13 @@ def ledger(request):
     return render(request, "registration/ledger.html", {"page": page, "form": form, "search": search})
 
 
-def _may_export_in_full(user) -> bool:
-    """Full values only for community staff (their own members) and superusers, never for a wider scope."""
-    scope = StaffAssignment.objects.scope_for(user)
-    return user.is_superuser or (scope.roles == {Role.COMMUNITY_STAFF})
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_export(request):
     """The ledger as .xlsx: masked by default (GET); in full only on an explicit POST, and always recorded."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     full = request.method == "POST" and request.POST.get("full") == "1"
-    if full and not _may_export_in_full(request.user):
+    if full and not policies.allowed("registration.export_ledger_in_full", request.user):
         raise PermissionDenied
     search = (request.POST if request.method == "POST" else request.GET).get("q", "")[:50]
     members = selectors.ledger_list(user=request.user, search=search)
@@ -196,7 +161,7 @@ def ledger_export(request):
 @login_required
 def unit_home(request):
     """Unit liaisons: their units' rosters and how many on them have reported."""
-    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    policies.require("registration.open_unit_pages", request.user)
     page = paginate(request, selectors.unit_overview_list(user=request.user))
     return render(request, "registration/unit_home.html", {"page": page})
 
@@ -204,7 +169,7 @@ def unit_home(request):
 @login_required
 def unit_roster(request, unit_id: int):
     """The unit's list: who has reported, is pending, registered only, not registered; and the rate."""
-    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    policies.require("registration.open_unit_pages", request.user)
     unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
     status = request.GET.get("status", "")
     context = {
@@ -228,7 +193,7 @@ def unit_roster(request, unit_id: int):
 @require_http_methods(["GET", "POST"])
 def roster_upload(request, unit_id: int):
     """Upload the unit's roster: a bad file saves nothing and shows every error by row and column."""
-    require_role(request.user, Role.UNIT_LIAISON)
+    policies.require("registration.open_liaison_home", request.user)
     unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
     result = None
     form = RosterUploadForm(request.POST or None, request.FILES or None)
@@ -255,7 +220,7 @@ def roster_upload(request, unit_id: int):
 @login_required
 def roster_template(request):
     """The empty roster spreadsheet with the expected columns."""
-    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    policies.require("registration.open_unit_pages", request.user)
     response = HttpResponse(roster.roster_template_xlsx(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
     return response

@@ -3,26 +3,18 @@
 Tasks take plain values: `now` is an ISO string or None for the worker's clock, and a sweep hands its
 resolved `now` to its chunks so that they all judge by the same day. Every task is idempotent (the
 reminder keys), acknowledged late so that a killed worker's task runs again, and retried with backoff
-on transient database errors only.
+on transient database errors only (communities.platform.jobs).
 """
 
 from celery import shared_task
-from django.db import OperationalError
+
+from communities.platform import jobs
+from communities.platform.jobs import REMINDER_TASK_OPTIONS
 
 from . import reminders
 
-# Shared by every reminder task of the project (services.tasks.reminders imports it).
-REMINDER_TASK_OPTIONS = {
-    "acks_late": True,
-    "autoretry_for": (OperationalError,),
-    "retry_backoff": True,
-    "retry_backoff_max": 600,
-    "max_retries": 5,
-    "soft_time_limit": 10 * 60,
-    "time_limit": 12 * 60,
-}
 
-
+@jobs.reminder_rule
 @shared_task(**REMINDER_TASK_OPTIONS)
 def remind_unregistered_roster_task(now: str | None = None) -> list[str]:
     """Rule 1 (SMS): enqueue one remind_unregistered_roster_chunk_task per range of ROSTER_CHUNK_SIZE
@@ -35,6 +27,7 @@ def remind_unregistered_roster_task(now: str | None = None) -> list[str]:
     ]
 
 
+@jobs.job
 @shared_task(**REMINDER_TASK_OPTIONS)
 def remind_unregistered_roster_chunk_task(start_pk: int, end_pk: int, now: str | None = None) -> int:
     """Rule 1 (SMS) for roster entries with start_pk <= pk < end_pk, in one transaction; SMS delivery is
@@ -42,12 +35,14 @@ def remind_unregistered_roster_chunk_task(start_pk: int, end_pk: int, now: str |
     return reminders.remind_unregistered_roster_range(start_pk=start_pk, end_pk=end_pk, now=now)
 
 
+@jobs.reminder_rule
 @shared_task(**REMINDER_TASK_OPTIONS)
 def remind_unregistered_digest_task(now: str | None = None) -> int:
     """Rule 1 (digest): the weekly list of unregistered roster members to each unit liaison."""
     return reminders.remind_unregistered_to_liaisons(now=now)
 
 
+@jobs.reminder_rule
 @shared_task(**REMINDER_TASK_OPTIONS)
 def remind_pending_reports_task(now: str | None = None) -> int:
     """Rule 2: the daily digest of reports pending too long to each community's staff."""

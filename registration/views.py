@@ -10,6 +10,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.platform.web import apply_service_errors
 from communities.qr import qr_svg
 from communities.sessions import end_other_sessions
 
@@ -57,15 +58,6 @@ def narrowed_initial(data, *, narrow: str, multi=("skills",)) -> dict:
     initial.pop("password1", None)
     initial.pop("password2", None)
     return initial
-
-
-def apply_service_errors(form, error: ValidationError):
-    """Put a service's ValidationError next to the fields it names (or on top of the form)."""
-    if hasattr(error, "error_dict"):
-        for field, field_errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, field_errors)
-    else:
-        form.add_error(None, error)
 
 
 @require_http_methods(["GET", "POST"])

@@ -43,13 +43,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.audit import Action, audit, audit_attempt, ref
+from communities.audit import audit, audit_attempt, ref
 from communities.iterables import batched
 from communities.models import Community, District, Notification, StaffAssignment, Unit
 from communities.notifications import notify
+from communities.platform import policies
 from registration import rates
 from registration.models import Member, Report
 
+from .audit_actions import Action
 from .models import Assessment, AssessmentRun, AssessmentRunChunk, Claim, Grade, ServiceRecord
 
 Role = StaffAssignment.Role
@@ -319,18 +321,6 @@ def _queue_chunks(run: AssessmentRun, chunks: list):
         assessment_chunk_task.delay_on_commit(run.pk, chunk.start_pk, chunk.end_pk)
 
 
-def _require_org_department(user, district: District | None):
-    """Superusers and the organisation department; a district's department only for its district."""
-    if user is None or not user.is_active:
-        raise PermissionDenied
-    scope = StaffAssignment.objects.scope_for(user)
-    if user.is_superuser or (Role.ORG_DEPARTMENT in scope.roles and scope.sees_everything):
-        return
-    if Role.ORG_DEPARTMENT in scope.roles and district is not None and district.pk in scope.district_ids:
-        return
-    raise PermissionDenied
-
-
 def assessment_run_start(*, year: int, district: District | None = None, user=None) -> AssessmentRun:
     """Start computing the drafts of a year for the city or a district, or resume the unfinished run of
     that year and scope: its chunks not done yet are queued (after commit) as `assessment_chunk_task`.
@@ -341,7 +331,7 @@ def assessment_run_start(*, year: int, district: District | None = None, user=No
     with audit_attempt(action=Action.ASSESSMENT_RUN, user=user, detail=detail):
         check_year(year)
         if user is not None:
-            _require_org_department(user, district)
+            policies.require("assessment.run", user, district)
         with transaction.atomic():
             run, chunks = _open_run(kind=AssessmentRun.Kind.COMPUTE, year=year, district=district, user=user)
             _queue_chunks(run, chunks)
@@ -364,7 +354,7 @@ def assessment_finalise(
 
 
 def _assessment_finalise(*, user, year: int, district: District | None, include_drafts: bool) -> AssessmentRun:
-    _require_org_department(user, district)
+    policies.require("assessment.run", user, district)
     check_year(year)
     statuses = _finalisable(include_drafts)
     waiting = Assessment.objects.filter(year=year, status__in=statuses)
@@ -520,7 +510,8 @@ def assessment_review(*, user, assessment_id: int, grade: str, remark: str = "")
         assessment = (
             Assessment.objects.select_for_update(of=("self",)).select_related("community").get(pk=assessment_id)
         )
-        if assessment.community is None or not StaffAssignment.objects.can_manage(user, assessment.community):
+        community = assessment.community
+        if community is None or not policies.allowed("communities.manage_community", user, community):
             raise PermissionDenied
         if assessment.status == Assessment.Status.FINAL:
             raise ValidationError(_("This assessment is final and can no longer be changed."))
@@ -550,7 +541,7 @@ def assessment_accept_proposals(*, user, community_id: int, year: int) -> int:
     community = Community.objects.get(pk=community_id)
     action = Action.ASSESSMENT_ACCEPT
     with audit_attempt(action=action, user=user, obj=community, detail={"year": year}):
-        if not StaffAssignment.objects.can_manage(user, community):
+        if not policies.allowed("communities.manage_community", user, community):
             raise PermissionDenied
         with transaction.atomic():
             untouched = Assessment.objects.filter(

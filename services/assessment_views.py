@@ -8,7 +8,7 @@ Every figure and every change comes from services.assessment; these views author
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -22,17 +22,14 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.exports import xlsx_export
 from communities.models import Community, District, StaffAssignment, Unit
+from communities.platform import policies
+from communities.platform.web import admin_chrome, apply_service_errors, inside_admin, paginate
 from registration import rates
-from registration.admin_rates import org_department_view
 from registration.selectors import member_for_user, unit_get_for_user
-from registration.staff_views import paginate, require_role
-from registration.views import apply_service_errors
 
 from . import assessment as service
 from .models import Assessment, AssessmentRun, Grade
 
-Role = StaffAssignment.Role
-REVIEW_ROLES = (Role.COMMUNITY_STAFF, Role.STREET_STAFF)
 YEARS_OFFERED = 5
 ADMIN_PAGE_SIZE = 100
 
@@ -77,18 +74,17 @@ def staff_list(request):
     """The year's assessments of the communities in the user's scope, with figures, proposed grade, grade
     and state. Community staff review their own community's; street staff read. (The organisation
     department reads and finalises in the admin: a city-wide list has no place on a phone page.)"""
-    require_role(request.user, *REVIEW_ROLES)
+    policies.require("assessment.open_staff_pages", request.user)
     year = _year(request)
     status = request.GET.get("status", "")
     status = status if status in Assessment.Status.values else ""
     visible = service.staff_assessment_list(user=request.user, year=year)
     page = paginate(request, service.staff_assessment_list(user=request.user, year=year, status=status))
     for row in page:
-        row.can_manage = StaffAssignment.objects.can_manage(request.user, row.community)
-    scope = StaffAssignment.objects.scope_for(request.user)
+        row.can_manage = policies.allowed("communities.manage_community", request.user, row.community)
     managed = []
-    if Role.COMMUNITY_STAFF in scope.roles:
-        managed = list(Community.objects.filter(pk__in=scope.community_ids).order_by("code"))
+    if policies.allowed("assessment.review", request.user):
+        managed = list(Community.objects.filter(pk__in=policies.scope_of(request.user).community_ids).order_by("code"))
     context = {
         "page": page,
         "year": year,
@@ -105,9 +101,9 @@ def staff_list(request):
 @require_http_methods(["GET", "POST"])
 def staff_review(request, assessment_id: int):
     """One assessment: its figures and the review form (grade, remark), for the community's staff."""
-    require_role(request.user, *REVIEW_ROLES)
+    policies.require("assessment.open_staff_pages", request.user)
     row = service.staff_assessment_get(user=request.user, assessment_id=assessment_id)
-    can_manage = StaffAssignment.objects.can_manage(request.user, row.community)
+    can_manage = policies.allowed("communities.manage_community", request.user, row.community)
     form = ReviewForm(request.POST or None, initial={"grade": row.grade, "remark": row.remark})
     if request.method == "POST":
         if not can_manage:
@@ -152,7 +148,7 @@ def staff_accept(request):
 @login_required
 def unit_list(request):
     """The user's units with how many final results each has for the year."""
-    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    policies.require("assessment.open_unit_results", request.user)
     year = _year(request)
     page = paginate(request, service.unit_list_for_results(user=request.user, year=year))
     return render(request, "services/assessment_unit_list.html", {"page": page, "year": year, "years": _years(year)})
@@ -161,7 +157,7 @@ def unit_list(request):
 @login_required
 def unit_results(request, unit_id: int):
     """A unit's members' final results for the year (drafts and reviewed ones are not shown)."""
-    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    policies.require("assessment.open_unit_results", request.user)
     unit = unit_get_for_user(user=request.user, unit_id=unit_id)
     year = _year(request)
     results = service.unit_result_list(unit=unit, year=year)
@@ -183,7 +179,7 @@ def _grade_rows(counts: dict) -> list[tuple[str, int]]:
 @login_required
 def unit_export(request, unit_id: int):
     """The unit's final results for the year as .xlsx, recorded. No personal data beyond names."""
-    require_role(request.user, Role.UNIT_LIAISON, Role.ORG_DEPARTMENT)
+    policies.require("assessment.open_unit_results", request.user)
     unit = unit_get_for_user(user=request.user, unit_id=unit_id)
     year = _year(request)
     results = service.unit_result_list(unit=unit, year=year)
@@ -267,7 +263,7 @@ def _admin_url(year: int, district: District | None) -> str:
     return f"{reverse('assessment:admin')}?{urlencode(query)}"
 
 
-@org_department_view
+@inside_admin("assessment.open_admin_page")
 def admin_page(request):
     """Run the assessment for a year and scope, watch its progress, finalise it, and see the party
     organisations under the reporting line that year."""
@@ -278,7 +274,7 @@ def admin_page(request):
     runs = list(service.run_list(year=year, district=district))
     below = service.below_line_rows(user=request.user, year=year, district=district)
     context = {
-        **admin.site.each_context(request),
+        **admin_chrome(request),
         "title": _("Annual assessment"),
         "subtitle": f"{year} · {district.name if district else _('All districts')}",
         "year": year,
@@ -299,7 +295,7 @@ def admin_page(request):
     return render(request, "admin/assessment/page.html", context)
 
 
-@org_department_view
+@inside_admin("assessment.open_admin_page")
 @require_POST
 def admin_run(request):
     """Start (or resume) computing the drafts of the year for the scope."""
@@ -314,7 +310,7 @@ def admin_run(request):
     return redirect(_admin_url(year, district))
 
 
-@org_department_view
+@inside_admin("assessment.open_admin_page")
 @require_POST
 def admin_finalise(request):
     """Finalise the reviewed (and, if asked, draft) assessments of the year for the scope."""
@@ -331,7 +327,7 @@ def admin_finalise(request):
     return redirect(_admin_url(year, district))
 
 
-@org_department_view
+@inside_admin("assessment.open_admin_page")
 def admin_below_line_export(request):
     """The party organisations of the scope under the reporting line that year, as .xlsx, recorded."""
     year = _year(request)

@@ -9,9 +9,9 @@
    (31 December − today, so from 1 December with the default 30): to the member, and a list to each unit
    liaison, each once per year (period "2026").
 
-Same contract as registration.reminders: functions take `now`, return how many reminders went out, choose
-candidates with set-based queries that leave out reminders already sent, and store the reminders of a
-batch or chunk together through remind_many.
+Same contract as registration.reminders, on the machinery of communities.reminders: functions take `now`,
+return how many reminders went out, choose candidates with set-based queries that leave out reminders already
+sent, and store the reminders of a batch or chunk together through remind_many.
 """
 
 import datetime
@@ -29,8 +29,7 @@ from django.utils.translation import gettext as _
 
 from communities.models import StaffAssignment
 from communities.notifications import Message, Reminder, not_yet_reminded, remind_many
-from registration.models import Member, Report
-from registration.reminders import (
+from communities.reminders import (
     day_start,
     name_list,
     pk_batches,
@@ -40,6 +39,7 @@ from registration.reminders import (
     staff_by_place,
     user_key,
 )
+from registration.models import Member, Report
 
 from .models import Claim, ServiceNeed, ServiceRecord
 

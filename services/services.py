@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communities.audit import Action, audit, audit_attempt, ref
-from communities.models import Community, StaffAssignment
+from communities.audit import audit, audit_attempt, ref
+from communities.models import Community
 from communities.notifications import notify
+from communities.platform import policies
 from registration.models import Member, Report
 
+from .audit_actions import Action
 from .models import Claim, ServiceNeed, ServiceRecord
 from .points import record_points
 
@@ -43,7 +45,7 @@ NEED_FIELDS = (
 
 
 def _require_manager(user, community: Community):
-    if not StaffAssignment.objects.can_manage(user, community):
+    if not policies.allowed("communities.manage_community", user, community):
         raise PermissionDenied
 
 

@@ -9,37 +9,35 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.models import Community, StaffAssignment
+from communities.models import Community
+from communities.platform import policies
+from communities.platform.web import apply_service_errors, next_url, paginate
 from registration.forms import RejectForm
-from registration.staff_views import STAFF_ROLES, next_url, paginate, require_role
-from registration.views import apply_service_errors
 
 from . import selectors, services
 from .forms import NeedForm, PeriodForm
 from .models import ServiceNeed
 
-Role = StaffAssignment.Role
-
 
 def _managed_community(user) -> Community:
     """The community a staff member posts needs for: their own (the first, if they have several)."""
-    scope = StaffAssignment.objects.scope_for(user)
-    community = Community.objects.filter(pk__in=scope.community_ids).order_by("code").first()
-    if community is None or Role.COMMUNITY_STAFF not in scope.roles:
+    policies.require("services.post_need", user)
+    community = Community.objects.filter(pk__in=policies.scope_of(user).community_ids).order_by("code").first()
+    if community is None:
         raise PermissionDenied
     return community
 
 
 @login_required
 def need_list(request):
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     status = request.GET.get("status", "")
     status = status if status in ServiceNeed.Status.values else ""
     context = {
         "page": paginate(request, selectors.staff_need_list(user=request.user, status=status)),
         "status": status,
         "statuses": ServiceNeed.Status.choices,
-        "can_post": Role.COMMUNITY_STAFF in StaffAssignment.objects.scope_for(request.user).roles,
+        "can_post": policies.allowed("services.post_need", request.user),
     }
     return render(request, "services/staff_need_list.html", context)
 
@@ -69,7 +67,7 @@ def need_create(request):
 @require_http_methods(["GET", "POST"])
 def need_edit(request, need_id: int):
     need = selectors.staff_need_get(user=request.user, need_id=need_id)
-    if not StaffAssignment.objects.can_manage(request.user, need.community):
+    if not policies.allowed("communities.manage_community", request.user, need.community):
         raise PermissionDenied
     form = NeedForm(request.POST or None, instance=need)
     if request.method == "POST" and form.is_valid():
@@ -86,9 +84,10 @@ def need_edit(request, need_id: int):
 @login_required
 def need_detail(request, need_id: int):
     """A need with its claims: who claimed, their commitment, in progress or fulfilled."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     need = selectors.staff_need_get(user=request.user, need_id=need_id)
-    context = {"need": need, "can_manage": StaffAssignment.objects.can_manage(request.user, need.community)}
+    can_manage = policies.allowed("communities.manage_community", request.user, need.community)
+    context = {"need": need, "can_manage": can_manage}
     return render(request, "services/staff_need_detail.html", context)
 
 
@@ -123,10 +122,10 @@ def need_action(request, need_id: int, action: str):
 @login_required
 def record_queue(request):
     """Service records awaiting verification in the user's communities, oldest first."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     page = paginate(request, selectors.record_queue(user=request.user))
     for record in page:
-        record.can_manage = StaffAssignment.objects.can_manage(request.user, record.community)
+        record.can_manage = policies.allowed("communities.manage_community", request.user, record.community)
     return render(request, "services/staff_record_queue.html", {"page": page, "reject_form": RejectForm()})
 
 
@@ -170,7 +169,7 @@ def record_reject(request, record_id: int):
 @login_required
 def dashboard(request):
     """The field reports' figures for a chosen period, for the communities in the user's scope."""
-    require_role(request.user, *STAFF_ROLES)
+    policies.require("communities.open_staff_pages", request.user)
     start, end = PeriodForm.this_year()
     form = PeriodForm(request.GET or None, initial={"start": start, "end": end})
     if request.GET and form.is_valid():

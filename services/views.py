@@ -14,10 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.pagination import get_page
+from communities.platform.web import apply_service_errors, next_url
 from communities.qr import qr_svg
 from registration.selectors import member_for_user
-from registration.staff_views import next_url
-from registration.views import apply_service_errors
 
 from . import selectors, services
 from .forms import ClaimForm, RecordForm

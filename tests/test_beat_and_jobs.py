@@ -10,17 +10,17 @@ from zoneinfo import ZoneInfo
 import pytest
 from celery.result import AsyncResult
 from celery.schedules import crontab
-from django.conf import settings as django_settings
 from django.core.management import CommandError, call_command
 
 from communities.management.commands.run_job import project_tasks
 from communities.models import Notification, ReminderSent, StaffAssignment
+from communities.platform import jobs
+from communities.tasks import reminders_sweep_task
 from config.celery import app as celery_app
 from registration import reminders as registration_reminders
 from registration.models import Report
 from services import reminders as service_reminders
 from services.models import ServiceRecord
-from services.tasks import reminders_sweep_task
 from tests import factories
 from tests.services_required import require_or_skip
 
@@ -83,14 +83,14 @@ def one_candidate_per_rule():
 def test_every_beat_entry_names_a_registered_task():
     registered = {name for full_names in project_tasks().values() for name in full_names}
 
-    assert django_settings.CELERY_BEAT_SCHEDULE
-    for entry in django_settings.CELERY_BEAT_SCHEDULE.values():
+    assert jobs.beat_schedule()
+    for entry in jobs.beat_schedule().values():
         assert entry["task"] in registered
         assert isinstance(entry["schedule"], crontab)
 
 
 def test_the_reminders_sweep_runs_every_morning_at_nine():
-    entry = django_settings.CELERY_BEAT_SCHEDULE["reminders-sweep"]
+    entry = jobs.beat_schedule()["reminders-sweep"]
 
     assert entry["task"] == reminders_sweep_task.name
     assert entry["schedule"].hour == {9} and entry["schedule"].minute == {0}
@@ -142,7 +142,7 @@ def test_run_job_lists_the_project_jobs_by_short_name():
         "reminders_sweep",
         "remind_pending_reports",
         "remind_unregistered_roster_chunk",
-        "deliver_notification",
+        "deliver_notifications",
     ):
         assert f"  {name} " in listing
     assert "--start-pk, --end-pk, --now" in listing

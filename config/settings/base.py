@@ -8,7 +8,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
-from celery.schedules import crontab
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -242,22 +241,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
-# Schedules live in the database (django-celery-beat), so staff can see and change them in the admin;
-# the entries below are written there when beat starts. Each says its schedule in words.
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
-CELERY_BEAT_SCHEDULE = {
-    # Every day at 09:00 (Asia/Shanghai, CELERY_TIMEZONE): all five reminders. Each goes out once per person,
-    # kind and period, so the weekly liaison digest leaves on Monday's run and the shortfall from 1 December.
-    "reminders-sweep": {
-        "task": "services.tasks.reminders.reminders_sweep_task",
-        "schedule": crontab(hour=9, minute=0),
-    },
-    # Every day at 03:30 (Asia/Shanghai): delete the audit events older than AUDIT_RETENTION_DAYS.
-    "audit-purge": {
-        "task": "communities.tasks.audit_purge_task",
-        "schedule": crontab(hour=3, minute=30),
-    },
-}
+# Schedules live in the database (django-celery-beat), so staff can see and change them in the admin. The entries
+# are the jobs the apps registered with a schedule (communities.platform.jobs), written there when beat starts.
+CELERY_BEAT_SCHEDULER = "communities.platform.beat:RegisteredJobsScheduler"
 
 # --- Personal data -----------------------------------------------------------------------------
 # ID card numbers are stored encrypted (Fernet) with a keyed hash (HMAC-SHA256) for uniqueness and

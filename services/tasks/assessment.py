@@ -8,16 +8,17 @@ job again for the same year and scope resumes the unfinished run: only chunks no
 """
 
 from celery import shared_task
-from django.db import InterfaceError, OperationalError
 
 from communities.models import District
+from communities.platform import jobs
+from communities.platform.jobs import TRANSIENT_ERRORS
 
 from .. import assessment
 
 __all__ = ["assessment_run_task", "assessment_chunk_task"]
 
 # Transient database errors (a lost connection, a deadlock, a serialization failure): retried with backoff.
-TRANSIENT = (OperationalError, InterfaceError)
+TRANSIENT = TRANSIENT_ERRORS
 RETRY = {
     "acks_late": True,
     "reject_on_worker_lost": True,
@@ -29,6 +30,7 @@ RETRY = {
 }
 
 
+@jobs.job
 @shared_task(**RETRY, soft_time_limit=120, time_limit=180)
 def assessment_run_task(year: int, district_id: int | None = None) -> int:
     """Start (or resume) computing the draft assessments of `year` for the city, or one district: opens

@@ -18,10 +18,13 @@ from django.utils import timezone
 
 from communities.audit import Action, Outcome, audit, audit_purge
 from communities.models import AuditEvent, Pairing, StaffAssignment
+from communities.platform import jobs
 from communities.tasks import audit_purge_task
 from registration import services as registration_services
+from registration.audit_actions import Action as RegistrationAction
 from registration.models import Member, Report, RosterEntry, Skill
 from services import assessment as assessment_service
+from services.audit_actions import Action as ServiceAction
 from services.models import Assessment, AssessmentRun, Grade, ServiceRecord
 from tests import factories
 from tests.conftest import make_staff
@@ -278,7 +281,7 @@ def test_report_confirm_and_reject_are_recorded(city, staff_users):
     client.post(reverse("registration:report-confirm", args=[first.pk]))
     client.post(reverse("registration:report-reject", args=[second.pk]), {"reason": "信息不全，请补充"})
 
-    confirm, reject = only(Action.REPORT_CONFIRM), only(Action.REPORT_REJECT)
+    confirm, reject = only(RegistrationAction.REPORT_CONFIRM), only(RegistrationAction.REPORT_REJECT)
     assert (confirm.user, confirm.role, confirm.ip, confirm.outcome) == (staff, "community", IP, "success")
     assert (confirm.object_type, confirm.object_id) == ("registration.report", str(first.pk))
     assert (reject.object_label, reject.outcome) == (f"report:{second.pk}", "success")
@@ -288,15 +291,15 @@ def test_report_confirm_and_reject_are_recorded(city, staff_users):
 def test_a_refused_and_a_failed_confirmation_are_recorded_as_such(city, staff_users):
     report = factories.ReportFactory(community=city["communities"][0])
     browser(staff_users["street"]).post(reverse("registration:report-confirm", args=[report.pk]))  # reads, not acts
-    refused = only(Action.REPORT_CONFIRM)
+    refused = only(RegistrationAction.REPORT_CONFIRM)
     assert (refused.user, refused.role, refused.outcome) == (staff_users["street"], "street", "refused")
 
     client = browser(staff_users["community"])
     client.post(reverse("registration:report-confirm", args=[report.pk]))
     client.post(reverse("registration:report-confirm", args=[report.pk]))  # already dealt with
-    outcomes = list(AuditEvent.objects.filter(action=Action.REPORT_CONFIRM).order_by("pk").values_list("outcome"))
-    assert outcomes == [("refused",), ("success",), ("failure",)]
-    assert AuditEvent.objects.get(action=Action.REPORT_CONFIRM, outcome="failure").detail == {"errors": ["__all__"]}
+    events = AuditEvent.objects.filter(action=RegistrationAction.REPORT_CONFIRM)
+    assert list(events.order_by("pk").values_list("outcome")) == [("refused",), ("success",), ("failure",)]
+    assert events.get(outcome="failure").detail == {"errors": ["__all__"]}
 
 
 def test_record_verify_and_reject_are_recorded(member, city, staff_users):
@@ -307,7 +310,7 @@ def test_record_verify_and_reject_are_recorded(member, city, staff_users):
     client.post(reverse("services:staff-record-verify", args=[verified.pk]))
     client.post(reverse("services:staff-record-reject", args=[returned.pk]), {"reason": "时长有误"})
 
-    verify, reject = only(Action.RECORD_VERIFY), only(Action.RECORD_REJECT)
+    verify, reject = only(ServiceAction.RECORD_VERIFY), only(ServiceAction.RECORD_REJECT)
     assert (verify.user, verify.role, verify.ip, verify.object_id) == (staff, "community", IP, str(verified.pk))
     assert verify.detail == {"community_id": community.pk, "hours": "2.0", "points": str(verified_points(verified))}
     assert (reject.object_type, reject.object_id, reject.outcome) == (
@@ -332,10 +335,10 @@ def test_assessment_review_and_acceptance_are_recorded(member, city, staff_users
     )
     client.post(reverse("assessment:staff-accept"), {"community": community.pk, "year": 2026})
 
-    review = only(Action.ASSESSMENT_REVIEW)
+    review = only(ServiceAction.ASSESSMENT_REVIEW)
     assert (review.user, review.role, review.ip, review.object_id) == (staff, "community", IP, str(reviewed.pk))
     assert review.detail == {"community_id": community.pk, "grade": "excellent", "proposed": "qualified"}
-    accept = only(Action.ASSESSMENT_ACCEPT)
+    accept = only(ServiceAction.ASSESSMENT_ACCEPT)
     assert (accept.object_type, accept.object_id, accept.detail) == (
         "communities.community",
         str(community.pk),
@@ -350,11 +353,11 @@ def test_assessment_run_and_finalise_are_recorded(city, staff_users):
     client.post(reverse("assessment:admin-run"), {"year": 2026})
     client.post(reverse("assessment:admin-finalise"), {"year": 2026})
 
-    run = only(Action.ASSESSMENT_RUN)
+    run = only(ServiceAction.ASSESSMENT_RUN)
     assert (run.user, run.role, run.ip, run.outcome) == (org, "org", IP, "success")
     assert run.object_type == "services.assessmentrun"
     assert run.detail["year"] == 2026 and run.detail["district_id"] is None
-    finalise = only(Action.ASSESSMENT_FINALISE)
+    finalise = only(ServiceAction.ASSESSMENT_FINALISE)
     assert finalise.object_id == str(AssessmentRun.objects.get(kind=AssessmentRun.Kind.FINALISE).pk)
     assert finalise.detail["include_drafts"] is False
 
@@ -362,19 +365,19 @@ def test_assessment_run_and_finalise_are_recorded(city, staff_users):
 def test_a_refused_finalisation_is_recorded(staff_users):
     with pytest.raises(PermissionDenied):
         assessment_service.assessment_finalise(user=staff_users["community"], year=2026)
-    event = only(Action.ASSESSMENT_FINALISE)
+    event = only(ServiceAction.ASSESSMENT_FINALISE)
     assert (event.user, event.outcome, event.detail["year"]) == (staff_users["community"], "refused", 2026)
 
 
 def test_a_run_from_the_command_line_is_recorded_without_a_user(db):
     assessment_service.assessment_run(2026)
-    assert only(Action.ASSESSMENT_RUN).user is None
+    assert only(ServiceAction.ASSESSMENT_RUN).user is None
 
 
 def test_member_withdrawal_is_recorded_without_personal_data(member):
     browser(member.user).post(reverse("registration:member-withdraw"), {"password": PASSWORD})
 
-    event = only(Action.MEMBER_WITHDRAW)
+    event = only(RegistrationAction.MEMBER_WITHDRAW)
     assert (event.user, event.ip, event.object_id) == (member.user, IP, str(member.pk))
     assert event.username.startswith("withdrawn-")
     assert PHONE not in event.username
@@ -386,7 +389,7 @@ def test_roster_removal_is_recorded_and_a_refusal_too(city, staff_users):
         registration_services.roster_entry_remove(user=staff_users["community"], entry_id=entry.pk)
     registration_services.roster_entry_remove(user=staff_users["unit"], entry_id=entry.pk)
 
-    refused, removed = AuditEvent.objects.filter(action=Action.ROSTER_REMOVE).order_by("pk")
+    refused, removed = AuditEvent.objects.filter(action=RegistrationAction.ROSTER_REMOVE).order_by("pk")
     assert (refused.user, refused.outcome) == (staff_users["community"], "refused")
     assert (removed.user, removed.role, removed.outcome) == (staff_users["unit"], "unit", "success")
     assert (removed.object_type, removed.object_id, removed.detail) == (
@@ -607,7 +610,7 @@ def test_the_purge_refuses_a_retention_under_180_days(settings):
 
 
 def test_the_purge_runs_every_day_at_half_past_three():
-    entry = django_settings.CELERY_BEAT_SCHEDULE["audit-purge"]
+    entry = jobs.beat_schedule()["audit-purge"]
     assert entry["task"] == audit_purge_task.name
     assert isinstance(entry["schedule"], crontab)
     assert entry["schedule"].hour == {3} and entry["schedule"].minute == {30}
@@ -679,6 +682,6 @@ def test_a_validation_error_is_recorded_by_field_never_by_message(staff_users, c
     with pytest.raises(ValidationError):
         registration_services.report_reject(report_id=report.pk, user=staff_users["community"], reason="  ")
 
-    event = only(Action.REPORT_REJECT)
+    event = only(RegistrationAction.REPORT_REJECT)
     assert (event.outcome, event.detail) == ("failure", {"errors": ["reason"]})
     assert Member.objects.filter(pk=report.member_id).exists()

@@ -307,20 +307,6 @@ def test_reminded_keys_finds_exactly_the_pairs_already_written():
     assert notifications.reminded_keys(kind=KIND, keys=[]) == set()
 
 
-def test_the_one_id_task_of_earlier_releases_still_delivers(recording_sms):
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(notifications, "_queue_delivery", lambda rows: None)
-        remind_many(kind=KIND, reminders=sms_reminders(1))
-    notification = Notification.objects.get()
-
-    communities_tasks.deliver_notification_task.delay(notification.pk)
-    communities_tasks.deliver_notification_task.delay(notification.pk)
-
-    assert recording_sms == [notification.phone]
-    notification.refresh_from_db()
-    assert (notification.status, notification.sent_at is not None) == (Status.SENT, True)
-
-
 def test_reminded_keys_splits_long_lists_within_the_parameter_limit(monkeypatch, django_assert_num_queries):
     keys = [("2026", f"user:{n}") for n in range(10)]
     ReminderSent.objects.create(kind=KIND, period="2026", recipient="user:3")

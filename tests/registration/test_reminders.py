@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import connection
 
+from communities import reminders as communities_reminders
 from communities.models import Notification, ReminderSent, StaffAssignment
 from communities.sms import SmsError
 from communities.tasks import deliver_notifications_task
@@ -344,7 +345,7 @@ def test_no_digest_when_nobody_is_overdue_or_the_liaison_is_inactive():
 
 
 def test_digest_lists_the_first_names_and_counts_the_rest(monkeypatch):
-    monkeypatch.setattr(reminders, "DIGEST_NAMES_LIMIT", 2)
+    monkeypatch.setattr(communities_reminders, "DIGEST_NAMES_LIMIT", 2)
     unit = factories.UnitFactory()
     staff(Role.UNIT_LIAISON, unit=unit)
     names = ["甲一", "乙二", "丙三"]

@@ -9,6 +9,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from communities.models import StaffAssignment
+from communities.platform import policies
 from registration.models import Report
 from services import services as service_ops
 from services.models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
@@ -1108,7 +1109,7 @@ def test_record_reject_checks_permission_before_the_reason():
 def test_an_inactive_superuser_manages_nothing():
     community = factories.CommunityFactory()
     user = factories.UserFactory(is_superuser=True, is_active=False)
-    assert not StaffAssignment.objects.can_manage(user, community)
+    assert not policies.allowed("communities.manage_community", user, community)
 
 
 def test_need_update_keeps_the_skills_when_none_are_given():

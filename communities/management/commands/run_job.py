@@ -6,8 +6,8 @@
     manage.py run_job --enqueue reminders_sweep     # hand it to the workers instead
 
 By default the job runs in this process to the end, the tasks it enqueues included (Celery runs eagerly
-for the length of the command), and its result is printed. Tasks are found through the Celery app's
-registry, so this command, which lives in the lowest app, never imports the apps above it.
+for the length of the command), and its result is printed. The jobs are those the apps registered
+(communities.platform.jobs), so this command, which lives in the lowest app, never names the apps above it.
 """
 
 import argparse
@@ -17,24 +17,17 @@ import typing
 
 from django.core.management.base import BaseCommand, CommandError
 
+from communities.platform import jobs
 from config.celery import app as celery_app
 
-PROJECT_PREFIXES = ("communities.", "registration.", "services.")
 INTEGER = re.compile(r"^-?\d+$")
 
 
-def short_name(full_name: str) -> str:
-    """services.tasks.reminders.reminders_sweep_task → reminders_sweep."""
-    return full_name.rsplit(".", 1)[-1].removesuffix("_task")
-
-
 def project_tasks() -> dict[str, list[str]]:
-    """{short name: [full task names]} of every registered project task."""
-    celery_app.loader.import_default_modules()  # autodiscovery: <app>/tasks.py of every installed app
+    """{short name: [full task names]} of every registered job."""
     found: dict[str, list[str]] = {}
-    for full_name in sorted(celery_app.tasks):
-        if full_name.startswith(PROJECT_PREFIXES):
-            found.setdefault(short_name(full_name), []).append(full_name)
+    for job in sorted(jobs.registered(), key=lambda job: job.name):
+        found.setdefault(job.short_name, []).append(job.name)
     return found
 
 
@@ -128,7 +121,7 @@ class Command(BaseCommand):
         self.stdout.write(f"{task.name}: {result.result!r}")
 
     def _find(self, tasks, job):
-        if job.startswith(PROJECT_PREFIXES) and job in celery_app.tasks:
+        if any(job == name for names in tasks.values() for name in names):
             return celery_app.tasks[job]
         full_names = tasks.get(job.removesuffix("_task"), [])
         if len(full_names) == 1:

@@ -1,0 +1,12 @@
+"""The registration side's audit actions (communities.platform.audit_actions)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from communities.platform.audit_actions import register
+
+
+class Action:
+    REPORT_CONFIRM = register("report_confirm", _("report confirmed"))
+    REPORT_REJECT = register("report_reject", _("report rejected"))
+    MEMBER_WITHDRAW = register("member_withdraw", _("member withdrew consent"))
+    ROSTER_REMOVE = register("roster_remove", _("roster entry removed"))
