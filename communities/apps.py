@@ -9,6 +9,7 @@ class CommunitiesConfig(AppConfig):
     def ready(self):
         from . import (  # noqa: F401  (connect their signal receivers)
             audit_signals,  # the audit trail's logins, password and role changes, admin writes
+            navigation,  # noqa: F401  (the base's home destination: the admin)
             sessions,  # the login signal that marks staff sessions
             tasks,  # noqa: F401  (registers the base's jobs: delivery, the audit purge, the reminders sweep)
         )

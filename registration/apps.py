@@ -7,5 +7,5 @@ class RegistrationConfig(AppConfig):
     verbose_name = _("Members and reporting")
 
     def ready(self):
-        # Declare this app's audit actions, permission rules, and jobs and reminder rules.
-        from . import audit_actions, policies, tasks  # noqa: F401
+        # Declare this app's audit actions, permission rules, navigation, and jobs and reminder rules.
+        from . import audit_actions, navigation, policies, tasks  # noqa: F401

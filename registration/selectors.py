@@ -3,30 +3,13 @@
 from django.db.models import Count, Exists, OuterRef, Q, Value
 from django.db.models.functions import Concat
 from django.shortcuts import get_object_or_404
-from django.urls import reverse
 
-from communities.models import ADMINISTRATOR_ROLES, Community, StaffAssignment, Unit
+from communities.models import Community, StaffAssignment, Unit
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
 from .models import Member, Report, RosterEntry
 
 Role = StaffAssignment.Role
-
-
-def home_url_for_user(user) -> str | None:
-    """Where the home page sends this user: the place of their widest role, or None if they have none."""
-    scope = StaffAssignment.objects.scope_for(user)
-    if user.is_superuser or Role.ORG_DEPARTMENT in scope.roles:
-        return reverse("admin:index")
-    if user.is_staff and scope.roles & ADMINISTRATOR_ROLES:
-        return reverse("admin:index")  # administrators work in the admin only
-    if Role.STREET_STAFF in scope.roles or Role.COMMUNITY_STAFF in scope.roles:
-        return reverse("registration:community-home")
-    if Role.UNIT_LIAISON in scope.roles:
-        return reverse("registration:unit-home")
-    if Member.objects.filter(user=user).exists():
-        return reverse("registration:member-home")
-    return None
 
 
 def community_overview_list(*, user):

@@ -10,6 +10,7 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.platform import navigation
 from communities.platform.web import apply_service_errors
 from communities.qr import qr_svg
 from communities.sessions import end_other_sessions
@@ -26,7 +27,7 @@ NARROWING_DROPS = {"district": ("street", "community"), "street": ("community",)
 @login_required
 def home(request):
     """Send each role to its place; a user with no role is told so rather than shown an empty page."""
-    target = selectors.home_url_for_user(request.user)
+    target = navigation.home_url_for(request.user)
     if target is None:
         return render(request, "registration/no_role.html", status=403)
     return redirect(target)

@@ -9,6 +9,7 @@ A predicate reads the user's Scope (one query a request, cached on the user), ne
 
 import rules
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
+from rules.rulesets import default_rules
 
 from communities.models import ADMINISTRATOR_ROLES, StaffAssignment
 
@@ -87,7 +88,7 @@ def define(name: str, predicate) -> None:
     """Register the policy `name` ("<app label>.<verb>_<thing>"). Defining a name twice with another predicate is a
     mistake that would silently change a rule, so it fails at start."""
     if rules.rule_exists(name):
-        if rules.default_rules[name] is not predicate:
+        if default_rules[name] is not predicate:
             raise ImproperlyConfigured(f"Policy {name!r} is defined twice.")
         return
     rules.add_rule(name, predicate)
@@ -107,9 +108,17 @@ def require(name: str, user, obj=None) -> None:
 
 
 def names() -> list[str]:
-    return sorted(rules.default_rules)
+    return sorted(default_rules)
+
+
+@rules.predicate
+def is_admin_site_account(user) -> bool:
+    """An account that may log in to the admin site at all (Django's is_staff flag)."""
+    return bool(is_active(user) and user.is_staff)
 
 
 # The base app's own policies.
 define("communities.open_staff_pages", is_superuser | is_place_staff)
 define("communities.manage_community", manages_community)
+# Who works in the admin: the organisation department and superusers; administrators (三权分立) only there.
+define("communities.work_in_admin", is_superuser | is_org_department | (is_admin_site_account & is_administrator))

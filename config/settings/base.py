@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "csp",
     "django_otp",
     "django_otp.plugins.otp_totp",
+    # Named permission predicates (communities.platform.policies) and their template tags.
+    "rules",
     "communities",
     "registration",
     "services",

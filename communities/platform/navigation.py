@@ -1,0 +1,101 @@
+"""Navigation as data (as django-oscar declares its dashboard menu): the tab strips of each kind of page, the
+panels of a home page and where the home page sends each user. Apps add their entries from ``AppConfig.ready()``
+(``staff_tabs.add("queue", _("Reports to confirm"), "registration:report-queue", order=20)``); templates render
+them with ``{% load platform %}{% tabs "staff" "queue" %}`` and ``{% panels "member_home" member %}``. Each entry
+may name a policy (communities.platform.policies): it is shown only to the users the policy allows.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
+
+from . import policies
+
+
+@dataclass(frozen=True)
+class Entry:
+    key: str
+    label: object  # a lazy translation
+    url_name: str
+    policy: str | None = None
+    order: int = 100
+
+    def visible_to(self, user) -> bool:
+        return self.policy is None or policies.allowed(self.policy, user)
+
+
+class Menu:
+    """One strip of tabs; entries sorted by order."""
+
+    def __init__(self, name: str):
+        self.name = name
+        self._entries: dict[str, Entry] = {}
+
+    def add(self, key: str, label, url_name: str, *, policy: str | None = None, order: int = 100) -> None:
+        if key in self._entries:
+            raise ImproperlyConfigured(f"The {self.name} tabs have two entries named {key!r}.")
+        self._entries[key] = Entry(key=key, label=label, url_name=url_name, policy=policy, order=order)
+
+    def entries(self) -> list[Entry]:
+        return sorted(self._entries.values(), key=lambda entry: (entry.order, entry.key))
+
+    def for_user(self, user) -> list[Entry]:
+        return [entry for entry in self.entries() if entry.visible_to(user)]
+
+
+# The pages of community, street and organisation-department staff outside the admin.
+staff_tabs = Menu("staff")
+# A member's pages (on a phone: the bottom navigation).
+member_tabs = Menu("member")
+MENUS = {menu.name: menu for menu in (staff_tabs, member_tabs)}
+
+
+@dataclass(frozen=True)
+class Panel:
+    key: str
+    template: str
+    context: Callable  # (request, subject) -> dict for the template
+    policy: str | None = None
+    order: int = 100
+
+
+_panels: dict[str, list[Panel]] = {}
+
+
+def add_panel(place: str, key: str, *, template: str, context: Callable, policy=None, order: int = 100) -> None:
+    """A panel on a home page (`place`: "member_home"), drawn by `template` with `context(request, subject)`."""
+    panels = _panels.setdefault(place, [])
+    if any(panel.key == key for panel in panels):
+        raise ImproperlyConfigured(f"{place} has two panels named {key!r}.")
+    panels.append(Panel(key=key, template=template, context=context, policy=policy, order=order))
+    panels.sort(key=lambda panel: (panel.order, panel.key))
+
+
+def panels_for(place: str, user) -> list[Panel]:
+    return [panel for panel in _panels.get(place, []) if panel.policy is None or policies.allowed(panel.policy, user)]
+
+
+@dataclass(frozen=True)
+class Destination:
+    url_name: str
+    policy: str
+    order: int
+
+
+_destinations: list[Destination] = []
+
+
+def add_home(url_name: str, *, policy: str, order: int) -> None:
+    """Where the home page sends the users `policy` allows; the lowest order that allows a user wins."""
+    _destinations.append(Destination(url_name=url_name, policy=policy, order=order))
+    _destinations.sort(key=lambda destination: destination.order)
+
+
+def home_url_for(user) -> str | None:
+    """Where the home page sends this user: the place of their widest role, or None if they have none."""
+    for destination in _destinations:
+        if policies.allowed(destination.policy, user):
+            return reverse(destination.url_name)
+    return None
