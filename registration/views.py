@@ -20,7 +20,7 @@ from .forms import ChangeCommunityForm, OwnPasswordChangeForm, RegistrationForm
 from .models import Report
 from .ratelimit import registration_allowed
 
-# Fields that narrowing keeps; passwords are never sent back to the browser.
+# The choices below the one changed, which narrowing drops (the rest is kept); passwords are never sent back.
 NARROWING_DROPS = {"district": ("street", "community"), "street": ("community",), "unit_district": ("unit",)}
 
 

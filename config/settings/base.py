@@ -10,7 +10,6 @@ from pathlib import Path
 import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -311,9 +310,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
-
-# Labels used by templates for the roles; kept here so every page names roles the same way.
-SITE_TITLE = _("Party members serving the community")
 
 # --- Points, stars and the time bank (services.points) -------------------------------------------
 # A verified service record earns POINTS_PER_HOUR for each hour plus a bonus for its outcome.
