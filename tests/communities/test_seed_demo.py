@@ -14,11 +14,22 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
 from django.db.models import Count, Q
 from django.test import RequestFactory
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from communities.demo import DEMO_PASSWORD, scale
+from communities.demo.codes import (
+    PhoneSource,
+    chinese_number,
+    credit_code_check_char,
+    organisation_check_char,
+    unit_code,
+)
+from communities.demo.logins import DEMO_TOTP_SECRET, STAFF_USERNAMES, describe_logins
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 from communities.second_factor import requires_second_factor, second_factor_verify
+from registration.demo_city import MEMBER_LOGIN, IdNumberSource
 from registration.identity import (
     MOBILE_SHAPE,
     hash_id_number,
@@ -28,16 +39,6 @@ from registration.identity import (
 )
 from registration.models import Member, Report, RosterEntry, Skill, User
 from registration.services import letter_number, report_change_community
-from services.demo import DEMO_PASSWORD, MEMBER_LOGIN, REFERENCE_AT, scale
-from services.demo.codes import (
-    IdNumberSource,
-    PhoneSource,
-    chinese_number,
-    credit_code_check_char,
-    organisation_check_char,
-    unit_code,
-)
-from services.demo.logins import DEMO_TOTP_SECRET, STAFF_USERNAMES, describe_logins
 from services.models import Claim, PostType, ServiceNeed, ServiceRecord
 from services.points import record_points
 from tests import factories
@@ -143,7 +144,7 @@ def test_every_post_type_and_every_fulfilment_mode_is_present(demo_output):
     pairs = set(ServiceNeed.objects.values_list("post_type", "fulfilment"))
     assert len(pairs) == len(PostType.values) * len(ServiceNeed.Fulfilment.values)
     assert ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED).count() > ServiceNeed.objects.count() / 2
-    assert ServiceNeed.objects.filter(ends_at__isnull=True).exists()
+    assert not ServiceNeed.objects.filter(ends_at__isnull=True).exists()  # every need has a start and an end
     assert not ServiceNeed.objects.filter(Q(places__lt=1) | Q(places__gt=10)).exists()
     average = ServiceNeed.objects.count() / Community.objects.count()
     assert 8 <= average <= 12
@@ -258,13 +259,18 @@ def test_service_records_are_consistent(demo_output):
     staff = set(
         StaffAssignment.objects.filter(role=StaffAssignment.Role.COMMUNITY_STAFF).values_list("user_id", "community_id")
     )
-    today = datetime.date.today()
+    today = timezone.localdate()
     for record in records:
         assert Decimal("0.5") <= record.hours <= Decimal("12") and record.hours * 2 == int(record.hours * 2)
-        assert record.served_on <= REFERENCE_AT.date() <= today
+        assert record.served_on <= today  # never dated in the future
+        assert record.created_at <= timezone.now()
         if record.claim_id:
+            need = record.claim.need
             assert record.member_id == record.claim.member_id
-            assert record.community_id == record.claim.need.community_id
+            assert record.community_id == need.community_id
+            # Inside the need's window, and not before the member claimed it.
+            assert timezone.localdate(need.starts_at) <= record.served_on <= timezone.localdate(need.ends_at)
+            assert timezone.localdate(record.claim.created_at) <= record.served_on
         if record.status == ServiceRecord.Status.VERIFIED:
             assert record.points == record_points(hours=record.hours, outcome=record.outcome)
             assert (record.verified_by_id, record.community_id) in staff
