@@ -1,18 +1,22 @@
 """Is the demo city in the database the one `seed_demo --members N --seed S` builds? (Django must be set up.)
 
-The places of the demo city are the first thing its random generator draws, so replanning them with the same
-seed and size (no database, about a second) and comparing every district, street and community code and
-name with the rows tells whether the city was built with that seed and size. Then the units and roster
+The places of the demo city are the first thing its places stage draws (communities/demo_city.py), so
+replanning them with that stage's random stream for the same seed and size (no database, about a second) and
+comparing every district, street and community code and name with the rows tells whether the city was built with
+that seed and size. Then the units and roster
 entries are counted and the demo logins are checked with the demo password. Members are not compared: the
 registration benchmark adds members on purpose, so that table grows from run to run.
 """
 
-import random
 import time
 from dataclasses import dataclass, field
 
 from django.contrib.auth.hashers import check_password
 
+from communities.demo import scale, stage_rng
+from communities.demo.logins import DEMO_PASSWORD, ensure_logins, is_demo_device
+from communities.demo.places import plan_places
+from communities.demo_city import PLACES_STAGE
 from communities.models import Community, District, Street, Unit
 from communities.second_factor import (
     confirmed_device,
@@ -21,9 +25,8 @@ from communities.second_factor import (
     requires_second_factor,
     seconds_left,
 )
+from registration.demo_city import MEMBER_LOGIN
 from registration.models import Member, Report, RosterEntry, User
-from services.demo.logins import DEMO_PASSWORD, MEMBER_LOGIN, ensure_logins, is_demo_device
-from services.demo.places import plan_places, scale
 
 # Places and units the benchmark creates for the roster import (and deletes afterwards). No demo district
 # code starts with 38 (the demo province is 39; 38 is no real province either).
@@ -47,8 +50,7 @@ def city_status(*, members: int, seed: int) -> CityStatus:
     if not _demo_districts().exists():
         return CityStatus(state="empty", reasons=["no districts: the demo city has not been built"])
     sizes = scale(members)
-    # Not a secret: the demo city is reproducible from its seed on purpose.
-    plan = plan_places(rng=random.Random(seed), sizes=sizes)  # noqa: S311  # nosec B311
+    plan = plan_places(rng=stage_rng(seed, PLACES_STAGE), sizes=sizes)
     reasons = []
     for label, model, planned in (
         ("districts", District, plan.districts),

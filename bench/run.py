@@ -47,7 +47,7 @@ CACHE = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "part
 PYTHON = str(ROOT / ".venv" / "bin" / "python")
 DEMO_PASSWORD = "Demo2026pass"  # noqa: S105 - the demo city's public password (docs/SEED.md)  # nosec B105
 BENCH_PASSWORD = "Jizhun2026run"  # noqa: S105 - password of the members the benchmark registers  # nosec B105
-BENCH_PHONE_PREFIX = "192"  # not a prefix of the demo city's phones (services/demo/codes.py)
+BENCH_PHONE_PREFIX = "192"  # not a prefix of the demo city's phones (communities/demo/codes.py)
 
 # --- Targets of issue 8 (on this 2-core machine) --------------------------------------------------------------------
 PAGE_P99_MS = 100  # every member and staff page at concurrency 4

@@ -9,8 +9,8 @@ import time_machine
 
 from bench import web
 from bench.city import second_factor_for
+from communities.demo.logins import DEMO_PASSWORD, ensure_demo_device
 from communities.models import StaffAssignment
-from services.demo.logins import DEMO_PASSWORD, ensure_demo_device
 from tests import factories
 from tests.conftest import make_staff
 

@@ -1,8 +1,9 @@
-"""Rosters, members, their users and reports, streamed person by person.
+"""The members' side of the demo city: rosters, members, their users, skills and reports, streamed person by
+person, and the demo member login (found by communities.demo.registry through autodiscover_modules).
 
-One pass over the people writes every row a person has (user, roster entry, member, skills, reports and
-service done without a claim), so nothing of a million people is held in memory except what the needs
-phase reads later: the confirmed members of each community and when they were confirmed.
+One pass over the people writes every row a person has (user, roster entry, member, skills, reports), so
+nothing of a million people is held in memory except what later stages read: the confirmed members of each
+community and when they were confirmed (context.produced["membership"]).
 """
 
 import datetime
@@ -12,18 +13,22 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from django.conf import settings
+from django.utils import timezone
 
-from registration.identity import protect_id_number
-from registration.models import Member, Report, RosterEntry, User
+from communities.demo import DEMO_PASSWORD, DemoLogin, codes, demo_finisher, demo_logins, demo_stage
+from communities.demo.loader import next_id
+from registration import demo_words as words
+from registration.identity import id_check_char, protect_id_number
+from registration.models import Member, Report, RosterEntry, Skill, User
 from registration.services import letter_number
-from services.models import ServiceRecord
-
-from . import codes, words
-from .loader import next_id
-from .records import RecordMaker
+from registration.tallies import tally_rebuild
 
 DAY = 86400
-LOGIN_PHONE = "13800138000"
+# The demo member login: person 0, whose username is this phone.
+MEMBER_LOGIN = "13800138000"
+BIRTH_FIRST = datetime.date(1966, 1, 1)
+BIRTH_LAST = datetime.date(2004, 12, 31)
+_ORDER_CODES = 1000  # the three-digit order code (顺序码) after the birth date
 # Shares of roster people by reporting state, and of the registered by history.
 CONFIRMED_SHARE = 0.75
 PENDING_SHARE = 0.10  # the remaining 15% of the roster have not registered at all
@@ -31,13 +36,39 @@ OFF_ROSTER_SHARE = 0.02  # members registered although no unit listed them
 OFF_ROSTER_CONFIRMED_SHARE = 0.85
 MOVED_SHARE = 0.06  # an ended report in a former community
 REJECTED_SHARE = 0.03  # a rejected report before the current one
-AD_HOC_SERVICE_SHARE = 0.25  # confirmed members who logged service without a claim
 SKILL_COUNTS = (0, 1, 1, 2, 2, 3)
+
+
+class IdNumberSource:
+    """Distinct GB 11643 ID numbers per region code, born 1966–2004.
+
+    Each region walks its own permutation of (birth day, order code) slots, so 14 million numbers fit in
+    every region before one could repeat.
+    """
+
+    def __init__(self, *, rng, region_codes):
+        days = (BIRTH_LAST - BIRTH_FIRST).days + 1
+        self._capacity = days * _ORDER_CODES
+        self._birth_dates = [BIRTH_FIRST + datetime.timedelta(days=day) for day in range(days)]
+        self._birth_digits = [day.strftime("%Y%m%d") for day in self._birth_dates]
+        # [multiplier, offset, numbers handed out]
+        self._walks = {code: [*codes.affine_walk(rng=rng, capacity=self._capacity), 0] for code in region_codes}
+
+    def draw(self, region: str) -> tuple[str, datetime.date, str]:
+        """Return (number, birth date, gender "M"/"F"); gender follows the parity of the 17th digit."""
+        walk = self._walks[region]
+        drawn = walk[2]
+        if drawn >= self._capacity:
+            raise OverflowError(f"region {region} has no ID numbers left")
+        walk[2] = drawn + 1
+        day, order = divmod((walk[0] * drawn + walk[1]) % self._capacity, _ORDER_CODES)
+        first17 = f"{region}{self._birth_digits[day]}{order:03d}"
+        return first17 + id_check_char(first17), self._birth_dates[day], "M" if order % 2 else "F"
 
 
 @dataclass
 class Membership:
-    """What the needs phase needs to know about the people, kept compact for a million members."""
+    """What later stages need to know about the people, kept compact for a million members."""
 
     first_member_id: int
     confirmed_by_community: list  # community index → member ids with a confirmed report there
@@ -71,12 +102,10 @@ class _People:
             "id", "member", "community", "kind", "status", "letter_number", "submitted_at", "decided_at",
             "decided_by", "reject_reason", "ended_at",
         ])
-        self.records = RecordMaker(rng=rng, loader=loader, reference_at=reference_at, first_id=next_id(ServiceRecord))
-        self.writers = [self.users, self.roster, self.members, self.member_skills, self.reports, self.records.writer]
 
         self.district_codes = [district.code for district in city.districts]
-        self.ids = codes.IdNumberSource(rng=rng, region_codes=self.district_codes)
-        self.phones = codes.PhoneSource(rng=rng, reserved=LOGIN_PHONE)
+        self.ids = IdNumberSource(rng=rng, region_codes=self.district_codes)
+        self.phones = codes.PhoneSource(rng=rng, reserved=MEMBER_LOGIN)
         self.names = codes.PersonNames(rng)
         self.unit_weights = list(accumulate(unit.weight for unit in city.units))
         # Units upload their rosters before the reporting year starts.
@@ -168,11 +197,6 @@ class _People:
         self.membership.confirmed_ago.append(-1.0 if decided_ago is None else float(decided_ago))
         if decided_ago is not None:
             self.membership.confirmed_by_community[community].append(member_id)
-            if not login and rng.random() < AD_HOC_SERVICE_SHARE:
-                self.records.ad_hoc(
-                    member_id=member_id, community_id=communities[community].id,
-                    verifier_id=self.staff_user_ids[community], since_ago=decided_ago,
-                )
         if login:
             self.membership.login_member_id = member_id
 
@@ -226,18 +250,53 @@ class _People:
         return f"{community.home_prefix}{building}号楼{entrance}单元{rng.randrange(1, 19)}0{rng.randrange(1, 5)}室"
 
 
-def load_people(*, rng, city, loader, reference_at, roster_size, staff_user_ids, password_hash, skill_ids, stdout):
-    """Write the roster people and the members of the city; return (Membership, writers)."""
+def _skill_ids() -> dict:
+    return {name: Skill.objects.get_or_create(name=name)[0].pk for name in words.SKILLS}
+
+
+@demo_stage(
+    order=300, label="名单、党员、账号、报到", tables=(RosterEntry, Member, Report),
+    summary=((RosterEntry, "名单"), (Member, "党员"), (Report, "报到")),
+)
+def people(context):
+    """The roster people and the members of the city. Produces "skill_ids" (skill name → id) and "membership"
+    (Membership: who is confirmed where, and since when)."""
+    rng, stdout = context.rng, context.stdout
     started = time.perf_counter()
-    people = _People(
-        rng=rng, city=city, loader=loader, reference_at=reference_at, staff_user_ids=staff_user_ids,
-        password_hash=password_hash, skill_ids=skill_ids,
+    context.produced["skill_ids"] = skill_ids = _skill_ids()
+    writer = _People(
+        rng=rng, city=context.need("city"), loader=context.loader, reference_at=context.reference_at,
+        staff_user_ids=context.need("staff_user_ids"), password_hash=context.password_hash, skill_ids=skill_ids,
     )
-    for roster_index in range(roster_size):
-        people.person(on_roster=True)
+    for roster_index in range(context.members):
+        writer.person(on_roster=True)
         # Now and then a member no unit listed, registered anyway.
         if rng.random() < OFF_ROSTER_SHARE:
-            people.person(on_roster=False)
+            writer.person(on_roster=False)
         if roster_index % 100_000 == 99_999:
             stdout.write(f"    … {roster_index + 1:,} 名单人员  {time.perf_counter() - started:.1f} s\n")
-    return people.membership, people.writers
+    context.produced["membership"] = writer.membership
+
+
+@demo_finisher(order=300, label="报到率统计")
+def tallies(context):
+    """Rows were loaded around the services, so the reporting tallies are counted once from scratch, for every
+    year the demo data spans."""
+    year = context.reference_at.year
+    for tally_year in range(year - 1, max(year, timezone.localdate().year) + 1):
+        tally_rebuild(tally_year)
+
+
+@demo_logins(order=300)
+def member_login():
+    report = (
+        Report.objects.filter(member__user__username=MEMBER_LOGIN, status=Report.Status.CONFIRMED)
+        .select_related("member__unit", "community")
+        .first()
+    )
+    if report is None:
+        description = "在职党员（缺失：请运行 seed_demo --reset 重建演示数据）"
+    else:
+        member = report.member
+        description = f"在职党员 {member.name}（{member.unit.name}，已在{report.community.name}报到）"
+    return [DemoLogin(username=MEMBER_LOGIN, password=DEMO_PASSWORD, description=description)]

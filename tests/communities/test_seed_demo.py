@@ -12,13 +12,25 @@ import time_machine
 from django.contrib.auth import authenticate
 from django.contrib.auth.password_validation import validate_password
 from django.core.management import CommandError, call_command
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.test import RequestFactory
+from django.utils import timezone
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from communities.demo import DEMO_PASSWORD, DemoLogin, demo_finisher, demo_logins, demo_stage, registry, scale
+from communities.demo.codes import (
+    PhoneSource,
+    chinese_number,
+    credit_code_check_char,
+    organisation_check_char,
+    unit_code,
+)
+from communities.demo.loader import next_id
+from communities.demo.logins import DEMO_TOTP_SECRET, STAFF_USERNAMES, describe_logins
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 from communities.second_factor import requires_second_factor, second_factor_verify
+from registration.demo_city import MEMBER_LOGIN, IdNumberSource
 from registration.identity import (
     MOBILE_SHAPE,
     hash_id_number,
@@ -28,16 +40,6 @@ from registration.identity import (
 )
 from registration.models import Member, Report, RosterEntry, Skill, User
 from registration.services import letter_number, report_change_community
-from services.demo import DEMO_PASSWORD, MEMBER_LOGIN, REFERENCE_AT, scale
-from services.demo.codes import (
-    IdNumberSource,
-    PhoneSource,
-    chinese_number,
-    credit_code_check_char,
-    organisation_check_char,
-    unit_code,
-)
-from services.demo.logins import DEMO_TOTP_SECRET, STAFF_USERNAMES, describe_logins
 from services.models import Claim, PostType, ServiceNeed, ServiceRecord
 from services.points import record_points
 from tests import factories
@@ -143,7 +145,7 @@ def test_every_post_type_and_every_fulfilment_mode_is_present(demo_output):
     pairs = set(ServiceNeed.objects.values_list("post_type", "fulfilment"))
     assert len(pairs) == len(PostType.values) * len(ServiceNeed.Fulfilment.values)
     assert ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED).count() > ServiceNeed.objects.count() / 2
-    assert ServiceNeed.objects.filter(ends_at__isnull=True).exists()
+    assert not ServiceNeed.objects.filter(ends_at__isnull=True).exists()  # every need has a start and an end
     assert not ServiceNeed.objects.filter(Q(places__lt=1) | Q(places__gt=10)).exists()
     average = ServiceNeed.objects.count() / Community.objects.count()
     assert 8 <= average <= 12
@@ -258,13 +260,18 @@ def test_service_records_are_consistent(demo_output):
     staff = set(
         StaffAssignment.objects.filter(role=StaffAssignment.Role.COMMUNITY_STAFF).values_list("user_id", "community_id")
     )
-    today = datetime.date.today()
+    today = timezone.localdate()
     for record in records:
         assert Decimal("0.5") <= record.hours <= Decimal("12") and record.hours * 2 == int(record.hours * 2)
-        assert record.served_on <= REFERENCE_AT.date() <= today
+        assert record.served_on <= today  # never dated in the future
+        assert record.created_at <= timezone.now()
         if record.claim_id:
+            need = record.claim.need
             assert record.member_id == record.claim.member_id
-            assert record.community_id == record.claim.need.community_id
+            assert record.community_id == need.community_id
+            # Inside the need's window, and not before the member claimed it.
+            assert timezone.localdate(need.starts_at) <= record.served_on <= timezone.localdate(need.ends_at)
+            assert timezone.localdate(record.claim.created_at) <= record.served_on
         if record.status == ServiceRecord.Status.VERIFIED:
             assert record.points == record_points(hours=record.hours, outcome=record.outcome)
             assert (record.verified_by_id, record.community_id) in staff
@@ -282,6 +289,151 @@ def test_same_seed_gives_the_same_city_and_another_seed_another():
     assert people_fingerprint() == first
     seed(reset=True, seed=7)
     assert people_fingerprint() != first
+
+
+# --- Alive on the day it is built ------------------------------------------------------------------------------
+
+PINNED_DAY = datetime.date(2027, 3, 10)
+
+
+def city_rows():
+    """The rows of the city by what they say, not by primary keys of users (staff logins are saved through the ORM,
+    so their ids depend on what the table held before)."""
+    return {
+        "needs": list(ServiceNeed.objects.order_by("pk").values_list(
+            "community__code", "title", "post_type", "fulfilment", "status", "places", "claimed_count", "location",
+            "starts_at", "ends_at", "created_at", "published_at",
+        )),
+        "claims": list(Claim.objects.order_by("pk").values_list(
+            "need_id", "member__phone", "status", "commitment", "created_at", "cancelled_at"
+        )),
+        "records": list(ServiceRecord.objects.order_by("pk").values_list(
+            "member__phone", "claim_id", "community__code", "served_on", "hours", "outcome", "status", "points",
+            "verified_at", "created_at",
+        )),
+        "reports": list(Report.objects.order_by("pk").values_list(
+            "member__phone", "community__code", "kind", "status", "letter_number", "submitted_at", "decided_at",
+            "ended_at",
+        )),
+        "members": list(Member.objects.order_by("pk").values_list("name", "id_number_hash", "phone", "unit__code")),
+        "pairings": list(Pairing.objects.order_by("pk").values_list("unit__code", "community__code", "started_year")),
+    }
+
+
+def test_the_demo_city_is_alive_on_the_day_it_is_built():
+    seed(reset=True, today=PINNED_DAY.isoformat())
+    day_start = timezone.make_aware(datetime.datetime.combine(PINNED_DAY, datetime.time()))
+    published = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
+    upcoming = published.filter(starts_at__gt=day_start, claimed_count__lt=F("places"))
+    assert upcoming.exists()
+    # Upcoming means the next weeks, not next year.
+    assert not published.filter(starts_at__gt=day_start + datetime.timedelta(weeks=6)).exists()
+    assert published.filter(starts_at__lt=day_start, ends_at__gt=day_start).exists()  # running
+    assert ServiceNeed.objects.filter(ends_at__lt=day_start).exists()  # past
+    assert ServiceNeed.objects.filter(ends_at__lt=day_start, status=ServiceNeed.Status.CLOSED).exists()
+    # Recent reports wait for confirmation.
+    last_week = Report.objects.filter(
+        status=Report.Status.PENDING,
+        submitted_at__gte=day_start - datetime.timedelta(days=7),
+        submitted_at__lte=day_start,
+    )
+    assert last_week.exists()
+    # Nothing the members and staff did is dated after that day; every record lies inside its need's window.
+    assert not ServiceRecord.objects.filter(served_on__gt=PINNED_DAY).exists()
+    for model, field in ((Report, "submitted_at"), (Report, "decided_at"), (Claim, "created_at"),
+                         (ServiceRecord, "created_at"), (ServiceRecord, "verified_at")):
+        assert not model.objects.filter(**{f"{field}__gt": day_start}).exists(), (model, field)
+    for record in ServiceRecord.objects.filter(claim__isnull=False).select_related("claim__need"):
+        need = record.claim.need
+        assert timezone.localdate(need.starts_at) <= record.served_on <= timezone.localdate(need.ends_at)
+    assert not Pairing.objects.filter(started_year__gt=PINNED_DAY.year).exists()
+
+
+def test_without_today_the_city_is_built_around_the_local_date(time_machine):
+    # 07:30 in Asia/Shanghai is still 9 March in UTC: the local date is the one that counts.
+    time_machine.move_to(timezone.make_aware(datetime.datetime(2027, 3, 10, 7, 30)), tick=False)
+    seed(reset=True)
+    built_today = city_rows()
+    seed(reset=True, today="2027-03-10")
+    assert city_rows() == built_today
+
+
+def test_the_same_seed_and_day_give_the_same_rows_and_another_day_the_same_city_moved():
+    seed(reset=True, today=PINNED_DAY)
+    first = city_rows()
+    seed(reset=True, today=PINNED_DAY)
+    assert city_rows() == first
+    seed(reset=True, today=PINNED_DAY + datetime.timedelta(days=10))
+    later = city_rows()
+    assert later["members"] == first["members"]
+    moved = [(need[0], need[1], need[8] - datetime.timedelta(days=10)) for need in later["needs"]]
+    assert moved == [(need[0], need[1], need[8]) for need in first["needs"]]
+    seed(reset=True, today=PINNED_DAY, seed=7)
+    assert city_rows()["needs"] != first["needs"]
+
+
+def test_seed_demo_refuses_a_day_it_cannot_read():
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        seed(reset=True, today="10/03/2027")
+
+
+# --- The stage registry -------------------------------------------------------------------------------------------
+
+
+def test_the_apps_stages_are_discovered_from_their_demo_city_modules_in_order():
+    stages = registry.ordered_stages()
+    assert [stage.run.__module__ for stage in stages] == [
+        "communities.demo_city", "communities.demo_city", "registration.demo_city", "services.demo_city"
+    ]
+    assert registry.app_labels() == ["communities", "registration", "services"]
+
+
+@pytest.fixture
+def clean_registry():
+    """Registrations a test makes at run time are removed afterwards."""
+    stages, finishers, login_lists = dict(registry.stages), list(registry.finishers), list(registry.login_lists)
+    yield registry
+    registry.stages, registry.finishers, registry.login_lists = stages, finishers, login_lists
+
+
+def test_a_new_sub_domain_adds_its_stage_without_editing_the_builder(clean_registry):
+    seed(reset=True, today=PINNED_DAY)
+    without = city_rows()
+    seen = {}
+
+    @demo_stage(order=500, label="新的子领域", summary=((Skill, "技能"),))
+    def sub_domain(context):
+        seen["produced"] = sorted(context.produced)
+        seen["reference_at"] = context.reference_at
+        seen["draws"] = [context.rng.random() for _ in range(1000)]  # its own stream: the others' rows stay
+        writer = context.loader.writer(Skill, ["id", "name"])  # through the loader, like the apps' stages
+        writer.add((next_id(Skill), "社区营造"))
+
+    @demo_finisher(order=500, label="新的子领域收尾")
+    def sub_domain_finish(context):
+        seen["finished"] = Skill.objects.filter(name="社区营造").exists()
+
+    @demo_logins(order=500)
+    def sub_domain_logins():
+        return [DemoLogin(username="team-lead", password=DEMO_PASSWORD, description="服务队队长")]
+
+    output = seed(reset=True, today=PINNED_DAY)
+    assert seen["produced"] == ["city", "membership", "skill_ids", "staff_user_ids"]
+    assert seen["reference_at"] == timezone.make_aware(datetime.datetime.combine(PINNED_DAY, datetime.time()))
+    assert seen["finished"] is True
+    assert city_rows() == without
+    assert "新的子领域：" in output and "新的子领域收尾：" in output and "技能 1" in output
+    printed = [line.split()[0] for line in output.splitlines() if "Demo2026pass" in line]
+    assert printed[-2:] == [MEMBER_LOGIN, "team-lead"]
+
+
+def test_a_stage_that_needs_what_no_stage_produced_says_so(clean_registry):
+    @demo_stage(order=50, label="太早的一步")
+    def too_early(context):
+        context.need("membership")
+
+    with pytest.raises(CommandError, match="membership"):
+        seed(reset=True, today=PINNED_DAY)
 
 
 def test_second_run_without_reset_adds_nothing(demo_output):

@@ -9,13 +9,13 @@ import io
 import time
 
 from django.apps import apps
+from django.conf import settings
 from django.core.management.color import no_style
 from django.db import connection, models
 
 # A chunk of this many rows (per table) is held in memory before it is sent to the database.
 CHUNK_ROWS = 50_000
 _PG_NULL = "\\N"
-_OUR_APPS = ("communities", "registration", "services")
 
 
 class TableWriter:
@@ -108,10 +108,13 @@ class BulkLoader:
 
     def __init__(self):
         self.writers = []
+        self.models = []  # every model a writer was opened for, in order: what the build resets and analyses
 
     def writer(self, model, fields) -> TableWriter:
         table_writer = TableWriter(loader=self, model=model, fields=fields)
         self.writers.append(table_writer)
+        if model not in self.models:
+            self.models.append(model)
         return table_writer
 
     def flush(self):
@@ -142,13 +145,16 @@ def check_constraints_per_statement():
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
 
 
-def domain_models() -> list:
-    """Every model of our three apps (with M2M tables) plus any model elsewhere that points at one of them,
-    such as the admin log: all that a reset must empty.
+def domain_models(*, app_labels) -> list:
+    """Every model of the given apps (with M2M tables) and the user model, plus any model elsewhere that points
+    at one of them, such as the admin log: all that a reset must empty.
     """
     chosen = []
-    for label in _OUR_APPS:
+    for label in app_labels:
         chosen.extend(apps.get_app_config(label).get_models(include_auto_created=True))
+    user_model = apps.get_model(settings.AUTH_USER_MODEL)
+    if user_model not in chosen:
+        chosen.append(user_model)
     changed = True
     while changed:
         changed = False
@@ -182,12 +188,13 @@ def _delete_order(chosen) -> list:
     return ordered
 
 
-def reset_domain_tables():
-    """Empty all domain tables and all users: TRUNCATE on PostgreSQL, DELETE in dependency order elsewhere.
+def reset_domain_tables(*, app_labels):
+    """Empty all domain tables (those of the apps that build the demo city) and all users: TRUNCATE on
+    PostgreSQL, DELETE in dependency order elsewhere.
 
     Sessions go too: user ids start again from 1, and a stale session should not outlive its user.
     """
-    chosen = domain_models()
+    chosen = domain_models(app_labels=app_labels)
     if apps.is_installed("django.contrib.sessions"):
         chosen.append(apps.get_model("sessions", "Session"))
     quote = connection.ops.quote_name

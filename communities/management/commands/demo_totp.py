@@ -3,13 +3,13 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from communities.second_factor import current_code, seconds_left
-from services.demo.logins import (
+from communities.demo.logins import (
     DEMO_TOTP_SECRET,
     demo_second_factor_devices,
     is_demo_device,
     non_demo_second_factor_accounts,
 )
+from communities.second_factor import current_code, seconds_left
 
 
 class Command(BaseCommand):

@@ -1,25 +1,20 @@
-"""Deterministic, collision-free identifiers for the demo city: ID numbers, phones, unit codes, names.
+"""Deterministic, collision-free identifiers for the demo city: phones, unit codes, names (ID numbers are
+registration's: registration/demo_city.py).
 
 Every source walks an affine permutation (a·k + b mod capacity, with a coprime to the capacity) of its
 whole number space. The k-th value is therefore distinct from every other one by construction: no retry
 on collision, and the same seed gives the same numbers at any size.
 """
 
-import datetime
 import itertools
 import math
 from itertools import accumulate
-
-from registration.identity import id_check_char
 
 from . import words
 
 # The fictional province code of the demo city. No real region starts with 39, so no generated ID number
 # can be a real person's.
 PROVINCE_CODE = "39"
-BIRTH_FIRST = datetime.date(1966, 1, 1)
-BIRTH_LAST = datetime.date(2004, 12, 31)
-_ORDER_CODES = 1000  # the three-digit order code (顺序码) after the birth date
 
 # Mainland mobile prefixes in use (1[3-9]x).
 MOBILE_PREFIXES = (
@@ -49,33 +44,6 @@ def district_code(index: int) -> str:
     """Six digits: province, city, district. Every 90 districts open a new prefecture-level city."""
     city, district = divmod(index, 90)
     return f"{PROVINCE_CODE}{city + 1:02d}{district + 2:02d}"
-
-
-class IdNumberSource:
-    """Distinct GB 11643 ID numbers per region code, born 1966–2004.
-
-    Each region walks its own permutation of (birth day, order code) slots, so 14 million numbers fit in
-    every region before one could repeat.
-    """
-
-    def __init__(self, *, rng, region_codes):
-        days = (BIRTH_LAST - BIRTH_FIRST).days + 1
-        self._capacity = days * _ORDER_CODES
-        self._birth_dates = [BIRTH_FIRST + datetime.timedelta(days=day) for day in range(days)]
-        self._birth_digits = [day.strftime("%Y%m%d") for day in self._birth_dates]
-        # [multiplier, offset, numbers handed out]
-        self._walks = {code: [*affine_walk(rng=rng, capacity=self._capacity), 0] for code in region_codes}
-
-    def draw(self, region: str) -> tuple[str, datetime.date, str]:
-        """Return (number, birth date, gender "M"/"F"); gender follows the parity of the 17th digit."""
-        walk = self._walks[region]
-        drawn = walk[2]
-        if drawn >= self._capacity:
-            raise OverflowError(f"region {region} has no ID numbers left")
-        walk[2] = drawn + 1
-        day, order = divmod((walk[0] * drawn + walk[1]) % self._capacity, _ORDER_CODES)
-        first17 = f"{region}{self._birth_digits[day]}{order:03d}"
-        return first17 + id_check_char(first17), self._birth_dates[day], "M" if order % 2 else "F"
 
 
 class PhoneSource:

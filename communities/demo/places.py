@@ -230,7 +230,7 @@ def plan_units(*, rng, city, count):
     city.units = units
 
 
-def load_places(*, rng, city, loader):
+def load_places(*, rng, city, loader, reference_at):
     """Assign ids and write districts, streets, communities, units and pairings."""
     for places, model in ((city.districts, District), (city.streets, Street), (city.communities, Community)):
         first = next_id(model)
@@ -263,6 +263,7 @@ def load_places(*, rng, city, loader):
     pairing_id = next_id(Pairing)
     for unit in city.units:
         for community_index in unit.communities:
-            pairing_rows.add((pairing_id, unit.id, city.communities[community_index].id, rng.randint(2014, 2025)))
+            started_year = reference_at.year - rng.randint(1, 12)  # paired one to twelve years ago
+            pairing_rows.add((pairing_id, unit.id, city.communities[community_index].id, started_year))
             pairing_id += 1
     return [district_rows, street_rows, community_rows, unit_rows, pairing_rows]

@@ -1,24 +1,27 @@
-"""The demo logins (one per role) and the staff account of every community."""
+"""The demo logins (one per role) and the staff account of every community.
+
+Logins of the upper apps (the demo member) are added by their demo_city.py (registry.demo_logins).
+"""
 
 import datetime
 from base64 import b32decode
 from dataclasses import dataclass
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communities.models import Community, District, StaffAssignment, Street, Unit
 from communities.second_factor import accounts_requiring_second_factor, confirmed_device, requires_second_factor
-from registration.models import Report, User
 
 from . import codes
 from .loader import next_id
+from .registry import registry
 
 # One password for every demo account, members included (their users share one hash, computed once).
 # Twelve characters, letters and digits: it passes the project's password validators. It is printed by
 # seed_demo and in docs/SEED.md on purpose: demo data only.
 DEMO_PASSWORD = "Demo2026pass"  # noqa: S105  # nosec B105
-MEMBER_LOGIN = "13800138000"
 # The authenticator secret of every demo login that needs a second factor (base32, as typed into an app; 20 bytes).
 # Public on purpose, like DEMO_PASSWORD: printed by seed_demo, in README.md and docs/SEED.md. Demo data only:
 # `manage.py demo_totp` prints the codes of devices holding this secret and of no other device.
@@ -77,13 +80,14 @@ def ensure_logins(*, password_hash=None, overwrite: bool) -> dict:
     overwrite (a fresh build): existing users of these names get the demo password and flags back.
     Otherwise only missing users are created, and nobody's changed password is touched.
     """
+    user_model = get_user_model()
     users = {}
     for username, full_name, _description, flags, assignment in _staff_specs():
-        user = User.objects.filter(username=username).first()
+        user = user_model.objects.filter(username=username).first()
         if user is None or overwrite:
             if password_hash is None:
                 password_hash = make_password(DEMO_PASSWORD)
-            user = user or User(username=username)
+            user = user or user_model(username=username)
             user.full_name, user.password, user.is_active = full_name, password_hash, True
             for flag, value in flags.items():
                 setattr(user, flag, value)
@@ -115,7 +119,7 @@ def is_demo_device(device) -> bool:
 def demo_second_factor_devices() -> list[tuple[str, TOTPDevice | None]]:
     """(username, confirmed device or None) of each demo login present that needs a second factor, in the order
     of the printed logins."""
-    users = {user.username: user for user in User.objects.filter(username__in=STAFF_USERNAMES)}
+    users = {user.username: user for user in get_user_model().objects.filter(username__in=STAFF_USERNAMES)}
     return [
         (username, confirmed_device(users[username]))
         for username in STAFF_USERNAMES
@@ -134,7 +138,8 @@ def non_demo_second_factor_accounts() -> list[str]:
 
 
 def describe_logins() -> list[DemoLogin]:
-    """The logins to print, member login included, as they are in the database now."""
+    """The logins to print, as they are in the database now: the staff logins, then those the stages add
+    (the member login)."""
     second_factor = {username for username, _device in demo_second_factor_devices()}
     logins = [
         DemoLogin(
@@ -142,17 +147,8 @@ def describe_logins() -> list[DemoLogin]:
         )
         for username, _full_name, description, _flags, _assignment in _staff_specs()
     ]
-    report = (
-        Report.objects.filter(member__user__username=MEMBER_LOGIN, status=Report.Status.CONFIRMED)
-        .select_related("member__unit", "community")
-        .first()
-    )
-    if report is None:
-        description = "在职党员（缺失：请运行 seed_demo --reset 重建演示数据）"
-    else:
-        member = report.member
-        description = f"在职党员 {member.name}（{member.unit.name}，已在{report.community.name}报到）"
-    logins.append(DemoLogin(username=MEMBER_LOGIN, password=DEMO_PASSWORD, description=description))
+    for login_list in registry.ordered_login_lists():
+        logins.extend(login_list.run())
     return logins
 
 
@@ -160,16 +156,17 @@ def load_community_staff(*, rng, city, loader, reference_at, password_hash, logi
     """One staff account per community, who confirms its reports and verifies its records.
 
     The first community's staff is the `community` login and the second street's first community's is
-    `community2`; the others are sq<community code>. Returns (staff user id of each community by index, writers).
+    `community2`; the others are sq<community code>. Returns the staff user id of each community, by index.
     """
     by_code = {city.communities[0].code: login_users["community"].pk}
     second = next(community for community in city.communities if community.street == 1)
     by_code[second.code] = login_users["community2"].pk
-    users = loader.writer(User, ["id", "username", "password", "full_name", "is_active", "date_joined"])
+    user_model = get_user_model()
+    users = loader.writer(user_model, ["id", "username", "password", "full_name", "is_active", "date_joined"])
     assignments = loader.writer(StaffAssignment, ["id", "user", "role", "community", "created_at"])
     names = codes.PersonNames(rng)
     joined = reference_at - datetime.timedelta(days=400)
-    user_id, assignment_id = next_id(User), next_id(StaffAssignment)
+    user_id, assignment_id = next_id(user_model), next_id(StaffAssignment)
     staff_ids = []
     for community in city.communities:
         if community.code in by_code:
@@ -181,4 +178,4 @@ def load_community_staff(*, rng, city, loader, reference_at, password_hash, logi
         staff_ids.append(user_id)
         user_id += 1
         assignment_id += 1
-    return staff_ids, [users, assignments]
+    return staff_ids
