@@ -12,7 +12,8 @@ from django.utils import timezone
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 from registration.models import Member, Report, RosterEntry, Skill, User
 from registration.tallies import tally_rebuild
-from services.models import Assessment, Claim, ServiceNeed, ServiceRecord
+from services.assessment.models import Assessment
+from services.models import Claim, ServiceNeed, ServiceRecord
 
 from . import loader as bulk
 from . import words

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from communities.models import ExportRecord, StaffAssignment
 from registration.models import Report, UnitTally
-from services import assessment as service
-from services.models import Assessment, AssessmentRun, Grade
+from services.assessment import services as assessment_ops
+from services.assessment.models import Assessment, AssessmentRun, Grade
 from tests import factories
+from tests.assessment.drafts import compute
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def drafts(city, here):
     """Three members in the staff's community, one in the next; their drafts computed."""
     mine = [serving_member(here, hours=hours) for hours in ("2.0", "12.0", None)]
     other = serving_member(city["communities"][1], hours="3.0")
-    service.assessment_run(YEAR)
+    compute(YEAR)
     return {"mine": mine, "other": other}
 
 
@@ -88,7 +89,7 @@ def test_the_review_list_is_refused_to_members(client, drafts):
 def test_the_review_list_query_count_is_fixed(client, staff_users, here, size, django_assert_max_num_queries):
     for _ in range(size):
         serving_member(here, hours="1.0")
-    service.assessment_run(YEAR)
+    compute(YEAR)
     client.force_login(staff_users["community"])
     url = reverse("assessment:staff-list")
     client.get(url, {"year": YEAR})  # warm the session
@@ -104,7 +105,7 @@ def test_the_review_list_query_count_does_not_grow_with_the_rows(client, staff_u
     for size in (2, 20):
         for _ in range(size):
             serving_member(here)
-        service.assessment_run(YEAR)
+        compute(YEAR)
         client.get(reverse("assessment:staff-list"), {"year": YEAR})
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("assessment:staff-list"), {"year": YEAR})
@@ -175,7 +176,7 @@ def finals(city, here, staff_users):
         "second": [serving_member(here, unit=second, hours="2.0")],
         "draft": serving_member(here, unit=first),
     }
-    service.assessment_run(YEAR)
+    compute(YEAR)
     final = Assessment.objects.exclude(member=members["draft"])
     final.update(status=Assessment.Status.FINAL, finalised_at=timezone.now(), remark="表现良好")
     return members
@@ -291,7 +292,7 @@ def test_the_run_button_starts_a_run_that_shows_its_progress(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("assessment:admin-run"), {"year": YEAR})
     assert response.status_code == 302
-    run = AssessmentRun.objects.get(kind=AssessmentRun.Kind.COMPUTE)
+    run = AssessmentRun.objects.get(kind=AssessmentRun.Kind.COMPUTE, started_by=staff_users["org_city"])
     assert run.status == AssessmentRun.Status.FINISHED and run.started_by == staff_users["org_city"]
 
     page = client.get(reverse("assessment:admin"), {"year": YEAR}).content.decode()
@@ -301,7 +302,7 @@ def test_the_run_button_starts_a_run_that_shows_its_progress(
 def test_the_finalise_button_finalises_the_district(
     client, staff_users, city, here, drafts, django_capture_on_commit_callbacks
 ):
-    service.assessment_accept_proposals(user=staff_users["community"], community_id=here.pk, year=YEAR)
+    assessment_ops.assessment_accept_proposals(user=staff_users["community"], community_id=here.pk, year=YEAR)
     client.force_login(staff_users["org_district"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
