@@ -150,11 +150,11 @@ HOURS_STEP = Decimal("0.5")
 def verified_in_year(year: int) -> Q:
     """The records that make a member's year of service: verified (whenever) and served on a day of `year`.
     For a conditional aggregate; ServiceRecord.objects.verified_in_year(year) filters by it."""
-    return Q(
-        status=ServiceRecord.Status.VERIFIED,
-        served_on__gte=datetime.date(year, 1, 1),
-        served_on__lte=datetime.date(year, 12, 31),
-    )
+    return Q(status=ServiceRecord.Status.VERIFIED) & _served_in(year)
+
+
+def _served_in(year: int) -> Q:
+    return Q(served_on__gte=datetime.date(year, 1, 1), served_on__lte=datetime.date(year, 12, 31))
 
 
 class ServiceRecordQuerySet(models.QuerySet):
@@ -162,6 +162,10 @@ class ServiceRecordQuerySet(models.QuerySet):
         """Records verified and served in `year` (verified_in_year): the assessment's figures, the shortfall
         reminder, the member's hours of the year."""
         return self.filter(verified_in_year(year))
+
+    def waiting_in_year(self, year: int):
+        """Records served in `year` still waiting for verification: they may yet count for the year."""
+        return self.filter(_served_in(year), status=ServiceRecord.Status.SUBMITTED)
 
     def of_outer_member(self):
         """These records of the outer query's member (OuterRef("pk")), grouped by member: the base of a

@@ -59,6 +59,9 @@ class Assessment(models.Model):
         verbose_name=_("reviewed by"),
     )
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    # The reviewer set the grade while service records of the year still waited for verification, and said why
+    # in the remark: finalising takes it as it is instead of holding it back for them.
+    records_waiting_noted = models.BooleanField(_("reviewed with records still waiting"), default=False)
     finalised_at = models.DateTimeField(_("finalised at"), null=True, blank=True)
 
     class Meta:

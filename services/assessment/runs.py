@@ -14,7 +14,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -31,7 +31,7 @@ from . import computation
 from .audit_actions import Action
 from .grading import check_year
 from .models import Assessment, AssessmentRun, AssessmentRunChunk, Grade
-from .selectors import below_line_rows
+from .selectors import below_line_rows, waiting_records
 
 Role = StaffAssignment.Role
 
@@ -114,8 +114,7 @@ def assessment_finalise(
 def _assessment_finalise(*, user, year: int, district: District | None, include_drafts: bool) -> AssessmentRun:
     policies.require("assessment.run", user, district)
     check_year(year)
-    statuses = _finalisable(include_drafts)
-    waiting = Assessment.objects.filter(year=year, status__in=statuses)
+    waiting = finalisable(year=year, include_drafts=include_drafts)
     if district is not None:
         waiting = waiting.filter(community__district=district)
     with transaction.atomic():
@@ -152,9 +151,16 @@ def _open_runs(kind, year, district):
     )
 
 
-def _finalisable(include_drafts: bool) -> list[str]:
-    statuses = [Assessment.Status.REVIEWED]
-    return [*statuses, Assessment.Status.DRAFT] if include_drafts else statuses
+def finalisable(*, year: int, include_drafts: bool):
+    """The assessments of the year a finalisation turns final: the reviewed ones (and the drafts, if asked), but
+    not while their member's service records of the year wait for verification, unless the reviewer noted
+    them (reviewed "with records still waiting", a remark saying why). One EXISTS per row, on
+    servicerecord_member_idx."""
+    has_waiting = Exists(waiting_records(member_id=OuterRef("member_id"), year=year))
+    ready = Q(status=Assessment.Status.REVIEWED) & (Q(records_waiting_noted=True) | ~has_waiting)
+    if include_drafts:
+        ready |= Q(status=Assessment.Status.DRAFT) & ~has_waiting
+    return Assessment.objects.filter(ready, year=year)
 
 
 def run_chunk_process(*, run_id: int, start_pk: int) -> bool:
@@ -201,11 +207,8 @@ def run_mark_failed(*, run_id: int, error: str):
 def _finalise_chunk(run: AssessmentRun, chunk: AssessmentRunChunk, now) -> tuple[int, dict]:
     """Turn the chunk's waiting assessments of the run's scope final and tell each member: a row becomes
     final once, and its message is stored in the same transaction, so nobody is told twice."""
-    waiting = Assessment.objects.filter(
-        year=run.year,
-        status__in=_finalisable(run.include_drafts),
-        member_id__gte=chunk.start_pk,
-        member_id__lt=chunk.end_pk,
+    waiting = finalisable(year=run.year, include_drafts=run.include_drafts).filter(
+        member_id__gte=chunk.start_pk, member_id__lt=chunk.end_pk
     )
     if run.district_id is not None:
         waiting = waiting.filter(community__district_id=run.district_id)

@@ -1,31 +1,55 @@
 """Reads of the annual assessment: what every page shows. Selectors return querysets (or rows) with what the
 template loops over prepared up front."""
 
-from django.db.models import Count, OuterRef, Q, Subquery
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from communities.models import Community, District, Unit
 from registration import rates
 from registration.models import Member
+from services.models import ServiceRecord
 
 from .models import Assessment, AssessmentRun, Grade
 
 
+def waiting_records(*, member_id, year: int):
+    """The member's service records of the year still waiting for verification (member_id may be an OuterRef):
+    they may yet change the year's figures, so a review shows them and a grade waits for them."""
+    return ServiceRecord.objects.waiting_in_year(year).filter(member_id=member_id)
+
+
 def staff_assessment_list(*, user, year: int, status: str = "", grade: str = ""):
-    """Assessments of the year in the communities the user sees, by community and name."""
+    """Assessments of the year in the communities the user sees, by community and name, each with its member's
+    records of the year still waiting for verification (`waiting_count`, `waiting_hours`: subqueries of the
+    same query, over servicerecord_member_idx)."""
     assessments = Assessment.objects.filter(year=year, community__in=Community.objects.visible_to(user))
     if status:
         assessments = assessments.filter(status=status)
     if grade:
         assessments = assessments.filter(grade=grade)
-    return assessments.select_related("member", "unit", "community").order_by("community__code", "member__name", "pk")
+    waiting = waiting_records(member_id=OuterRef("member_id"), year=year).order_by().values("member")
+    return (
+        assessments.select_related("member", "unit", "community")
+        .annotate(
+            waiting_count=Coalesce(Subquery(waiting.annotate(total=Count("pk")).values("total")), 0),
+            waiting_hours=Subquery(waiting.annotate(total=Sum("hours")).values("total")),
+        )
+        .order_by("community__code", "member__name", "pk")
+    )
 
 
 def staff_assessment_get(*, user, assessment_id: int) -> Assessment:
     """An assessment of a community the user sees; 404 otherwise."""
     assessments = Assessment.objects.filter(community__in=Community.objects.visible_to(user))
     return get_object_or_404(assessments.select_related("member", "unit", "community", "reviewed_by"), pk=assessment_id)
+
+
+def waiting_record_list(*, assessment: Assessment) -> list:
+    """The member's records of the assessment's year still waiting for verification, oldest service first, with
+    their community: what the review shows beside the verified figures."""
+    records = waiting_records(member_id=assessment.member_id, year=assessment.year)
+    return list(records.select_related("community", "claim__need").order_by("served_on", "pk"))
 
 
 def status_counts(assessments) -> dict:

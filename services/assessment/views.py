@@ -53,16 +53,23 @@ def _year(request) -> int:
 
 class ReviewForm(forms.Form):
     grade = forms.ChoiceField(label=gettext_lazy("Grade"), choices=Grade.choices)
+    records_waiting = forms.BooleanField(
+        label=gettext_lazy("Records still waiting: set the grade anyway"),
+        required=False,
+        help_text=gettext_lazy("The remark then says why the grade need not wait for them."),
+    )
     remark = forms.CharField(
         label=gettext_lazy("Remark"),
         max_length=services.REMARK_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Required when the grade differs from the proposed grade."),
+        help_text=gettext_lazy("Required when the grade differs from the proposed grade, or records still wait."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, records_waiting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not records_waiting:
+            del self.fields["records_waiting"]  # asked only while records of the year wait
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Mark reviewed"), css_class="btn-party"))
 
@@ -105,7 +112,10 @@ def staff_review(request, assessment_id: int):
     policies.require("assessment.open_staff_pages", request.user)
     row = selectors.staff_assessment_get(user=request.user, assessment_id=assessment_id)
     can_manage = policies.allowed("communities.manage_community", request.user, row.community)
-    form = ReviewForm(request.POST or None, initial={"grade": row.grade, "remark": row.remark})
+    waiting = selectors.waiting_record_list(assessment=row)
+    form = ReviewForm(
+        request.POST or None, initial={"grade": row.grade, "remark": row.remark}, records_waiting=bool(waiting)
+    )
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
@@ -116,13 +126,20 @@ def staff_review(request, assessment_id: int):
                     assessment_id=row.pk,
                     grade=form.cleaned_data["grade"],
                     remark=form.cleaned_data["remark"],
+                    records_waiting=form.cleaned_data.get("records_waiting", False),
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
                 messages.success(request, _("%(name)s's assessment is reviewed.") % {"name": row.member.name})
                 return redirect(f"{reverse('assessment:staff-list')}?{urlencode({'year': row.year})}")
-    context = {"row": row, "form": form, "can_manage": can_manage and row.status != Assessment.Status.FINAL}
+    context = {
+        "row": row,
+        "form": form,
+        "can_manage": can_manage and row.status != Assessment.Status.FINAL,
+        "waiting": waiting,
+        "waiting_hours": sum(record.hours for record in waiting),
+    }
     return render(request, "assessment/review.html", context, status=400 if form.errors else 200)
 
 
@@ -136,10 +153,16 @@ def staff_accept(request):
     except ValueError:
         raise PermissionDenied from None
     try:
-        count = services.assessment_accept_proposals(user=request.user, community_id=community_id, year=year)
+        accepted = services.assessment_accept_proposals(user=request.user, community_id=community_id, year=year)
     except Community.DoesNotExist:
         raise PermissionDenied from None
-    messages.success(request, _("%(count)s assessments marked reviewed as proposed.") % {"count": count})
+    messages.success(request, _("%(count)s assessments marked reviewed as proposed.") % {"count": accepted.reviewed})
+    if accepted.waiting:
+        messages.warning(
+            request,
+            _("%(count)s left as drafts: their service records of the year still wait for verification.")
+            % {"count": accepted.waiting},
+        )
     return redirect(f"{reverse('assessment:staff-list')}?{urlencode({'year': year})}")
 
 

@@ -497,13 +497,107 @@ def test_accepting_the_proposals_reviews_only_the_communitys_untouched_drafts(ci
     compute()
     Assessment.objects.filter(member=mine[0]).update(grade=Grade.EXCELLENT)
 
-    count = assessment_ops.assessment_accept_proposals(user=staff_users["community"], community_id=here.pk, year=YEAR)
+    accepted = assessment_ops.assessment_accept_proposals(
+        user=staff_users["community"], community_id=here.pk, year=YEAR
+    )
 
-    assert count == 2
+    assert (accepted.reviewed, accepted.waiting) == (2, 0)
     assert Assessment.objects.get(member=mine[0]).status == Assessment.Status.DRAFT
     assert Assessment.objects.get(member=theirs).status == Assessment.Status.DRAFT
     with pytest.raises(PermissionDenied):
         assessment_ops.assessment_accept_proposals(user=staff_users["community"], community_id=there.pk, year=YEAR)
+
+
+# --- Records still waiting for verification ------------------------------------------------------------------
+
+
+def test_review_is_refused_while_records_of_the_year_wait_unless_the_reviewer_says_so(draft, staff_users):
+    here = draft.community
+    record(draft.member, here, hours="0.5", status=ServiceRecord.Status.SUBMITTED)
+    record(draft.member, here, hours="1.0", status=ServiceRecord.Status.SUBMITTED)
+    staff = staff_users["community"]
+
+    with pytest.raises(ValidationError) as excinfo:
+        assessment_ops.assessment_review(user=staff, assessment_id=draft.pk, grade=draft.proposed_grade, remark="好")
+    assert set(excinfo.value.error_dict) == {"records_waiting"}
+    assert "1.5" in excinfo.value.error_dict["records_waiting"][0].message  # the hours that wait
+    with pytest.raises(ValidationError) as excinfo:
+        assessment_ops.assessment_review(
+            user=staff, assessment_id=draft.pk, grade=draft.proposed_grade, records_waiting=True
+        )
+    assert set(excinfo.value.error_dict) == {"remark"}
+    draft.refresh_from_db()
+    assert draft.status == Assessment.Status.DRAFT
+
+    assessment_ops.assessment_review(
+        user=staff,
+        assessment_id=draft.pk,
+        grade=draft.proposed_grade,
+        remark="待审记实为年底补录，不影响等次",
+        records_waiting=True,
+    )
+    draft.refresh_from_db()
+    assert (draft.status, draft.records_waiting_noted) == (Assessment.Status.REVIEWED, True)
+
+
+def test_records_of_another_year_or_already_decided_do_not_hold_a_review(draft, staff_users):
+    here = draft.community
+    record(draft.member, here, served_on=datetime.date(YEAR + 1, 1, 1), status=ServiceRecord.Status.SUBMITTED)
+    record(draft.member, here, status=ServiceRecord.Status.REJECTED)
+    record(factories.MemberFactory(), here, status=ServiceRecord.Status.SUBMITTED)  # someone else's
+
+    reviewed = assessment_ops.assessment_review(
+        user=staff_users["community"], assessment_id=draft.pk, grade=draft.proposed_grade
+    )
+
+    assert (reviewed.status, reviewed.records_waiting_noted) == (Assessment.Status.REVIEWED, False)
+
+
+def test_accepting_the_proposals_leaves_drafts_whose_records_wait(city, staff_users):
+    here = city["communities"][0]
+    waiting, clear = serving_member(here), serving_member(here)
+    compute()
+    record(waiting, here, hours="0.5", status=ServiceRecord.Status.SUBMITTED)
+
+    accepted = assessment_ops.assessment_accept_proposals(
+        user=staff_users["community"], community_id=here.pk, year=YEAR
+    )
+
+    assert (accepted.reviewed, accepted.waiting) == (1, 1)
+    assert Assessment.objects.get(member=waiting).status == Assessment.Status.DRAFT
+    assert Assessment.objects.get(member=clear).status == Assessment.Status.REVIEWED
+
+
+def test_finalising_holds_back_assessments_whose_records_wait_unless_the_review_noted_them(
+    city, staff_users, django_capture_on_commit_callbacks
+):
+    here = city["communities"][0]
+    staff = make_staff(Role.COMMUNITY_STAFF, community=here)
+    noted, late, draft_waiting, draft_clear = (serving_member(here) for _ in range(4))
+    compute()
+    record(noted, here, status=ServiceRecord.Status.SUBMITTED)
+    assessment_ops.assessment_review(
+        user=staff,
+        assessment_id=Assessment.objects.get(member=noted).pk,
+        grade=Grade.UNQUALIFIED,
+        remark="记实内容不实，待核",
+        records_waiting=True,
+    )
+    assessment_ops.assessment_review(
+        user=staff, assessment_id=Assessment.objects.get(member=late).pk, grade=Grade.UNQUALIFIED
+    )
+    record(late, here, status=ServiceRecord.Status.SUBMITTED)  # logged after the review
+    record(draft_waiting, here, status=ServiceRecord.Status.SUBMITTED)
+
+    finalise(django_capture_on_commit_callbacks, user=staff_users["org_city"], include_drafts=True)
+
+    statuses = dict(Assessment.objects.values_list("member_id", "status"))
+    assert statuses == {
+        noted.pk: Assessment.Status.FINAL,
+        late.pk: Assessment.Status.REVIEWED,
+        draft_waiting.pk: Assessment.Status.DRAFT,
+        draft_clear.pk: Assessment.Status.FINAL,
+    }
 
 
 # --- Finalising --------------------------------------------------------------------------------------------

@@ -339,12 +339,17 @@ def test_assessment_review_and_acceptance_are_recorded(member, city, staff_users
 
     review = only(AssessmentAction.ASSESSMENT_REVIEW)
     assert (review.user, review.role, review.ip, review.object_id) == (staff, "community", IP, str(reviewed.pk))
-    assert review.detail == {"community_id": community.pk, "grade": "excellent", "proposed": "qualified"}
+    assert review.detail == {
+        "community_id": community.pk,
+        "grade": "excellent",
+        "proposed": "qualified",
+        "records_waiting": 0,
+    }
     accept = only(AssessmentAction.ASSESSMENT_ACCEPT)
     assert (accept.object_type, accept.object_id, accept.detail) == (
         "communities.community",
         str(community.pk),
-        {"year": 2026, "reviewed": 1},
+        {"year": 2026, "reviewed": 1, "records_waiting": 0},
     )
 
 
