@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from communities.models import Community, District, Notification, ReminderSent, Street, Unit
 from registration.models import RosterEntry
-from services.models import AssessmentRun
+from services.assessment.models import AssessmentRun
 
 from . import web
 from .city import BENCH_PLACE_PREFIX, BENCH_UNIT_PREFIX

@@ -19,6 +19,6 @@ urlpatterns = [
     # The organisation department's reporting-rate pages live inside the admin (its login and look).
     path("admin/rates/", include(("registration.admin_rates", "rates"))),
     path("admin/", admin.site.urls),
-    path("assessment/", include("services.assessment_urls")),
+    path("assessment/", include("services.assessment.urls")),
     path("", include("services.urls")),
 ]

@@ -19,14 +19,12 @@ from django.utils.translation import gettext as _
 from communities.exports import xlsx_export
 from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
-from communities.platform.web import admin_chrome, inside_admin
+from communities.platform.web import FIRST_YEAR, admin_chrome, inside_admin, years_offered
 
 from . import rates
 from .rate_chart import bar_chart
 
 PAGE_SIZE = 100
-YEARS_OFFERED = 5
-FIRST_YEAR = 2000
 SORTABLE = rates.SORT_FIELDS
 STATUSES = ("not_registered", "pending", "registered", "reported", "all")
 
@@ -149,12 +147,6 @@ def _columns(request, filters: Filters, first_label: str) -> list[dict]:
     return columns
 
 
-def _years(selected: int) -> list[int]:
-    this_year = timezone.localdate().year
-    years = list(range(this_year, this_year - YEARS_OFFERED, -1))
-    return years if selected in years else [*years, selected]
-
-
 def _scoped_place(request):
     """The district and street asked for, looked up within the user's scope (404 outside it)."""
     visible = Community.objects.visible_to(request.user)
@@ -181,7 +173,7 @@ def _context(request, filters: Filters, **extra) -> dict:
     return {
         **admin_chrome(request),
         "filters": filters,
-        "years": _years(filters.year),
+        "years": years_offered(filters.year),
         "threshold": rates.rate_threshold(),
         "below_label": _("May not be rated an advanced party organisation this year"),
         **extra,

@@ -24,6 +24,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 
+from communities.iterables import batched
 from communities.models import Community, Unit
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
@@ -504,15 +505,10 @@ def _save(*, unit: Unit, rows: list[_Row], errors: list[RosterRowError], columns
     return RosterImportResult(created, updated, [])
 
 
-def _chunks(items: list, size: int) -> Iterator[list]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 def _existing_entries(hashes: list[str]) -> dict[str, tuple]:
     """ID hash → (pk, unit_id, name, position, phone, community_id) of the roster entries already saved."""
     found: dict[str, tuple] = {}
-    for chunk in _chunks(hashes, LOOKUP_CHUNK):
+    for chunk in batched(hashes, LOOKUP_CHUNK):
         entries = RosterEntry.objects.filter(id_number_hash__in=chunk).values_list(
             "id_number_hash", "pk", "unit_id", "name", "position", "phone", "community_id"
         )
@@ -523,7 +519,7 @@ def _existing_entries(hashes: list[str]) -> dict[str, tuple]:
 
 def _community_ids(codes: set[str]) -> dict[str, int]:
     found: dict[str, int] = {}
-    for chunk in _chunks(sorted(codes), LOOKUP_CHUNK):
+    for chunk in batched(sorted(codes), LOOKUP_CHUNK):
         found.update(Community.objects.filter(code__in=chunk).values_list("code", "pk"))
     return found
 
@@ -619,7 +615,7 @@ def _update_entries(updates: list[tuple]) -> None:
     table = quote(meta.db_table)
     name, position, phone, community = (quote(meta.get_field(field).column) for field in _UPDATED_FIELDS)
     with connection.cursor() as cursor:
-        for chunk in _chunks(updates, UPDATE_BATCH):
+        for chunk in batched(updates, UPDATE_BATCH):
             values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
             # Identifiers come from the model's metadata and every value is a bound parameter. VALUES
             # columns are named column1..column5 by both PostgreSQL and SQLite; the cast types a column

@@ -8,7 +8,3 @@ from communities.platform.audit_actions import register
 class Action:
     RECORD_VERIFY = register("record_verify", _("service record verified"))
     RECORD_REJECT = register("record_reject", _("service record rejected"))
-    ASSESSMENT_REVIEW = register("assessment_review", _("assessment reviewed"))
-    ASSESSMENT_ACCEPT = register("assessment_accept", _("assessments accepted as proposed"))
-    ASSESSMENT_RUN = register("assessment_run", _("assessment drafts computed"))
-    ASSESSMENT_FINALISE = register("assessment_finalise", _("assessment finalised"))

@@ -15,7 +15,7 @@ from itertools import accumulate
 from communities.demo import demo_stage
 from communities.demo.loader import next_id
 from services import demo_words as words
-from services.models import Assessment, Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
+from services.models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
 from services.points import record_points
 
 DAY = 86400
@@ -336,7 +336,7 @@ def _ad_hoc_records(*, rng, records, city, membership, staff_user_ids):
 
 
 @demo_stage(
-    order=400, label="自主服务记实、需求、认领、认领服务记实", tables=(ServiceNeed, Claim, ServiceRecord, Assessment),
+    order=400, label="自主服务记实、需求、认领、认领服务记实", tables=(ServiceNeed, Claim, ServiceRecord),
     summary=((ServiceNeed, "需求"), (Claim, "认领"), (ServiceRecord, "服务记实")),
 )
 def needs_and_records(context):

@@ -1,7 +1,6 @@
 """Forms for needs, claims and service records: shape only; the rules needing the database are in services."""
 
 import datetime
-from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
@@ -11,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from registration.models import Skill
 
-from .models import Claim, OutcomeCategory, ServiceNeed
+from .models import HOURS_STEP, MAX_HOURS_PER_DAY, Claim, OutcomeCategory, ServiceNeed
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -84,11 +83,11 @@ class RecordForm(forms.Form):
     served_on = forms.DateField(label=_("Date served"), widget=DATE_INPUT)
     hours = forms.DecimalField(
         label=_("Hours"),
-        min_value=Decimal("0.5"),
-        max_value=Decimal("12"),
+        min_value=HOURS_STEP,
+        max_value=MAX_HOURS_PER_DAY,
         max_digits=3,
         decimal_places=1,
-        widget=forms.NumberInput(attrs={"step": "0.5"}),
+        widget=forms.NumberInput(attrs={"step": str(HOURS_STEP)}),
     )
     description = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
     outcome = forms.ChoiceField(label=_("Outcome"), choices=OutcomeCategory.choices, initial=OutcomeCategory.GENERAL)
@@ -104,7 +103,7 @@ class RecordForm(forms.Form):
 
     def clean_hours(self):
         hours = self.cleaned_data["hours"]
-        if hours % Decimal("0.5"):
+        if hours % HOURS_STEP:
             raise forms.ValidationError(_("Hours go in steps of 0.5, from 0.5 to 12."))
         return hours
 

@@ -4,11 +4,22 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 
+from .models import OutcomeCategory
+
+# Points a verified record earns for its outcome, on top of its hours (SERVICE_POINTS_PER_HOUR each).
+OUTCOME_BONUS = {
+    OutcomeCategory.DIFFICULTY_SOLVED: 3,
+    OutcomeCategory.DISPUTE_MEDIATED: 3,
+    OutcomeCategory.GOOD_DEED: 2,
+    OutcomeCategory.OPINION_HEARD: 1,
+    OutcomeCategory.GENERAL: 0,
+}
+
 
 def record_points(*, hours: Decimal, outcome: str) -> Decimal:
     """Points earned by one verified record: hours × rate, plus the outcome's bonus."""
     per_hour = Decimal(str(settings.SERVICE_POINTS_PER_HOUR))
-    bonus = Decimal(settings.SERVICE_OUTCOME_BONUS.get(outcome, 0))
+    bonus = Decimal(OUTCOME_BONUS.get(outcome, 0))
     return (Decimal(hours) * per_hour + bonus).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 

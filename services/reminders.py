@@ -21,7 +21,7 @@ from itertools import groupby
 from operator import itemgetter
 
 from django.conf import settings
-from django.db.models import DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Sum, Value
+from django.db.models import DecimalField, Exists, F, Max, Min, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -188,18 +188,7 @@ def minimum_hours() -> Decimal:
 def shortfall_members(*, year: int):
     """Active members with a confirmed report whose verified hours served in `year` are below the minimum,
     annotated with `verified_hours` (one correlated SUM per member over servicerecord_member_idx)."""
-    hours = (
-        ServiceRecord.objects.filter(
-            member=OuterRef("pk"),
-            status=ServiceRecord.Status.VERIFIED,
-            served_on__gte=datetime.date(year, 1, 1),
-            served_on__lte=datetime.date(year, 12, 31),
-        )
-        .order_by()
-        .values("member")
-        .annotate(total=Sum("hours"))
-        .values("total")
-    )
+    hours = ServiceRecord.objects.verified_in_year(year).hours_of_outer_member()
     decimal = DecimalField(max_digits=7, decimal_places=1)
     return (
         Member.objects.filter(user__is_active=True)

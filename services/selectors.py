@@ -12,7 +12,7 @@ from communities.models import Community
 from registration.models import Member, Report
 from registration.selectors import member_for_user
 
-from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
+from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord, verified_in_year
 from .points import star_level
 from .services import PLACE_HOLDING, member_service_community
 
@@ -151,7 +151,7 @@ def member_service_summary(*, member: Member, year: int | None = None) -> Servic
     """Hours in the time bank (all verified hours) and the year's points and stars, in one query."""
     year = year or timezone.localdate().year
     verified = Q(status=ServiceRecord.Status.VERIFIED)
-    in_year = verified & Q(served_on__year=year)
+    in_year = verified_in_year(year)
     totals = ServiceRecord.objects.filter(member=member).aggregate(
         bank=Sum("hours", filter=verified),
         year_hours=Sum("hours", filter=in_year),

@@ -23,12 +23,10 @@ from communities.platform import policies
 from registration.models import Member, Report
 
 from .audit_actions import Action
-from .models import Claim, ServiceNeed, ServiceRecord
+from .models import HOURS_STEP, MAX_HOURS_PER_DAY, Claim, ServiceNeed, ServiceRecord
 from .points import record_points
 
-MAX_HOURS_PER_DAY = Decimal("12")
 REASON_MAX_LENGTH = ServiceRecord._meta.get_field("reject_reason").max_length
-HOURS_STEP = Decimal("0.5")
 # Claims that hold a place on a need; cancelled and abandoned ones give it back.
 PLACE_HOLDING = (Claim.Status.ACTIVE, Claim.Status.FULFILLED)
 NEED_FIELDS = (

@@ -9,7 +9,8 @@ from django.utils import timezone
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 from registration.identity import id_check_char, protect_id_number
 from registration.models import Member, Report, RosterEntry, Skill, User
-from services.models import Assessment, Claim, Grade, PostType, ServiceNeed, ServiceRecord
+from services.assessment.models import Assessment, Grade
+from services.models import Claim, PostType, ServiceNeed, ServiceRecord
 
 
 def valid_id_number(n: int, *, birth_on=datetime.date(1985, 6, 15), region="110101") -> str:

@@ -5,6 +5,7 @@ from functools import wraps
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from communities.pagination import CountedPaginator
@@ -12,6 +13,9 @@ from communities.pagination import CountedPaginator
 from . import policies
 
 PAGE_SIZE = 50
+# The first year a page may ask for (the rates, the assessment), and how many recent years a year menu offers.
+FIRST_YEAR = 2000
+YEARS_OFFERED = 5
 
 
 def next_url(request, default: str) -> str:
@@ -20,6 +24,14 @@ def next_url(request, default: str) -> str:
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
+
+
+def years_offered(selected: int) -> list[int]:
+    """A year menu: this year and the YEARS_OFFERED - 1 before it, newest first, and the selected year after them
+    when it is older."""
+    this_year = timezone.localdate().year
+    years = list(range(this_year, this_year - YEARS_OFFERED, -1))
+    return years if selected in years else [*years, selected]
 
 
 def paginate(request, queryset, count=None, *, per_page: int = PAGE_SIZE):

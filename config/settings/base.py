@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "communities",
     "registration",
     "services",
+    "services.assessment",
 ]
 
 MIDDLEWARE = [
@@ -312,15 +313,9 @@ LOGGING = {
 }
 
 # --- Points, stars and the time bank (services.points) -------------------------------------------
-# A verified service record earns POINTS_PER_HOUR for each hour plus a bonus for its outcome.
+# A verified service record earns POINTS_PER_HOUR for each hour plus a bonus for its outcome
+# (services.points.OUTCOME_BONUS, keyed by the outcome categories).
 SERVICE_POINTS_PER_HOUR = env.float("SERVICE_POINTS_PER_HOUR", default=1.0)
-SERVICE_OUTCOME_BONUS = {
-    "difficulty_solved": 3,
-    "dispute_mediated": 3,
-    "good_deed": 2,
-    "opinion_heard": 1,
-    "general": 0,
-}
 # Yearly points needed for 1, 2, 3, 4 and 5 stars.
 SERVICE_STAR_THRESHOLDS = env.list("SERVICE_STAR_THRESHOLDS", cast=int, default=[1, 20, 40, 80, 120])
 

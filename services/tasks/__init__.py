@@ -1,4 +1,3 @@
-"""Celery tasks of the services app (autodiscovered as `services.tasks`): reminders and the assessment."""
+"""Celery tasks of the services app (autodiscovered as `services.tasks`): reminders."""
 
-from .assessment import *  # noqa: F403
 from .reminders import *  # noqa: F403

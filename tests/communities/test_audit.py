@@ -23,9 +23,11 @@ from communities.tasks import audit_purge_task
 from registration import services as registration_services
 from registration.audit_actions import Action as RegistrationAction
 from registration.models import Member, Report, RosterEntry, Skill
-from services import assessment as assessment_service
+from services.assessment import runs as assessment_runs
+from services.assessment.audit_actions import Action as AssessmentAction
+from services.assessment.models import Assessment, AssessmentRun, Grade
 from services.audit_actions import Action as ServiceAction
-from services.models import Assessment, AssessmentRun, Grade, ServiceRecord
+from services.models import ServiceRecord
 from tests import factories
 from tests.conftest import make_staff
 
@@ -335,14 +337,19 @@ def test_assessment_review_and_acceptance_are_recorded(member, city, staff_users
     )
     client.post(reverse("assessment:staff-accept"), {"community": community.pk, "year": 2026})
 
-    review = only(ServiceAction.ASSESSMENT_REVIEW)
+    review = only(AssessmentAction.ASSESSMENT_REVIEW)
     assert (review.user, review.role, review.ip, review.object_id) == (staff, "community", IP, str(reviewed.pk))
-    assert review.detail == {"community_id": community.pk, "grade": "excellent", "proposed": "qualified"}
-    accept = only(ServiceAction.ASSESSMENT_ACCEPT)
+    assert review.detail == {
+        "community_id": community.pk,
+        "grade": "excellent",
+        "proposed": "qualified",
+        "records_waiting": 0,
+    }
+    accept = only(AssessmentAction.ASSESSMENT_ACCEPT)
     assert (accept.object_type, accept.object_id, accept.detail) == (
         "communities.community",
         str(community.pk),
-        {"year": 2026, "reviewed": 1},
+        {"year": 2026, "reviewed": 1, "records_waiting": 0},
     )
 
 
@@ -353,25 +360,25 @@ def test_assessment_run_and_finalise_are_recorded(city, staff_users):
     client.post(reverse("assessment:admin-run"), {"year": 2026})
     client.post(reverse("assessment:admin-finalise"), {"year": 2026})
 
-    run = only(ServiceAction.ASSESSMENT_RUN)
+    run = only(AssessmentAction.ASSESSMENT_RUN)
     assert (run.user, run.role, run.ip, run.outcome) == (org, "org", IP, "success")
-    assert run.object_type == "services.assessmentrun"
+    assert run.object_type == "assessment.assessmentrun"
     assert run.detail["year"] == 2026 and run.detail["district_id"] is None
-    finalise = only(ServiceAction.ASSESSMENT_FINALISE)
+    finalise = only(AssessmentAction.ASSESSMENT_FINALISE)
     assert finalise.object_id == str(AssessmentRun.objects.get(kind=AssessmentRun.Kind.FINALISE).pk)
     assert finalise.detail["include_drafts"] is False
 
 
 def test_a_refused_finalisation_is_recorded(staff_users):
     with pytest.raises(PermissionDenied):
-        assessment_service.assessment_finalise(user=staff_users["community"], year=2026)
-    event = only(ServiceAction.ASSESSMENT_FINALISE)
+        assessment_runs.assessment_finalise(user=staff_users["community"], year=2026)
+    event = only(AssessmentAction.ASSESSMENT_FINALISE)
     assert (event.user, event.outcome, event.detail["year"]) == (staff_users["community"], "refused", 2026)
 
 
 def test_a_run_from_the_command_line_is_recorded_without_a_user(db):
-    assessment_service.assessment_run(2026)
-    assert only(ServiceAction.ASSESSMENT_RUN).user is None
+    assessment_runs.assessment_run_start(year=2026)
+    assert only(AssessmentAction.ASSESSMENT_RUN).user is None
 
 
 def test_member_withdrawal_is_recorded_without_personal_data(member):

@@ -2,7 +2,8 @@
 members' final results, members read their own, and the organisation department runs and finalises the
 assessment of a district or the city on a page inside the admin.
 
-Every figure and every change comes from services.assessment; these views authorise, bind and respond.
+Every figure comes from the selectors, every change from the services and the runs; these views authorise,
+bind and respond.
 """
 
 from crispy_forms.helper import FormHelper
@@ -23,14 +24,20 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communities.exports import xlsx_export
 from communities.models import Community, District, StaffAssignment, Unit
 from communities.platform import policies
-from communities.platform.web import admin_chrome, apply_service_errors, inside_admin, paginate
+from communities.platform.web import (
+    FIRST_YEAR,
+    admin_chrome,
+    apply_service_errors,
+    inside_admin,
+    paginate,
+    years_offered,
+)
 from registration import rates
 from registration.selectors import member_for_user, unit_get_for_user
 
-from . import assessment as service
+from . import runs, selectors, services
 from .models import Assessment, AssessmentRun, Grade
 
-YEARS_OFFERED = 5
 ADMIN_PAGE_SIZE = 100
 
 
@@ -41,27 +48,28 @@ def _year(request) -> int:
         year = int(request.POST.get("year") or request.GET.get("year") or this_year)
     except ValueError:
         return this_year
-    return year if service.FIRST_YEAR <= year <= this_year else this_year
-
-
-def _years(selected: int) -> list[int]:
-    this_year = timezone.localdate().year
-    years = list(range(this_year, this_year - YEARS_OFFERED, -1))
-    return years if selected in years else [*years, selected]
+    return year if FIRST_YEAR <= year <= this_year else this_year
 
 
 class ReviewForm(forms.Form):
     grade = forms.ChoiceField(label=gettext_lazy("Grade"), choices=Grade.choices)
+    records_waiting = forms.BooleanField(
+        label=gettext_lazy("Records still waiting: set the grade anyway"),
+        required=False,
+        help_text=gettext_lazy("The remark then says why the grade need not wait for them."),
+    )
     remark = forms.CharField(
         label=gettext_lazy("Remark"),
-        max_length=service.REMARK_MAX_LENGTH,
+        max_length=services.REMARK_MAX_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy("Required when the grade differs from the proposed grade."),
+        help_text=gettext_lazy("Required when the grade differs from the proposed grade, or records still wait."),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, records_waiting: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if not records_waiting:
+            del self.fields["records_waiting"]  # asked only while records of the year wait
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Mark reviewed"), css_class="btn-party"))
 
@@ -78,8 +86,8 @@ def staff_list(request):
     year = _year(request)
     status = request.GET.get("status", "")
     status = status if status in Assessment.Status.values else ""
-    visible = service.staff_assessment_list(user=request.user, year=year)
-    page = paginate(request, service.staff_assessment_list(user=request.user, year=year, status=status))
+    visible = selectors.staff_assessment_list(user=request.user, year=year)
+    page = paginate(request, selectors.staff_assessment_list(user=request.user, year=year, status=status))
     for row in page:
         row.can_manage = policies.allowed("communities.manage_community", request.user, row.community)
     managed = []
@@ -88,13 +96,13 @@ def staff_list(request):
     context = {
         "page": page,
         "year": year,
-        "years": _years(year),
+        "years": years_offered(year),
         "status": status,
         "statuses": Assessment.Status.choices,
-        "counts": service.status_counts(visible),
+        "counts": selectors.status_counts(visible),
         "managed": managed,
     }
-    return render(request, "services/assessment_staff_list.html", context)
+    return render(request, "assessment/staff_list.html", context)
 
 
 @login_required
@@ -102,27 +110,37 @@ def staff_list(request):
 def staff_review(request, assessment_id: int):
     """One assessment: its figures and the review form (grade, remark), for the community's staff."""
     policies.require("assessment.open_staff_pages", request.user)
-    row = service.staff_assessment_get(user=request.user, assessment_id=assessment_id)
+    row = selectors.staff_assessment_get(user=request.user, assessment_id=assessment_id)
     can_manage = policies.allowed("communities.manage_community", request.user, row.community)
-    form = ReviewForm(request.POST or None, initial={"grade": row.grade, "remark": row.remark})
+    waiting = selectors.waiting_record_list(assessment=row)
+    form = ReviewForm(
+        request.POST or None, initial={"grade": row.grade, "remark": row.remark}, records_waiting=bool(waiting)
+    )
     if request.method == "POST":
         if not can_manage:
             raise PermissionDenied
         if form.is_valid():
             try:
-                service.assessment_review(
+                services.assessment_review(
                     user=request.user,
                     assessment_id=row.pk,
                     grade=form.cleaned_data["grade"],
                     remark=form.cleaned_data["remark"],
+                    records_waiting=form.cleaned_data.get("records_waiting", False),
                 )
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
                 messages.success(request, _("%(name)s's assessment is reviewed.") % {"name": row.member.name})
                 return redirect(f"{reverse('assessment:staff-list')}?{urlencode({'year': row.year})}")
-    context = {"row": row, "form": form, "can_manage": can_manage and row.status != Assessment.Status.FINAL}
-    return render(request, "services/assessment_review.html", context, status=400 if form.errors else 200)
+    context = {
+        "row": row,
+        "form": form,
+        "can_manage": can_manage and row.status != Assessment.Status.FINAL,
+        "waiting": waiting,
+        "waiting_hours": sum(record.hours for record in waiting),
+    }
+    return render(request, "assessment/review.html", context, status=400 if form.errors else 200)
 
 
 @login_required
@@ -135,10 +153,16 @@ def staff_accept(request):
     except ValueError:
         raise PermissionDenied from None
     try:
-        count = service.assessment_accept_proposals(user=request.user, community_id=community_id, year=year)
+        accepted = services.assessment_accept_proposals(user=request.user, community_id=community_id, year=year)
     except Community.DoesNotExist:
         raise PermissionDenied from None
-    messages.success(request, _("%(count)s assessments marked reviewed as proposed.") % {"count": count})
+    messages.success(request, _("%(count)s assessments marked reviewed as proposed.") % {"count": accepted.reviewed})
+    if accepted.waiting:
+        messages.warning(
+            request,
+            _("%(count)s left as drafts: their service records of the year still wait for verification.")
+            % {"count": accepted.waiting},
+        )
     return redirect(f"{reverse('assessment:staff-list')}?{urlencode({'year': year})}")
 
 
@@ -150,8 +174,8 @@ def unit_list(request):
     """The user's units with how many final results each has for the year."""
     policies.require("assessment.open_unit_results", request.user)
     year = _year(request)
-    page = paginate(request, service.unit_list_for_results(user=request.user, year=year))
-    return render(request, "services/assessment_unit_list.html", {"page": page, "year": year, "years": _years(year)})
+    page = paginate(request, selectors.unit_list_for_results(user=request.user, year=year))
+    return render(request, "assessment/unit_list.html", {"page": page, "year": year, "years": years_offered(year)})
 
 
 @login_required
@@ -160,15 +184,15 @@ def unit_results(request, unit_id: int):
     policies.require("assessment.open_unit_results", request.user)
     unit = unit_get_for_user(user=request.user, unit_id=unit_id)
     year = _year(request)
-    results = service.unit_result_list(unit=unit, year=year)
+    results = selectors.unit_result_list(unit=unit, year=year)
     context = {
         "unit": unit,
         "year": year,
-        "years": _years(year),
+        "years": years_offered(year),
         "page": paginate(request, results),
-        "grades": _grade_rows(service.grade_counts(results)),
+        "grades": _grade_rows(selectors.grade_counts(results)),
     }
-    return render(request, "services/assessment_unit_results.html", context)
+    return render(request, "assessment/unit_results.html", context)
 
 
 def _grade_rows(counts: dict) -> list[tuple[str, int]]:
@@ -182,7 +206,7 @@ def unit_export(request, unit_id: int):
     policies.require("assessment.open_unit_results", request.user)
     unit = unit_get_for_user(user=request.user, unit_id=unit_id)
     year = _year(request)
-    results = service.unit_result_list(unit=unit, year=year)
+    results = selectors.unit_result_list(unit=unit, year=year)
     header = [
         _("Name"),
         _("Community"),
@@ -231,8 +255,8 @@ def my_result(request):
         raise PermissionDenied
     return render(
         request,
-        "services/assessment_my_result.html",
-        {"member": member, "results": service.member_result_list(member=member)},
+        "assessment/my_result.html",
+        {"member": member, "results": selectors.member_result_list(member=member)},
     )
 
 
@@ -270,29 +294,29 @@ def admin_page(request):
     year = _year(request)
     district = _admin_district(request)
     scope = StaffAssignment.objects.scope_for(request.user)
-    assessments = service.scope_assessments(year=year, district=district)
-    runs = list(service.run_list(year=year, district=district))
-    below = service.below_line_rows(user=request.user, year=year, district=district)
+    assessments = selectors.scope_assessments(year=year, district=district)
+    recent_runs = list(selectors.run_list(year=year, district=district))
+    below = selectors.below_line_rows(user=request.user, year=year, district=district)
     context = {
         **admin_chrome(request),
         "title": _("Annual assessment"),
         "subtitle": f"{year} · {district.name if district else _('All districts')}",
         "year": year,
-        "years": _years(year),
+        "years": years_offered(year),
         "district": district,
         "districts": District.objects.filter(
             pk__in=Community.objects.visible_to(request.user).values("district_id")
         ).order_by("code"),
         "city_wide": scope.sees_everything,
-        "counts": service.status_counts(assessments),
-        "grades": _grade_rows(service.grade_counts(assessments)),
-        "runs": runs,
-        "running": any(run.status == AssessmentRun.Status.RUNNING for run in runs),
+        "counts": selectors.status_counts(assessments),
+        "grades": _grade_rows(selectors.grade_counts(assessments)),
+        "runs": recent_runs,
+        "running": any(run.status == AssessmentRun.Status.RUNNING for run in recent_runs),
         "below": Paginator(below, ADMIN_PAGE_SIZE).get_page(request.GET.get("page")),
         "below_count": len(below),
         "threshold": rates.rate_threshold(),
     }
-    return render(request, "admin/assessment/page.html", context)
+    return render(request, "assessment/admin_page.html", context)
 
 
 @inside_admin("assessment.open_admin_page")
@@ -302,7 +326,7 @@ def admin_run(request):
     year = _year(request)
     district = _admin_district(request)
     try:
-        run = service.assessment_run_start(year=year, district=district, user=request.user)
+        run = runs.assessment_run_start(year=year, district=district, user=request.user)
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
@@ -317,7 +341,7 @@ def admin_finalise(request):
     year = _year(request)
     district = _admin_district(request)
     try:
-        run = service.assessment_finalise(
+        run = runs.assessment_finalise(
             user=request.user, year=year, district=district, include_drafts=request.POST.get("include_drafts") == "1"
         )
     except ValidationError as error:
@@ -332,7 +356,7 @@ def admin_below_line_export(request):
     """The party organisations of the scope under the reporting line that year, as .xlsx, recorded."""
     year = _year(request)
     district = _admin_district(request)
-    below = service.below_line_rows(user=request.user, year=year, district=district)
+    below = selectors.below_line_rows(user=request.user, year=year, district=district)
     organisations = dict(Unit.objects.filter(pk__in=[row.pk for row in below]).values_list("pk", "party_organisation"))
     header = [_("Unit"), _("Code"), _("Party organisation"), _("On roster"), _("Reported"), _("Rate (%)"), _("Note")]
     note = _("May not be rated an advanced party organisation this year")

@@ -14,9 +14,10 @@ from django.utils import timezone
 
 from communities.models import ExportRecord, StaffAssignment
 from registration.models import Report, UnitTally
-from services import assessment as service
-from services.models import Assessment, AssessmentRun, Grade
+from services.assessment import services as assessment_ops
+from services.assessment.models import Assessment, AssessmentRun, Grade
 from tests import factories
+from tests.assessment.drafts import compute
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -45,6 +46,18 @@ def serving_member(community, *, unit=None, hours=None):
     return member
 
 
+def waiting_record(member, community, *, hours="0.5"):
+    """A service record of YEAR the member logged that still waits for verification."""
+    return factories.ServiceRecordFactory(
+        member=member,
+        community=community,
+        hours=Decimal(hours),
+        served_on=datetime.date(YEAR, 11, 20),
+        status="submitted",
+        description="陪同独居老人就医",
+    )
+
+
 def read_sheet(response):
     workbook = openpyxl.load_workbook(io.BytesIO(response.content), read_only=True)
     return [list(row) for row in workbook.active.iter_rows(values_only=True)]
@@ -60,7 +73,7 @@ def drafts(city, here):
     """Three members in the staff's community, one in the next; their drafts computed."""
     mine = [serving_member(here, hours=hours) for hours in ("2.0", "12.0", None)]
     other = serving_member(city["communities"][1], hours="3.0")
-    service.assessment_run(YEAR)
+    compute(YEAR)
     return {"mine": mine, "other": other}
 
 
@@ -86,9 +99,10 @@ def test_the_review_list_is_refused_to_members(client, drafts):
 
 @pytest.mark.parametrize("size", [3, 15])
 def test_the_review_list_query_count_is_fixed(client, staff_users, here, size, django_assert_max_num_queries):
-    for _ in range(size):
-        serving_member(here, hours="1.0")
-    service.assessment_run(YEAR)
+    members = [serving_member(here, hours="1.0") for _ in range(size)]
+    compute(YEAR)
+    for member in members:  # records waiting are counted in the page's own query
+        waiting_record(member, here)
     client.force_login(staff_users["community"])
     url = reverse("assessment:staff-list")
     client.get(url, {"year": YEAR})  # warm the session
@@ -96,6 +110,7 @@ def test_the_review_list_query_count_is_fixed(client, staff_users, here, size, d
     with django_assert_max_num_queries(8):
         response = client.get(url, {"year": YEAR})
     assert len(response.context["page"]) == size
+    assert {row.waiting_count for row in response.context["page"]} == {1}
 
 
 def test_the_review_list_query_count_does_not_grow_with_the_rows(client, staff_users, here):
@@ -104,7 +119,7 @@ def test_the_review_list_query_count_does_not_grow_with_the_rows(client, staff_u
     for size in (2, 20):
         for _ in range(size):
             serving_member(here)
-        service.assessment_run(YEAR)
+        compute(YEAR)
         client.get(reverse("assessment:staff-list"), {"year": YEAR})
         with CaptureQueriesContext(connection) as queries:
             client.get(reverse("assessment:staff-list"), {"year": YEAR})
@@ -163,6 +178,100 @@ def test_accepting_every_proposal_reviews_the_communitys_drafts(client, staff_us
     assert Assessment.objects.get(member=drafts["other"]).status == Assessment.Status.DRAFT
 
 
+# --- Records still waiting for verification, on the list and the review ---------------------------------------
+
+
+def test_the_list_and_the_review_show_the_records_waiting_beside_the_verified_ones(client, staff_users, here, drafts):
+    member = drafts["mine"][2]  # no verified service: proposed unqualified
+    waiting_record(member, here, hours="0.5")
+    waiting_record(member, here, hours="1.5")
+    row = Assessment.objects.get(member=member)
+    client.force_login(staff_users["community"])
+
+    listed = client.get(reverse("assessment:staff-list"), {"year": YEAR})
+    shown = {item.member_id: (item.waiting_count, item.waiting_hours) for item in listed.context["page"]}
+    assert shown[member.pk] == (2, Decimal("2.0"))
+    assert shown[drafts["mine"][0].pk] == (0, None)
+    assert "2 条待审核，2.0 小时" in listed.content.decode()
+
+    response = client.get(reverse("assessment:staff-review", args=[row.pk]))
+    assert response.status_code == 200
+    assert [record.hours for record in response.context["waiting"]] == [Decimal("0.5"), Decimal("1.5")]
+    page = response.content.decode()
+    assert "陪同独居老人就医" in page
+    assert 'name="records_waiting"' in page
+
+
+def test_a_review_without_waiting_records_asks_no_box(client, staff_users, drafts):
+    row = Assessment.objects.get(member=drafts["mine"][0])
+    client.force_login(staff_users["community"])
+    response = client.get(reverse("assessment:staff-review", args=[row.pk]))
+    assert not response.context["waiting"]
+    assert 'name="records_waiting"' not in response.content.decode()
+
+
+def test_a_grade_is_refused_next_to_the_box_while_records_wait(client, staff_users, here, drafts):
+    member = drafts["mine"][2]
+    waiting_record(member, here)
+    row = Assessment.objects.get(member=member)
+    client.force_login(staff_users["community"])
+    url = reverse("assessment:staff-review", args=[row.pk])
+
+    response = client.post(url, {"grade": row.proposed_grade, "remark": ""})
+
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["records_waiting"]
+    assert "还有 1 条服务记实（0.5 小时）待审核" in response.content.decode()
+    response = client.post(url, {"grade": row.proposed_grade, "records_waiting": "on", "remark": ""})
+    assert response.status_code == 400
+    assert list(response.context["form"].errors) == ["remark"]
+    row.refresh_from_db()
+    assert row.status == Assessment.Status.DRAFT
+
+
+def test_ticking_the_box_with_a_remark_reviews_it(client, staff_users, here, drafts):
+    member = drafts["mine"][2]
+    waiting_record(member, here)
+    row = Assessment.objects.get(member=member)
+    client.force_login(staff_users["community"])
+    response = client.post(
+        reverse("assessment:staff-review", args=[row.pk]),
+        {"grade": row.proposed_grade, "records_waiting": "on", "remark": "记实日期有误，已退回本人"},
+    )
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.status, row.records_waiting_noted) == (Assessment.Status.REVIEWED, True)
+
+
+def test_street_staff_see_the_records_waiting_but_cannot_tick_the_box(client, staff_users, here, drafts):
+    member = drafts["mine"][2]
+    waiting_record(member, here)
+    row = Assessment.objects.get(member=member)
+    client.force_login(staff_users["street"])
+    url = reverse("assessment:staff-review", args=[row.pk])
+    response = client.get(url)
+    assert len(response.context["waiting"]) == 1 and not response.context["can_manage"]
+    assert 'name="records_waiting"' not in response.content.decode()
+    assert client.post(url, {"grade": row.proposed_grade, "records_waiting": "on", "remark": "x"}).status_code == 403
+    row.refresh_from_db()
+    assert row.status == Assessment.Status.DRAFT
+
+
+@pytest.mark.parametrize("size", [1, 12])
+def test_the_review_query_count_is_fixed(client, staff_users, here, drafts, size, django_assert_max_num_queries):
+    member = drafts["mine"][2]
+    for _ in range(size):
+        waiting_record(member, here, hours="0.5")
+    row = Assessment.objects.get(member=member)
+    client.force_login(staff_users["community"])
+    url = reverse("assessment:staff-review", args=[row.pk])
+    client.get(url)  # warm the session
+    # session, user, scope, the assessment, the records waiting, unread messages
+    with django_assert_max_num_queries(6):
+        response = client.get(url)
+    assert len(response.context["waiting"]) == size
+
+
 # --- Unit liaisons and members --------------------------------------------------------------------------------
 
 
@@ -175,7 +284,7 @@ def finals(city, here, staff_users):
         "second": [serving_member(here, unit=second, hours="2.0")],
         "draft": serving_member(here, unit=first),
     }
-    service.assessment_run(YEAR)
+    compute(YEAR)
     final = Assessment.objects.exclude(member=members["draft"])
     final.update(status=Assessment.Status.FINAL, finalised_at=timezone.now(), remark="表现良好")
     return members
@@ -291,7 +400,7 @@ def test_the_run_button_starts_a_run_that_shows_its_progress(
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(reverse("assessment:admin-run"), {"year": YEAR})
     assert response.status_code == 302
-    run = AssessmentRun.objects.get(kind=AssessmentRun.Kind.COMPUTE)
+    run = AssessmentRun.objects.get(kind=AssessmentRun.Kind.COMPUTE, started_by=staff_users["org_city"])
     assert run.status == AssessmentRun.Status.FINISHED and run.started_by == staff_users["org_city"]
 
     page = client.get(reverse("assessment:admin"), {"year": YEAR}).content.decode()
@@ -301,7 +410,7 @@ def test_the_run_button_starts_a_run_that_shows_its_progress(
 def test_the_finalise_button_finalises_the_district(
     client, staff_users, city, here, drafts, django_capture_on_commit_callbacks
 ):
-    service.assessment_accept_proposals(user=staff_users["community"], community_id=here.pk, year=YEAR)
+    assessment_ops.assessment_accept_proposals(user=staff_users["community"], community_id=here.pk, year=YEAR)
     client.force_login(staff_users["org_district"])
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(

@@ -13,11 +13,15 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from communities.models import Notification, StaffAssignment
+from communities.platform.web import FIRST_YEAR
 from registration.models import Report, UnitTally
-from services import assessment as service
-from services.models import Assessment, AssessmentRun, AssessmentRunChunk, Claim, Grade, ServiceRecord
-from services.tasks import assessment_chunk_task, assessment_run_task
+from services.assessment import computation, grading, runs, selectors
+from services.assessment import services as assessment_ops
+from services.assessment.models import Assessment, AssessmentRun, AssessmentRunChunk, Grade
+from services.assessment.tasks import assessment_chunk_task, assessment_run_task
+from services.models import Claim, ServiceRecord
 from tests import factories
+from tests.assessment import drafts
 from tests.concurrency import run_in_threads
 from tests.conftest import make_staff
 from tests.test_celery_worker import redis_worker  # noqa: F401  (the real-worker fixture)
@@ -63,6 +67,10 @@ def claim(member, community, *, status, created_at=None):
     return factories.ClaimFactory(member=member, need=need, status=status, created_at=created_at or at(YEAR, 5, 1))
 
 
+def compute(year=YEAR, *, district=None) -> int:
+    return drafts.compute(year, district=district)
+
+
 def figures(member, year=YEAR):
     return Assessment.objects.values(
         "community_id",
@@ -102,16 +110,16 @@ def everything(year=YEAR):
     ],
 )
 def test_propose_grade_at_the_edges_of_its_thresholds(hours, points, records, abandoned, grade):
-    assert service.propose_grade(hours=D(hours), points=D(points), records=records, abandoned=abandoned) == grade
+    assert grading.propose_grade(hours=D(hours), points=D(points), records=records, abandoned=abandoned) == grade
 
 
 def test_propose_grade_follows_the_settings(settings):
     settings.ASSESSMENT_EXCELLENT_MAX_ABANDONED = 1
     settings.SERVICE_MINIMUM_YEARLY_HOURS = 20.0
     settings.ASSESSMENT_BASIC_MIN_RECORDS = 2
-    assert service.propose_grade(hours=D("24"), points=D("40"), records=2, abandoned=1) == Grade.EXCELLENT
-    assert service.propose_grade(hours=D("19.5"), points=D("0"), records=2, abandoned=0) == Grade.BASICALLY_QUALIFIED
-    assert service.propose_grade(hours=D("19.5"), points=D("0"), records=1, abandoned=0) == Grade.UNQUALIFIED
+    assert grading.propose_grade(hours=D("24"), points=D("40"), records=2, abandoned=1) == Grade.EXCELLENT
+    assert grading.propose_grade(hours=D("19.5"), points=D("0"), records=2, abandoned=0) == Grade.BASICALLY_QUALIFIED
+    assert grading.propose_grade(hours=D("19.5"), points=D("0"), records=1, abandoned=0) == Grade.UNQUALIFIED
 
 
 # --- Who is assessed, with which figures -------------------------------------------------------------------
@@ -127,7 +135,7 @@ def test_run_assesses_members_whose_confirmed_report_was_active_during_the_year(
     serving_member(here, status=Report.Status.PENDING)
     serving_member(here, status=Report.Status.REJECTED)
 
-    assert service.assessment_run(YEAR) == 3
+    assert compute() == 3
 
     assessed = set(Assessment.objects.filter(year=YEAR).values_list("member_id", flat=True))
     assert assessed == {active.pk, ended_in_year.pk, confirmed_last_day.pk}
@@ -140,7 +148,7 @@ def test_the_community_is_the_one_of_the_last_report_confirmed_in_the_year(city)
     serving_member(second, member=member, status=Report.Status.ENDED, decided=at(YEAR, 7, 1), ended=at(YEAR + 1, 2, 1))
     serving_member(later, member=member, decided=at(YEAR + 1, 2, 1))
 
-    service.assessment_run(YEAR)
+    compute()
 
     row = figures(member)
     assert row["community_id"] == second.pk
@@ -162,7 +170,7 @@ def test_figures_count_verified_service_of_the_year_and_claims_made_in_it(city):
     claim(member, here, status=Claim.Status.CANCELLED)
     claim(member, here, status=Claim.Status.ABANDONED, created_at=at(YEAR - 1, 11, 1))  # made the year before
 
-    service.assessment_run(YEAR)
+    compute()
 
     row = figures(member)
     assert row["verified_hours"] == D("4.5")
@@ -174,16 +182,16 @@ def test_figures_count_verified_service_of_the_year_and_claims_made_in_it(city):
 
 def test_a_member_without_verified_service_is_proposed_unqualified(city):
     member = serving_member(city["communities"][0])
-    service.assessment_run(YEAR)
+    compute()
     assert figures(member)["proposed_grade"] == Grade.UNQUALIFIED
     assert figures(member)["verified_hours"] == 0
 
 
 def test_a_year_outside_the_range_is_refused(city):
     with pytest.raises(ValidationError):
-        service.assessment_run(timezone.localdate().year + 1)
+        compute(timezone.localdate().year + 1)
     with pytest.raises(ValidationError):
-        service.assessment_run(service.FIRST_YEAR - 1)
+        compute(FIRST_YEAR - 1)
 
 
 # --- Refreshing drafts -----------------------------------------------------------------------------------------
@@ -193,11 +201,11 @@ def test_running_again_refreshes_the_figures_and_grade_of_drafts(city):
     here = city["communities"][0]
     member = serving_member(here)
     record(member, here, hours="4.0")
-    service.assessment_run(YEAR)
+    compute()
     assert figures(member)["grade"] == Grade.BASICALLY_QUALIFIED
 
     record(member, here, hours="8.0")
-    service.assessment_run(YEAR)
+    compute()
 
     row = figures(member)
     assert row["verified_hours"] == D("12.0")
@@ -210,11 +218,11 @@ def test_running_again_refreshes_the_figures_and_grade_of_drafts(city):
 def test_a_draft_grade_set_apart_from_the_proposal_is_kept_while_the_proposal_refreshes(city):
     here = city["communities"][0]
     member = serving_member(here)
-    service.assessment_run(YEAR)
+    compute()
     Assessment.objects.filter(member=member).update(grade=Grade.QUALIFIED)  # changed in the admin
     record(member, here, hours="2.0")
 
-    service.assessment_run(YEAR)
+    compute()
 
     row = figures(member)
     assert row["proposed_grade"] == Grade.BASICALLY_QUALIFIED
@@ -225,8 +233,8 @@ def test_running_again_never_touches_reviewed_or_final_assessments(city):
     here = city["communities"][0]
     staff = make_staff(Role.COMMUNITY_STAFF, community=here)
     reviewed, final = serving_member(here), serving_member(here)
-    service.assessment_run(YEAR)
-    service.assessment_review(
+    compute()
+    assessment_ops.assessment_review(
         user=staff,
         assessment_id=Assessment.objects.get(member=reviewed).pk,
         grade=Grade.QUALIFIED,
@@ -238,7 +246,7 @@ def test_running_again_never_touches_reviewed_or_final_assessments(city):
     for member in (reviewed, final):
         record(member, here, hours="12.0")
 
-    service.assessment_run(YEAR)
+    compute()
 
     assert {member.pk: figures(member) for member in (reviewed, final)} == before
     assert Assessment.objects.get(member=reviewed).remark == remark_before
@@ -247,10 +255,10 @@ def test_running_again_never_touches_reviewed_or_final_assessments(city):
 def test_a_draft_of_a_member_no_longer_assessable_is_removed(city):
     here = city["communities"][0]
     member = serving_member(here)
-    service.assessment_run(YEAR)
+    compute()
     Report.objects.filter(member=member).delete()
 
-    service.assessment_run(YEAR)
+    compute()
 
     assert not Assessment.objects.filter(member=member).exists()
 
@@ -270,15 +278,16 @@ def small_city(city, count=9):
     return members
 
 
-def test_several_small_chunks_give_the_same_result_as_one_chunk(city):
+def test_several_small_chunks_give_the_same_result_as_one_chunk(city, settings):
     small_city(city)
-    service.assessment_run(YEAR, chunk_size=1_000_000)
+    compute()
     one_chunk = everything()
     Assessment.objects.all().delete()
 
-    written = service.assessment_run(YEAR, chunk_size=2)
+    settings.ASSESSMENT_CHUNK_SIZE = 2
+    written = compute()
 
-    assert len(service.member_ranges(chunk_size=2)) >= 5
+    assert len(runs.member_ranges()) >= 5
     assert written == len(one_chunk) == 9
     assert everything() == one_chunk
 
@@ -286,9 +295,9 @@ def test_several_small_chunks_give_the_same_result_as_one_chunk(city):
 def test_a_chunk_run_twice_creates_no_duplicates(city):
     members = small_city(city, count=4)
     start, end = members[0].pk, members[-1].pk + 1
-    assert service.assessment_chunk(year=YEAR, start_pk=start, end_pk=end) == 4
+    assert computation.assessment_chunk(year=YEAR, start_pk=start, end_pk=end) == 4
     first = everything()
-    assert service.assessment_chunk(year=YEAR, start_pk=start, end_pk=end) == 4
+    assert computation.assessment_chunk(year=YEAR, start_pk=start, end_pk=end) == 4
     assert everything() == first
     assert Assessment.objects.count() == 4
 
@@ -300,7 +309,7 @@ def test_a_district_run_assesses_only_members_whose_year_ends_in_the_district(ci
     Report.objects.filter(member=moved).update(status=Report.Status.ENDED, ended_at=at(YEAR, 6, 1))
     serving_member(city["communities"][-1], member=moved, decided=at(YEAR, 6, 1))
 
-    service.assessment_run(YEAR, district=district)
+    compute(district=district)
 
     assessed = Assessment.objects.filter(year=YEAR)
     assert assessed.count() == 3
@@ -331,11 +340,11 @@ def test_a_run_cut_short_is_completed_by_starting_it_again_with_no_duplicates(
     settings.ASSESSMENT_CHUNK_SIZE = 2
     small_city(city)
     with django_capture_on_commit_callbacks(execute=False) as queued:
-        run = service.assessment_run_start(year=YEAR)
+        run = runs.assessment_run_start(year=YEAR)
     # The worker did two chunks, then was killed: the third was in progress (rolled back) and the rest queued.
     chunks = list(run.chunks.order_by("start_pk"))
     for chunk in chunks[:2]:
-        assert service.run_chunk_process(run_id=run.pk, start_pk=chunk.start_pk)
+        assert runs.run_chunk_process(run_id=run.pk, start_pk=chunk.start_pk)
     run.refresh_from_db()
     assert (run.status, run.done) == (AssessmentRun.Status.RUNNING, 2)
     assert len(queued) == len(chunks)
@@ -360,22 +369,22 @@ def test_a_chunk_that_fails_marks_the_run_failed_and_starting_again_resumes_it(
 ):
     settings.ASSESSMENT_CHUNK_SIZE = 100
     small_city(city, count=3)
-    real_chunk = service.assessment_chunk
+    real_chunk = computation.assessment_chunk
 
     def broken(**kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "assessment_chunk", broken)
+    monkeypatch.setattr(computation, "assessment_chunk", broken)
     with pytest.raises(RuntimeError), django_capture_on_commit_callbacks(execute=True):
-        service.assessment_run_start(year=YEAR)
+        runs.assessment_run_start(year=YEAR)
     run = AssessmentRun.objects.get()
     assert run.status == AssessmentRun.Status.FAILED
     assert "disk full" in run.error
     assert not Assessment.objects.exists()
 
-    monkeypatch.setattr(service, "assessment_chunk", real_chunk)
+    monkeypatch.setattr(computation, "assessment_chunk", real_chunk)
     with django_capture_on_commit_callbacks(execute=True):
-        resumed = service.assessment_run_start(year=YEAR)
+        resumed = runs.assessment_run_start(year=YEAR)
 
     assert resumed.pk == run.pk
     run.refresh_from_db()
@@ -386,9 +395,9 @@ def test_a_chunk_that_fails_marks_the_run_failed_and_starting_again_resumes_it(
 def test_a_finished_run_is_followed_by_a_new_one_that_refreshes(city, django_capture_on_commit_callbacks):
     small_city(city, count=3)
     with django_capture_on_commit_callbacks(execute=True):
-        first = service.assessment_run_start(year=YEAR)
+        first = runs.assessment_run_start(year=YEAR)
     with django_capture_on_commit_callbacks(execute=True):
-        second = service.assessment_run_start(year=YEAR)
+        second = runs.assessment_run_start(year=YEAR)
     assert first.pk != second.pk
     assert AssessmentRun.objects.filter(status=AssessmentRun.Status.FINISHED).count() == 2
     assert Assessment.objects.count() == 3
@@ -396,17 +405,17 @@ def test_a_finished_run_is_followed_by_a_new_one_that_refreshes(city, django_cap
 
 def test_starting_a_run_as_a_user_needs_the_organisation_department(city, staff_users):
     with pytest.raises(PermissionDenied):
-        service.assessment_run_start(year=YEAR, user=staff_users["community"])
+        runs.assessment_run_start(year=YEAR, user=staff_users["community"])
     with pytest.raises(PermissionDenied):
-        service.assessment_run_start(year=YEAR, user=staff_users["org_district"])  # the whole city
+        runs.assessment_run_start(year=YEAR, user=staff_users["org_district"])  # the whole city
     with pytest.raises(PermissionDenied):
-        service.assessment_run_start(year=YEAR, district=city["districts"][1], user=staff_users["org_district"])
-    run = service.assessment_run_start(year=YEAR, district=city["districts"][0], user=staff_users["org_district"])
+        runs.assessment_run_start(year=YEAR, district=city["districts"][1], user=staff_users["org_district"])
+    run = runs.assessment_run_start(year=YEAR, district=city["districts"][0], user=staff_users["org_district"])
     assert run.started_by == staff_users["org_district"]
 
 
 def test_empty_city_run_is_finished_at_once(db):
-    run = service.assessment_run_start(year=YEAR)
+    run = runs.assessment_run_start(year=YEAR)
     assert (run.status, run.total) == (AssessmentRun.Status.FINISHED, 0)
     assert not AssessmentRunChunk.objects.exists()
 
@@ -418,12 +427,12 @@ def test_empty_city_run_is_finished_at_once(db):
 def draft(city):
     member = serving_member(city["communities"][0])
     record(member, city["communities"][0], hours="2.0")
-    service.assessment_run(YEAR)
+    compute()
     return Assessment.objects.get(member=member)
 
 
 def test_review_keeping_the_proposed_grade_needs_no_remark(draft, staff_users):
-    reviewed = service.assessment_review(
+    reviewed = assessment_ops.assessment_review(
         user=staff_users["community"], assessment_id=draft.pk, grade=draft.proposed_grade, remark=""
     )
     assert reviewed.status == Assessment.Status.REVIEWED
@@ -433,14 +442,14 @@ def test_review_keeping_the_proposed_grade_needs_no_remark(draft, staff_users):
 
 def test_review_changing_the_grade_requires_a_remark(draft, staff_users):
     with pytest.raises(ValidationError) as excinfo:
-        service.assessment_review(
+        assessment_ops.assessment_review(
             user=staff_users["community"], assessment_id=draft.pk, grade=Grade.QUALIFIED, remark=" "
         )
     assert set(excinfo.value.error_dict) == {"remark"}
     draft.refresh_from_db()
     assert draft.status == Assessment.Status.DRAFT
 
-    service.assessment_review(
+    assessment_ops.assessment_review(
         user=staff_users["community"], assessment_id=draft.pk, grade=Grade.QUALIFIED, remark="长期照顾独居老人"
     )
     draft.refresh_from_db()
@@ -453,7 +462,9 @@ def test_review_changing_the_grade_requires_a_remark(draft, staff_users):
 
 def test_review_refuses_an_unknown_grade(draft, staff_users):
     with pytest.raises(ValidationError) as excinfo:
-        service.assessment_review(user=staff_users["community"], assessment_id=draft.pk, grade="perfect", remark="x")
+        assessment_ops.assessment_review(
+            user=staff_users["community"], assessment_id=draft.pk, grade="perfect", remark="x"
+        )
     assert set(excinfo.value.error_dict) == {"grade"}
 
 
@@ -466,7 +477,7 @@ def test_review_is_refused_to_anyone_but_the_communitys_staff(draft, staff_users
         "member": draft.member.user,
     }
     with pytest.raises(PermissionDenied):
-        service.assessment_review(user=users[who], assessment_id=draft.pk, grade=draft.proposed_grade)
+        assessment_ops.assessment_review(user=users[who], assessment_id=draft.pk, grade=draft.proposed_grade)
     draft.refresh_from_db()
     assert draft.status == Assessment.Status.DRAFT
 
@@ -474,23 +485,119 @@ def test_review_is_refused_to_anyone_but_the_communitys_staff(draft, staff_users
 def test_a_final_assessment_can_no_longer_be_reviewed(draft, staff_users):
     Assessment.objects.filter(pk=draft.pk).update(status=Assessment.Status.FINAL)
     with pytest.raises(ValidationError):
-        service.assessment_review(user=staff_users["community"], assessment_id=draft.pk, grade=draft.proposed_grade)
+        assessment_ops.assessment_review(
+            user=staff_users["community"], assessment_id=draft.pk, grade=draft.proposed_grade
+        )
 
 
 def test_accepting_the_proposals_reviews_only_the_communitys_untouched_drafts(city, staff_users):
     here, there = city["communities"][0], city["communities"][1]
     mine = [serving_member(here) for _ in range(3)]
     theirs = serving_member(there)
-    service.assessment_run(YEAR)
+    compute()
     Assessment.objects.filter(member=mine[0]).update(grade=Grade.EXCELLENT)
 
-    count = service.assessment_accept_proposals(user=staff_users["community"], community_id=here.pk, year=YEAR)
+    accepted = assessment_ops.assessment_accept_proposals(
+        user=staff_users["community"], community_id=here.pk, year=YEAR
+    )
 
-    assert count == 2
+    assert (accepted.reviewed, accepted.waiting) == (2, 0)
     assert Assessment.objects.get(member=mine[0]).status == Assessment.Status.DRAFT
     assert Assessment.objects.get(member=theirs).status == Assessment.Status.DRAFT
     with pytest.raises(PermissionDenied):
-        service.assessment_accept_proposals(user=staff_users["community"], community_id=there.pk, year=YEAR)
+        assessment_ops.assessment_accept_proposals(user=staff_users["community"], community_id=there.pk, year=YEAR)
+
+
+# --- Records still waiting for verification ------------------------------------------------------------------
+
+
+def test_review_is_refused_while_records_of_the_year_wait_unless_the_reviewer_says_so(draft, staff_users):
+    here = draft.community
+    record(draft.member, here, hours="0.5", status=ServiceRecord.Status.SUBMITTED)
+    record(draft.member, here, hours="1.0", status=ServiceRecord.Status.SUBMITTED)
+    staff = staff_users["community"]
+
+    with pytest.raises(ValidationError) as excinfo:
+        assessment_ops.assessment_review(user=staff, assessment_id=draft.pk, grade=draft.proposed_grade, remark="好")
+    assert set(excinfo.value.error_dict) == {"records_waiting"}
+    assert "1.5" in excinfo.value.error_dict["records_waiting"][0].message  # the hours that wait
+    with pytest.raises(ValidationError) as excinfo:
+        assessment_ops.assessment_review(
+            user=staff, assessment_id=draft.pk, grade=draft.proposed_grade, records_waiting=True
+        )
+    assert set(excinfo.value.error_dict) == {"remark"}
+    draft.refresh_from_db()
+    assert draft.status == Assessment.Status.DRAFT
+
+    assessment_ops.assessment_review(
+        user=staff,
+        assessment_id=draft.pk,
+        grade=draft.proposed_grade,
+        remark="待审记实为年底补录，不影响等次",
+        records_waiting=True,
+    )
+    draft.refresh_from_db()
+    assert (draft.status, draft.records_waiting_noted) == (Assessment.Status.REVIEWED, True)
+
+
+def test_records_of_another_year_or_already_decided_do_not_hold_a_review(draft, staff_users):
+    here = draft.community
+    record(draft.member, here, served_on=datetime.date(YEAR + 1, 1, 1), status=ServiceRecord.Status.SUBMITTED)
+    record(draft.member, here, status=ServiceRecord.Status.REJECTED)
+    record(factories.MemberFactory(), here, status=ServiceRecord.Status.SUBMITTED)  # someone else's
+
+    reviewed = assessment_ops.assessment_review(
+        user=staff_users["community"], assessment_id=draft.pk, grade=draft.proposed_grade
+    )
+
+    assert (reviewed.status, reviewed.records_waiting_noted) == (Assessment.Status.REVIEWED, False)
+
+
+def test_accepting_the_proposals_leaves_drafts_whose_records_wait(city, staff_users):
+    here = city["communities"][0]
+    waiting, clear = serving_member(here), serving_member(here)
+    compute()
+    record(waiting, here, hours="0.5", status=ServiceRecord.Status.SUBMITTED)
+
+    accepted = assessment_ops.assessment_accept_proposals(
+        user=staff_users["community"], community_id=here.pk, year=YEAR
+    )
+
+    assert (accepted.reviewed, accepted.waiting) == (1, 1)
+    assert Assessment.objects.get(member=waiting).status == Assessment.Status.DRAFT
+    assert Assessment.objects.get(member=clear).status == Assessment.Status.REVIEWED
+
+
+def test_finalising_holds_back_assessments_whose_records_wait_unless_the_review_noted_them(
+    city, staff_users, django_capture_on_commit_callbacks
+):
+    here = city["communities"][0]
+    staff = make_staff(Role.COMMUNITY_STAFF, community=here)
+    noted, late, draft_waiting, draft_clear = (serving_member(here) for _ in range(4))
+    compute()
+    record(noted, here, status=ServiceRecord.Status.SUBMITTED)
+    assessment_ops.assessment_review(
+        user=staff,
+        assessment_id=Assessment.objects.get(member=noted).pk,
+        grade=Grade.UNQUALIFIED,
+        remark="记实内容不实，待核",
+        records_waiting=True,
+    )
+    assessment_ops.assessment_review(
+        user=staff, assessment_id=Assessment.objects.get(member=late).pk, grade=Grade.UNQUALIFIED
+    )
+    record(late, here, status=ServiceRecord.Status.SUBMITTED)  # logged after the review
+    record(draft_waiting, here, status=ServiceRecord.Status.SUBMITTED)
+
+    finalise(django_capture_on_commit_callbacks, user=staff_users["org_city"], include_drafts=True)
+
+    statuses = dict(Assessment.objects.values_list("member_id", "status"))
+    assert statuses == {
+        noted.pk: Assessment.Status.FINAL,
+        late.pk: Assessment.Status.REVIEWED,
+        draft_waiting.pk: Assessment.Status.DRAFT,
+        draft_clear.pk: Assessment.Status.FINAL,
+    }
 
 
 # --- Finalising --------------------------------------------------------------------------------------------
@@ -505,10 +612,10 @@ def reviewed_city(city):
         unit = city["units"][index]
         staff = make_staff(Role.COMMUNITY_STAFF, community=community)
         members = [serving_member(community, unit=unit) for _ in range(3)]
-        service.assessment_run(YEAR, district=district)
+        compute(district=district)
         for member in members[:2]:
             row = Assessment.objects.get(member=member)
-            service.assessment_review(user=staff, assessment_id=row.pk, grade=row.proposed_grade)
+            assessment_ops.assessment_review(user=staff, assessment_id=row.pk, grade=row.proposed_grade)
         rows[district.pk] = members
     liaisons = [make_staff(Role.UNIT_LIAISON, unit=unit) for unit in city["units"][:2]]
     return {"members": rows, "liaisons": liaisons}
@@ -516,7 +623,7 @@ def reviewed_city(city):
 
 def finalise(django_capture_on_commit_callbacks, **kwargs):
     with django_capture_on_commit_callbacks(execute=True):
-        return service.assessment_finalise(year=YEAR, **kwargs)
+        return runs.assessment_finalise(year=YEAR, **kwargs)
 
 
 def test_the_city_finalises_every_reviewed_assessment_and_leaves_drafts(
@@ -549,21 +656,21 @@ def test_a_district_org_department_finalises_only_its_district(
     assert set(final.values_list("community__district", flat=True)) == {mine.pk}
     assert final.count() == 2
     with pytest.raises(PermissionDenied):
-        service.assessment_finalise(user=staff_users["org_district"], year=YEAR, district=other)
+        runs.assessment_finalise(user=staff_users["org_district"], year=YEAR, district=other)
     with pytest.raises(PermissionDenied):
-        service.assessment_finalise(user=staff_users["org_district"], year=YEAR)
+        runs.assessment_finalise(user=staff_users["org_district"], year=YEAR)
 
 
 @pytest.mark.parametrize("who", ["community", "street", "unit"])
 def test_finalising_is_refused_outside_the_organisation_department(staff_users, reviewed_city, who):
     with pytest.raises(PermissionDenied):
-        service.assessment_finalise(user=staff_users[who], year=YEAR)
+        runs.assessment_finalise(user=staff_users[who], year=YEAR)
     assert not Assessment.objects.filter(status=Assessment.Status.FINAL).exists()
 
 
 def test_finalising_with_nothing_waiting_is_refused(city, staff_users):
     with pytest.raises(ValidationError):
-        service.assessment_finalise(user=staff_users["org_city"], year=YEAR)
+        runs.assessment_finalise(user=staff_users["org_city"], year=YEAR)
 
 
 def test_members_and_unit_liaisons_are_told_once(city, staff_users, reviewed_city, django_capture_on_commit_callbacks):
@@ -581,7 +688,7 @@ def test_members_and_unit_liaisons_are_told_once(city, staff_users, reviewed_cit
 
     # The same chunk delivered again, and a second finalisation of the rest, tell nobody twice.
     chunk = run.chunks.first()
-    assert service.run_chunk_process(run_id=run.pk, start_pk=chunk.start_pk) is False
+    assert runs.run_chunk_process(run_id=run.pk, start_pk=chunk.start_pk) is False
     finalise(django_capture_on_commit_callbacks, user=staff_users["org_city"], include_drafts=True)
     assert member_notes.count() == 6
     assert len(set(member_notes.values_list("user_id", flat=True))) == 6
@@ -600,12 +707,11 @@ def test_the_finalisation_records_the_organisations_under_the_line(
     assert [row["unit_id"] for row in run.below_line] == [low.pk, city_level.pk]
     assert run.below_line[0]["rate"] == "80.0"
 
-    rows = service.below_line_rows(user=staff_users["org_district"], year=YEAR, district=city["districts"][0])
+    rows = selectors.below_line_rows(user=staff_users["org_district"], year=YEAR, district=city["districts"][0])
     assert [row.pk for row in rows] == [low.pk]
 
 
 # --- Concurrency (PostgreSQL row locks) ----------------------------------------------------------------------
-
 
 
 @pytest.mark.django_db(transaction=True)
@@ -616,14 +722,14 @@ def test_two_workers_on_the_same_chunk_do_it_once():
     for _ in range(3):
         serving_member(community)
     with transaction.atomic():
-        run, _chunks = service._open_run(kind=AssessmentRun.Kind.COMPUTE, year=YEAR, district=None, user=None)
+        run, _chunks = runs._open_run(kind=AssessmentRun.Kind.COMPUTE, year=YEAR, district=None, user=None)
     chunk = run.chunks.get()
     barrier = threading.Barrier(2, timeout=30)
     results = []
 
     def work():
         barrier.wait()
-        results.append(service.run_chunk_process(run_id=run.pk, start_pk=chunk.start_pk))
+        results.append(runs.run_chunk_process(run_id=run.pk, start_pk=chunk.start_pk))
 
     run_in_threads(work, work)
 
@@ -640,7 +746,7 @@ def test_a_review_made_while_a_chunk_computes_waits_and_is_kept():
     community = factories.CommunityFactory()
     staff = make_staff(Role.COMMUNITY_STAFF, community=community)
     member = serving_member(community)
-    service.assessment_run(YEAR)
+    compute()
     record(member, community, hours="12.0")
     assessment = Assessment.objects.get(member=member)
     locked, review_started = threading.Event(), threading.Event()
@@ -653,16 +759,18 @@ def test_a_review_made_while_a_chunk_computes_waits_and_is_kept():
             time.sleep(0.3)  # the review is now waiting on the row lock
         return result
 
-    def compute():
+    def compute_chunk():
         with connection.execute_wrapper(pause_after_locking):
-            service.assessment_chunk(year=YEAR, start_pk=member.pk, end_pk=member.pk + 1)
+            computation.assessment_chunk(year=YEAR, start_pk=member.pk, end_pk=member.pk + 1)
 
     def review():
         assert locked.wait(timeout=30), "the chunk never read its assessments"
         review_started.set()
-        service.assessment_review(user=staff, assessment_id=assessment.pk, grade=Grade.EXCELLENT, remark="表现突出")
+        assessment_ops.assessment_review(
+            user=staff, assessment_id=assessment.pk, grade=Grade.EXCELLENT, remark="表现突出"
+        )
 
-    run_in_threads(compute, review)
+    run_in_threads(compute_chunk, review)
 
     assessment.refresh_from_db()
     assert (assessment.status, assessment.grade, assessment.remark) == (
@@ -692,5 +800,5 @@ def test_a_run_goes_through_redis_and_a_worker_and_a_second_run_adds_no_duplicat
             assert time.monotonic() < deadline, "the run did not finish"
             time.sleep(0.2)
     assert Assessment.objects.filter(year=year).count() == 5
-    runs = AssessmentRun.objects.filter(year=year).order_by("pk")
-    assert [(run.status, run.done == run.total, run.assessed) for run in runs] == [("finished", True, 5)] * 2
+    year_runs = AssessmentRun.objects.filter(year=year).order_by("pk")
+    assert [(run.status, run.done == run.total, run.assessed) for run in year_runs] == [("finished", True, 5)] * 2

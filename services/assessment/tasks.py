@@ -1,4 +1,5 @@
-"""Assessment tasks: the annual assessment job, one chunk of members per task.
+"""Celery tasks of the annual assessment (autodiscovered as `services.assessment.tasks`): the job, one chunk of
+members per task.
 
 `assessment_run_task(year=...)` opens (or resumes) a run and queues one `assessment_chunk_task` per
 primary-key range of members; each chunk is one transaction that also marks itself done, and the last
@@ -13,7 +14,7 @@ from communities.models import District
 from communities.platform import jobs
 from communities.platform.jobs import TRANSIENT_ERRORS
 
-from .. import assessment
+from . import runs
 
 __all__ = ["assessment_run_task", "assessment_chunk_task"]
 
@@ -37,7 +38,7 @@ def assessment_run_task(year: int, district_id: int | None = None) -> int:
     the run with its chunks and queues them after commit. Returns the run's id. Idempotent: while a run
     of that year and scope is unfinished, calling again only queues its chunks not yet done."""
     district = District.objects.get(pk=district_id) if district_id is not None else None
-    return assessment.assessment_run_start(year=year, district=district).pk
+    return runs.assessment_run_start(year=year, district=district).pk
 
 
 @shared_task(bind=True, **RETRY, soft_time_limit=600, time_limit=660)
@@ -48,11 +49,11 @@ def assessment_chunk_task(self, run_id: int, start_pk: int, end_pk: int) -> bool
     A chunk that gives up (any error but a transient one, or a transient one after its last retry, or the
     soft time limit) rolls back and records the error on the run, so the admin page says it stopped."""
     try:
-        return assessment.run_chunk_process(run_id=run_id, start_pk=start_pk)
+        return runs.run_chunk_process(run_id=run_id, start_pk=start_pk)
     except TRANSIENT as error:
         if self.request.retries >= self.max_retries:
-            assessment.run_mark_failed(run_id=run_id, error=f"{type(error).__name__}: {error}")
+            runs.run_mark_failed(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
     except Exception as error:
-        assessment.run_mark_failed(run_id=run_id, error=f"{type(error).__name__}: {error}")
+        runs.run_mark_failed(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
