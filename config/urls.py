@@ -17,7 +17,7 @@ urlpatterns = [
     path("registration/", include("registration.urls")),
     path("", include("communities.urls")),
     # The organisation department's reporting-rate pages live inside the admin (its login and look).
-    path("admin/rates/", include(("registration.admin_rates", "rates"))),
+    path("admin/rates/", include("registration.rates.urls")),
     path("admin/", admin.site.urls),
     path("assessment/", include("services.assessment_urls")),
     path("", include("services.urls")),

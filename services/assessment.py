@@ -48,7 +48,7 @@ from communities.iterables import batched
 from communities.models import Community, District, Notification, StaffAssignment, Unit
 from communities.notifications import notify
 from communities.platform import policies
-from registration import rates
+from registration.rates import selectors as rates
 from registration.models import Member, Report
 
 from .audit_actions import Action

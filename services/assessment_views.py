@@ -24,7 +24,7 @@ from communities.exports import xlsx_export
 from communities.models import Community, District, StaffAssignment, Unit
 from communities.platform import policies
 from communities.platform.web import admin_chrome, apply_service_errors, inside_admin, paginate
-from registration import rates
+from registration.rates import selectors as rates
 from registration.selectors import member_for_user, unit_get_for_user
 
 from . import assessment as service

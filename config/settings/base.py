@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     "communities",
     "registration",
+    "registration.rates",
     "services",
 ]
 

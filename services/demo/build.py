@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 from registration.models import Member, Report, RosterEntry, Skill, User
-from registration.tallies import tally_rebuild
+from registration.rates.tallies import tally_rebuild
 from services.models import Assessment, Claim, ServiceNeed, ServiceRecord
 
 from . import loader as bulk

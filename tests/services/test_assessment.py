@@ -13,7 +13,8 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from communities.models import Notification, StaffAssignment
-from registration.models import Report, UnitTally
+from registration.models import Report
+from registration.rates.models import UnitTally
 from services import assessment as service
 from services.models import Assessment, AssessmentRun, AssessmentRunChunk, Claim, Grade, ServiceRecord
 from services.tasks import assessment_chunk_task, assessment_run_task

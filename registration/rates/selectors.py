@@ -1,4 +1,4 @@
-"""Reads for the organisation department's reporting-rate pages, from the tallies (registration.tallies).
+"""Reads for the reporting-rate pages, from the tallies (registration.rates.tallies).
 
 Every figure here is a sum of tally rows, so a page costs a fixed number of queries whatever the
 number of members; `manage.py recount_rates` proves the tallies against the reports themselves. A place or

@@ -17,9 +17,10 @@ from django.utils import formats, timezone
 from openpyxl import load_workbook
 
 from communities.models import ExportRecord, StaffAssignment, Unit
-from registration.models import CommunityTally, Report, UnitTally
-from registration.rates import SORT_FIELDS, RateRow, sort_rows
-from registration.tallies import tally_rebuild, tally_relink
+from registration.models import Report
+from registration.rates.models import CommunityTally, UnitTally
+from registration.rates.selectors import SORT_FIELDS, RateRow, sort_rows
+from registration.rates.tallies import tally_rebuild, tally_relink
 from tests import factories
 from tests.conftest import make_staff
 
@@ -798,7 +799,7 @@ def test_query_counts_do_not_grow_with_the_city(org_client, city, size, django_a
 
 
 def test_a_row_under_the_line_never_shows_the_lines_own_figure():
-    from registration.rates import RateRow
+    from registration.rates.selectors import RateRow
 
     row = RateRow(pk=1, name="", code="", roster=2000, registered=2000, reported=1799, pending=0, off_roster_reported=0)
     assert (row.rate, row.below_line) == (Decimal("89.9"), True)
@@ -818,7 +819,7 @@ def test_the_all_communities_export_lists_every_community_in_scope_with_its_plac
 
 
 def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client, city):
-    # The rows' cells and the chart's bars are written in Python (admin_rates._cells, rate_chart.bar_chart).
+    # The rows' cells and the chart's bars are written in Python (registration.rates.views._cells, chart.bar_chart).
     district = city["districts"][0]
     district.name = "<script>alert(1)</script>"
     district.save()

@@ -1,7 +1,7 @@
 """The organisation department's reporting-rate pages inside the admin (flow 7): by place, by unit, and the
 roster members behind a community's numbers, with a bar chart and an Excel export of what is on screen.
 
-Every figure comes from registration.rates (the tallies); these views only choose, sort, page and draw.
+Every figure comes from registration.rates.selectors (the tallies); these views only choose, sort, page and draw.
 """
 
 from dataclasses import dataclass
@@ -11,7 +11,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -21,8 +21,8 @@ from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
 from communities.platform.web import admin_chrome, inside_admin
 
-from . import rates
-from .rate_chart import bar_chart
+from . import selectors as rates
+from .chart import bar_chart
 
 PAGE_SIZE = 100
 YEARS_OFFERED = 5
@@ -188,7 +188,7 @@ def _context(request, filters: Filters, **extra) -> dict:
     }
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def places(request):
     """Districts of the city, streets of a district or communities of a street, with a total row."""
     filters = _filters(request)
@@ -250,7 +250,7 @@ def places(request):
     return render(request, "admin/rates/places.html", context)
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def all_communities_export(request):
     """Every community in the user's scope in one sheet, with its district and street (no page shows
     10,000 rows; the sheet does)."""
@@ -309,7 +309,7 @@ def _export_numbers(label, row: rates.RateRow, *, unit_columns=None) -> list:
     return [*first, *numbers, _below_note(row)]
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def units(request):
     """One row per unit (party organisation) in scope, sorted and paged by the database, 100 a page; the
     export holds every matching row."""
@@ -377,7 +377,7 @@ def _export_units(request, filters: Filters, units):
     )
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def community(request, community_id: int):
     """The roster entries behind one community's figures, by status, with masked personal data."""
     filters = _filters(request)
@@ -426,10 +426,3 @@ def community(request, community_id: int):
     )
     return render(request, "admin/rates/community.html", context)
 
-
-urlpatterns = [
-    path("communities.xlsx", all_communities_export, name="all-communities-export"),
-    path("", places, name="places"),
-    path("units/", units, name="units"),
-    path("communities/<int:community_id>/", community, name="community"),
-]
