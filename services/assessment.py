@@ -48,8 +48,8 @@ from communities.iterables import batched
 from communities.models import Community, District, Notification, StaffAssignment, Unit
 from communities.notifications import notify
 from communities.platform import policies
-from registration.rates import selectors as rates
 from registration.models import Member, Report
+from registration.rates import selectors as rates
 
 from .audit_actions import Action
 from .models import Assessment, AssessmentRun, AssessmentRunChunk, Claim, Grade, ServiceRecord

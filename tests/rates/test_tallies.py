@@ -17,7 +17,6 @@ from registration import services
 from registration.models import Report
 from registration.rates import selectors as rates
 from registration.rates.models import CommunityTally, UnitTally
-from registration.roster import roster_import_file
 from registration.rates.tallies import (
     as_of_for_year,
     in_effect,
@@ -28,6 +27,7 @@ from registration.rates.tallies import (
     tally_recount,
     tally_stored,
 )
+from registration.roster import roster_import_file
 from tests import factories
 from tests.conftest import make_staff
 
@@ -310,7 +310,8 @@ def test_the_migration_links_the_rows_that_were_there():
     for year in (YEAR - 2, YEAR):
         CommunityTally.objects.create(community=None, year=year)
     # The models as they were at that migration (in the registration app, on the same tables).
-    migration.link_rows(MigrationLoader(connection).project_state(("registration", "0004_tally_superseded_in")).apps, None)
+    state = MigrationLoader(connection).project_state(("registration", "0004_tally_superseded_in"))
+    migration.link_rows(state.apps, None)
     assert_one_row_in_effect()
     assert list(
         CommunityTally.objects.filter(community=community).order_by("year").values_list("superseded_in", flat=True)
