@@ -49,6 +49,7 @@ class Line:
     label: str
     href: str = ""
     pending_href: str = ""
+    registered_not_reported_href: str = ""
     not_registered_href: str = ""
     party_organisation: str = ""
     pairings: tuple = ()
@@ -80,6 +81,8 @@ def _cells(line: Line, text) -> dict:
         "reported": text(row.reported),
         "pending": text(row.pending),
         "pending_href": line.pending_href,
+        "registered_not_reported": text(row.registered_not_reported),
+        "registered_not_reported_href": line.registered_not_reported_href,
         "not_registered": text(row.not_registered),
         "not_registered_href": line.not_registered_href,
         "rate": "—" if rate is None else f"{text(rate)}%",
@@ -131,6 +134,7 @@ def _columns(request, filters: Filters, first_label: str) -> list[dict]:
         "roster": _("On roster"),
         "reported": _("Reported"),
         "pending": _("Pending"),
+        "registered_not_reported": _("Registered, not reported"),
         "not_registered": _("Not registered"),
         "rate": _("Reporting rate") + " (%)",
         "off_roster_reported": _("Reported, not on a roster"),
@@ -260,7 +264,7 @@ def all_communities_export(request):
         lines = [(community, row) for community, row in lines if row.below_line]
     header = [
         _("District"), _("Street"), _("Community"), _("Code"), _("On roster"), _("Reported"), _("Pending"),
-        _("Not registered"), _("Rate (%)"), _("Reported, not on a roster"), _("Note"),
+        _("Registered, not reported"), _("Not registered"), _("Rate (%)"), _("Reported, not on a roster"), _("Note"),
     ]  # fmt: skip
     body = (
         [community.district.name, community.street.name, *_export_numbers(community.name, row)]
@@ -291,13 +295,14 @@ def _place_lines(rows: list[rates.RateRow], level: str, filters: Filters) -> lis
     return [_community_line(row, filters) for row in rows]
 
 
-def _community_line(row: rates.RateRow, filters: Filters) -> Line:
-    community_url = reverse("rates:community", args=[row.pk])
+def _community_line(row: rates.RateRow, filters: Filters, namespace: str = "rates") -> Line:
+    community_url = reverse(f"{namespace}:community", args=[row.pk])
     return Line(
         row=row,
         label=row.name,
         href=f"{community_url}?year={filters.year}",
         pending_href=f"{community_url}?year={filters.year}&status=pending",
+        registered_not_reported_href=f"{community_url}?year={filters.year}&status=registered",
         not_registered_href=f"{community_url}?year={filters.year}&status=not_registered",
     )
 
@@ -305,7 +310,15 @@ def _community_line(row: rates.RateRow, filters: Filters) -> Line:
 def _export_numbers(label, row: rates.RateRow, *, unit_columns=None) -> list:
     """One sheet row in the order of the columns on screen."""
     first = [label, row.code, *(unit_columns or [])]
-    numbers = [row.roster, row.reported, row.pending, row.not_registered, row.rate, row.off_roster_reported]
+    numbers = [
+        row.roster,
+        row.reported,
+        row.pending,
+        row.registered_not_reported,
+        row.not_registered,
+        row.rate,
+        row.off_roster_reported,
+    ]
     return [*first, *numbers, _below_note(row)]
 
 
