@@ -7,6 +7,7 @@ Every figure comes from registration.rates.selectors (the tallies); these views 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from communities.exports import xlsx_export
 from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
+from communities.platform import policies
 from communities.platform.web import admin_chrome, inside_admin
 
 from . import selectors as rates
@@ -390,10 +392,9 @@ def _export_units(request, filters: Filters, units):
     )
 
 
-@inside_admin("rates.view_rates")
-def community(request, community_id: int):
-    """The roster entries behind one community's figures, by status, with masked personal data."""
-    filters = _filters(request)
+def _breakdown(request, community_id: int, filters: Filters) -> dict:
+    """What a community's page shows, in the admin and on the street staff's page: its figures and the roster
+    entries behind them, by status, with masked personal data. 404 outside the user's scope."""
     status = request.GET.get("status", "all")
     if status not in STATUSES:
         status = "all"
@@ -424,18 +425,84 @@ def community(request, community_id: int):
         {"key": key, "label": labels[key], "count": counts[key], "href": _query(request, status=key)}
         for key in STATUSES
     ]
-    context = _context(
-        request,
-        filters,
-        title=_("Reporting rate statistics"),
-        subtitle=f"{filters.year} · {community.name}",
-        community=community,
-        street=street,
-        district=street.district,
-        figures=figures,
-        status=status,
-        tabs=tabs,
-        page=Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
-    )
+    return {
+        "title": _("Reporting rate statistics"),
+        "subtitle": f"{filters.year} · {community.name}",
+        "community": community,
+        "street": street,
+        "district": street.district,
+        "figures": figures,
+        "status": status,
+        "tabs": tabs,
+        "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+
+
+@inside_admin("rates.view_rates")
+def community(request, community_id: int):
+    """The roster entries behind one community's figures, by status, with masked personal data."""
+    filters = _filters(request)
+    context = _context(request, filters, **_breakdown(request, community_id, filters))
     return render(request, "admin/rates/community.html", context)
 
+
+# --- Street staff: their street's rates outside the admin (they are no admin users), from the same reads ---------
+
+
+def _street_context(request, filters: Filters, **extra) -> dict:
+    return {
+        "filters": filters,
+        "years": _years(filters.year),
+        "threshold": rates.rate_threshold(),
+        "below_label": _("May not be rated an advanced party organisation this year"),
+        **extra,
+    }
+
+
+@login_required
+def street_places(request):
+    """The communities of one street in the user's scope (the first by code, or ?street=), with a total row: the
+    admin's street level, to street staff."""
+    policies.require("rates.view_street_rates", request.user)
+    filters = _filters(request)
+    visible = Community.objects.visible_to(request.user)
+    streets = list(Street.objects.filter(pk__in=visible.values("street_id")).order_by("code"))
+    street = streets[0] if streets else None
+    if "street" in request.GET:
+        street_id = _int_or_none(request.GET["street"])
+        street = next((candidate for candidate in streets if candidate.pk == street_id), None)
+        if street is None:
+            raise Http404
+    rows = []
+    if street is not None:
+        rows = rates.place_rate_rows(user=request.user, year=filters.year, street=street)
+    if filters.below:
+        rows = [row for row in rows if row.below_line]
+    rows = rates.sort_rows(rows, filters.order)
+    total = rates.city_total(rows)
+    lines = [_community_line(row, filters, namespace="street-rates") for row in rows]
+    *table, total_cells = _table([*lines, Line(row=total, label=_("Total"))])
+    context = _street_context(
+        request,
+        filters,
+        street=street,
+        streets=streets,
+        lines=lines,
+        total=total,
+        table=table,
+        total_cells=total_cells,
+        columns=_columns(request, filters, _("Community")),
+    )
+    return render(request, "rates/street.html", context)
+
+
+@login_required
+def street_community(request, community_id: int):
+    """The roster entries behind one community's figures, to the street staff of its street."""
+    policies.require("rates.view_street_rates", request.user)
+    filters = _filters(request)
+    return render(
+        request,
+        "rates/street_community.html",
+        _street_context(request, filters, **_breakdown(request, community_id, filters)),
+    )
