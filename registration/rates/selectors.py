@@ -243,6 +243,8 @@ def unit_pairings(*, unit_ids) -> dict:
     return pairings
 
 
+# A roster entry's state (annotated by tallies.roster_entries_as_of): the four states partition the roster, and
+# every list of "who is behind this figure" filters by them (the community page here, the unit's roster page).
 BREAKDOWN = {
     "reported": Q(is_reported=True),
     "pending": Q(is_reported=False, is_pending=True),
@@ -251,9 +253,9 @@ BREAKDOWN = {
 }
 
 
-def community_breakdown(*, user, community_id: int, year: int, status: str = ""):
-    """The roster entries behind a community's figures for `year`, optionally of one status:
-    who is not registered, pending, registered only or reported. 404 outside the user's scope."""
+def community_breakdown(*, user, community_id: int, year: int):
+    """The roster entries behind a community's figures for `year`, each with its state (BREAKDOWN filters them by
+    state: who is not registered, pending, registered only or reported). 404 outside the user's scope."""
     community = get_object_or_404(Community.objects.visible_to(user), pk=community_id)
     entries = (
         roster_entries_as_of(as_of_for_year(year))
@@ -261,8 +263,6 @@ def community_breakdown(*, user, community_id: int, year: int, status: str = "")
         .select_related("unit")
         .order_by("unit__code", "name", "pk")
     )
-    if status in BREAKDOWN:
-        entries = entries.filter(BREAKDOWN[status])
     return community, entries
 
 

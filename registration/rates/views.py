@@ -402,9 +402,7 @@ def _breakdown(request, community_id: int, filters: Filters) -> dict:
     counts = everyone.aggregate(
         all=Count("pk"), **{key: Count("pk", filter=condition) for key, condition in rates.BREAKDOWN.items()}
     )
-    _community, entries = rates.community_breakdown(
-        user=request.user, community_id=community_id, year=filters.year, status=status
-    )
+    entries = everyone.filter(rates.BREAKDOWN[status]) if status in rates.BREAKDOWN else everyone
     street = Street.objects.select_related("district").get(pk=community.street_id)
     figures = next(
         (

@@ -783,7 +783,7 @@ def grow(city, size):
 # asked for (or the unassigned row), the places with their sums; units: the count, the page's rows (figures and
 # party organisations), pairings; community: the community twice, the street, the tab counts, the community's
 # figures, the page count and rows.
-MAX_QUERIES = {"places": 6, "units": 7, "community": 11}
+MAX_QUERIES = {"places": 6, "units": 7, "community": 10}
 
 
 @pytest.mark.parametrize("size", [1, 12])
