@@ -14,10 +14,12 @@ urlpatterns = [
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", registration_views.PasswordChangeView.as_view(), name="password-change"),
+    # Street staff's reporting rates: the same figures, outside the admin (they are not admin users).
+    path("registration/rates/", include("registration.rates.street_urls")),
     path("registration/", include("registration.urls")),
     path("", include("communities.urls")),
     # The organisation department's reporting-rate pages live inside the admin (its login and look).
-    path("admin/rates/", include(("registration.admin_rates", "rates"))),
+    path("admin/rates/", include("registration.rates.urls")),
     path("admin/", admin.site.urls),
     path("assessment/", include("services.assessment.urls")),
     path("", include("services.urls")),

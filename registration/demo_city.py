@@ -20,8 +20,8 @@ from communities.demo.loader import next_id
 from registration import demo_words as words
 from registration.identity import id_check_char, protect_id_number
 from registration.models import Member, Report, RosterEntry, Skill, User
+from registration.rates.tallies import tally_rebuild
 from registration.services import letter_number
-from registration.tallies import tally_rebuild
 
 DAY = 86400
 # The demo member login: person 0, whose username is this phone.

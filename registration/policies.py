@@ -20,8 +20,6 @@ define("registration.open_unit_pages", is_superuser | is_unit_liaison | is_org_d
 define("registration.open_liaison_home", is_superuser | is_unit_liaison)
 # Full ID numbers and addresses only for community staff (their own members), never for a wider scope.
 define("registration.export_ledger_in_full", is_superuser | is_only_community_staff)
-# The reporting-rate pages inside the admin.
-define("registration.view_rates", is_superuser | is_org_department)
 # The staff home of places (the overview of the communities in scope): community and street staff.
 define("registration.open_place_home", is_community_staff | is_street_staff)
 

@@ -29,7 +29,7 @@ from communities.models import Community, Unit
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
 from .models import Member, RosterEntry
-from .tallies import tallies_follow
+from .rates.tallies import tallies_follow
 
 logger = logging.getLogger(__name__)
 

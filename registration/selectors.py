@@ -1,45 +1,67 @@
 """Reads for the members-and-reporting pages. Every staff read starts from the user's scope."""
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
-from django.db.models.functions import Concat
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce, Concat
+from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from communities.models import Community, StaffAssignment, Unit
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
-from .models import Member, Report, RosterEntry
+from .models import Member, Report
+from .rates import selectors as rates
+from .rates.tallies import roster_entries_as_of
 
 Role = StaffAssignment.Role
 
 
-def community_overview_list(*, user):
-    """The communities in the user's scope with their report counts, one query for the page."""
+# Two figures about the reports a community receives, whatever the members' rosters say (docs/RATES.md): they
+# differ from the roster figures of the rates, which count the people a unit expects at a community.
+
+
+def reports_reported_here():
+    """Members reported here (在本社区报到的党员): each member's active (confirmed) report, counted where it is.
+    A member has at most one (report_one_confirmed_per_member), so reports and members count alike."""
+    return Report.objects.filter(status=Report.Status.CONFIRMED)
+
+
+def reports_waiting_here():
+    """Reports waiting here (待本社区确认): reports submitted to a community and not yet decided, what its queue
+    holds; a change of community counts at the community it asks for."""
+    return Report.objects.filter(status=Report.Status.PENDING)
+
+
+def reported_here_count(*, communities) -> int:
+    """Members reported at these communities, in one count."""
+    return reports_reported_here().filter(community__in=communities).count()
+
+
+def _count_per_community(reports):
+    counted = reports.filter(community=OuterRef("pk")).order_by().values("community").annotate(n=Count("pk"))
+    return Coalesce(Subquery(counted.values("n")), Value(0), output_field=IntegerField())
+
+
+def community_overview_list(*, user, with_figures: bool = True):
+    """The communities in the user's scope, each with the reports it holds (reported_here, waiting_here) and, if
+    `with_figures`, its roster figures of this year (the rates' tallies: `rates.figures_of(community)`). One
+    query a page."""
+    communities = Community.objects.visible_to(user)
+    if with_figures:
+        communities = rates.with_figures(communities, timezone.localdate().year)
     return (
-        Community.objects.visible_to(user)
-        .select_related("street", "district")
+        communities.select_related("street", "district")
         .annotate(
-            pending_count=Count("reports", filter=Q(reports__status=Report.Status.PENDING)),
-            confirmed_count=Count("reports", filter=Q(reports__status=Report.Status.CONFIRMED)),
+            reported_here=_count_per_community(reports_reported_here()),
+            waiting_here=_count_per_community(reports_waiting_here()),
         )
         .order_by("code")
     )
 
 
 def unit_overview_list(*, user):
-    """The units in the user's scope with roster size and how many on it have registered and reported."""
-    return (
-        Unit.objects.visible_to(user)
-        .annotate(
-            roster_count=Count("roster_entries", distinct=True),
-            registered_count=Count("roster_entries__member", distinct=True),
-            confirmed_count=Count(
-                "roster_entries__member__reports",
-                filter=Q(roster_entries__member__reports__status=Report.Status.CONFIRMED),
-                distinct=True,
-            ),
-        )
-        .order_by("code")
-    )
+    """The units in the user's scope with their roster figures of this year (`rates.figures_of(unit)`)."""
+    return rates.with_figures(Unit.objects.visible_to(user), timezone.localdate().year).order_by("code")
 
 
 def member_for_user(*, user):
@@ -57,14 +79,25 @@ def _report_rows():
     )
 
 
-def pending_report_list(*, user):
-    """The report queue: pending reports of the communities in scope, oldest first. Joins only what the queue
-    shows: PostgreSQL's planning of the seven-table join of `_report_rows` cost more than running it."""
-    return (
-        Report.objects.select_related("member__unit", "community")
-        .filter(status=Report.Status.PENDING, community__in=Community.objects.visible_to(user))
-        .order_by("submitted_at", "pk")
-    )
+def pending_report_list(*, user, community: Community | None = None):
+    """The report queue: the reports waiting at the communities in scope (or at one of them), oldest first. Joins
+    only what the queue shows: PostgreSQL's planning of the seven-table join of `_report_rows` cost more than
+    running it."""
+    reports = reports_waiting_here().select_related("member__unit", "community")
+    if community is not None:
+        reports = reports.filter(community=community)
+    else:
+        reports = reports.filter(community__in=Community.objects.visible_to(user))
+    return reports.order_by("submitted_at", "pk")
+
+
+def community_get_for_user(*, user, community_id) -> Community:
+    """A community in the user's scope; 404 otherwise (also for an id that is not a number)."""
+    try:
+        community_id = int(community_id)
+    except (TypeError, ValueError):
+        raise Http404 from None
+    return get_object_or_404(Community.objects.visible_to(user), pk=community_id)
 
 
 def report_get_for_staff(*, user, report_id: int) -> Report:
@@ -98,7 +131,7 @@ def _search(queryset, term: str):
 def _confirmed_reports_in_scope(user):
     """Confirmed reports of the communities in the user's scope. City-wide scopes skip the community filter:
     `community IN (every community)` only made PostgreSQL join the million-member ledger against it."""
-    reports = Report.objects.filter(status=Report.Status.CONFIRMED)
+    reports = reports_reported_here()
     if StaffAssignment.objects.scope_for(user).sees_everything:
         return reports
     return reports.filter(community__in=Community.objects.visible_to(user))
@@ -141,40 +174,17 @@ class RosterStatus:
     NOT_REGISTERED = "not_registered"
 
 
-def _roster_entries(*, unit):
-    """The unit's roster entries, each annotated with its state (one EXISTS per state)."""
-    member_reports = Report.objects.filter(member__roster_entry=OuterRef("pk"))
-    return RosterEntry.objects.filter(unit=unit).annotate(
-        is_registered=Exists(Member.objects.filter(roster_entry=OuterRef("pk"))),
-        is_reported=Exists(member_reports.filter(status=Report.Status.CONFIRMED)),
-        is_pending=Exists(member_reports.filter(status=Report.Status.PENDING)),
-    )
-
-
-ROSTER_STATUS_FILTERS = {
-    RosterStatus.REPORTED: Q(is_reported=True),
-    RosterStatus.PENDING: Q(is_reported=False, is_pending=True),
-    RosterStatus.REGISTERED: Q(is_registered=True, is_reported=False, is_pending=False),
-    RosterStatus.NOT_REGISTERED: Q(is_registered=False),
-}
-
-
 def roster_list(*, unit, status: str = ""):
-    """The unit's roster with each person's state: reported, pending, registered only, not registered."""
-    entries = _roster_entries(unit=unit).select_related("community").order_by("name", "pk")
-    return entries.filter(ROSTER_STATUS_FILTERS[status]) if status in ROSTER_STATUS_FILTERS else entries
+    """The unit's roster with each person's state now: reported, pending, registered only, not registered; the
+    states the rates count (`rates.tallies.roster_entries_as_of`), so that each tab holds as many people as the
+    unit's figure of that name says."""
+    entries = roster_entries_as_of(timezone.now()).filter(unit=unit).select_related("community").order_by("name", "pk")
+    return entries.filter(rates.BREAKDOWN[status]) if status in rates.BREAKDOWN else entries
 
 
-def roster_summary(*, unit) -> dict:
-    """Counts behind the unit's rate, in one query; rate = reported / on roster."""
-    counts = _roster_entries(unit=unit).aggregate(
-        total=Count("pk"),
-        reported=Count("pk", filter=ROSTER_STATUS_FILTERS[RosterStatus.REPORTED]),
-        pending=Count("pk", filter=ROSTER_STATUS_FILTERS[RosterStatus.PENDING]),
-        not_registered=Count("pk", filter=ROSTER_STATUS_FILTERS[RosterStatus.NOT_REGISTERED]),
-    )
-    counts["rate_percent"] = round(100 * counts["reported"] / counts["total"], 1) if counts["total"] else None
-    return counts
+def roster_summary(*, unit) -> rates.RateRow:
+    """The unit's figures of this year, as the rate pages show them (the tallies). One query."""
+    return rates.unit_figures(unit=unit, year=timezone.localdate().year)
 
 
 def off_roster_members(*, unit):

@@ -19,7 +19,7 @@ from communities.platform import policies
 from .audit_actions import Action
 from .identity import hash_id_number, protect_id_number
 from .models import Member, Report, RosterEntry, User
-from .tallies import tallies_follow
+from .rates.tallies import tallies_follow
 
 
 def letter_number(*, report_id: int, submitted_at) -> str:

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -16,26 +17,50 @@ from communities.platform.web import PAGE_SIZE, next_url, paginate
 from . import roster, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
 from .identity import mask_address, mask_search_term
+from .rates import selectors as rates
 
 MAX_ERRORS_SHOWN = 200
 
 
 @login_required
 def community_home(request):
-    """Community and street staff: the communities in their scope with pending and confirmed reports."""
+    """Community and street staff: the communities in their scope, each with its roster figures (as the rate
+    pages show them) and the reports it holds; the total row when every community is on the page."""
     policies.require("communities.open_staff_pages", request.user)
-    page = paginate(request, selectors.community_overview_list(user=request.user))
-    return render(request, "registration/community_home.html", {"page": page})
+    show_rates = policies.allowed("rates.view_place_rates", request.user)  # community staff see no rates
+    page = paginate(request, selectors.community_overview_list(user=request.user, with_figures=show_rates))
+    rows = list(page)
+    for community in rows:
+        community.figures = rates.figures_of(community) if show_rates else None
+    total = None
+    if rows and not page.has_other_pages():
+        total = {
+            "figures": rates.city_total([community.figures for community in rows]) if show_rates else None,
+            "reported_here": sum(community.reported_here for community in rows),
+            "waiting_here": sum(community.waiting_here for community in rows),
+        }
+    context = {
+        "page": page,
+        "rows": rows,
+        "total": total,
+        "show_rates": show_rates,
+        "show_street_rates": policies.allowed("rates.view_street_rates", request.user),
+        "year": timezone.localdate().year,
+    }
+    return render(request, "registration/community_home.html", context)
 
 
 @login_required
 def report_queue(request):
-    """Pending reports of the user's communities, oldest first."""
+    """The reports waiting at the user's communities (or, with ?community=, at one of them), oldest first."""
     policies.require("communities.open_staff_pages", request.user)
-    page = paginate(request, selectors.pending_report_list(user=request.user))
+    community = None
+    if "community" in request.GET:
+        community = selectors.community_get_for_user(user=request.user, community_id=request.GET["community"])
+    page = paginate(request, selectors.pending_report_list(user=request.user, community=community))
     for report in page:
         report.can_decide = policies.allowed("communities.manage_community", request.user, report.community)
-    return render(request, "registration/report_queue.html", {"page": page})
+    return render(request, "registration/report_queue.html", {"page": page, "community": community})
 
 
 @login_required
@@ -163,7 +188,10 @@ def unit_home(request):
     """Unit liaisons: their units' rosters and how many on them have reported."""
     policies.require("registration.open_unit_pages", request.user)
     page = paginate(request, selectors.unit_overview_list(user=request.user))
-    return render(request, "registration/unit_home.html", {"page": page})
+    rows = list(page)
+    for unit in rows:
+        unit.figures = rates.figures_of(unit)
+    return render(request, "registration/unit_home.html", {"page": page, "rows": rows})
 
 
 @login_required

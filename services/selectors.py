@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from communities.models import Community
 from registration.models import Member, Report
-from registration.selectors import member_for_user
+from registration.selectors import member_for_user, reported_here_count
 
 from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord, verified_in_year
 from .points import star_level
@@ -178,7 +178,8 @@ def member_claim_list(*, member: Member):
 def community_dashboard(*, communities, start: datetime.date, end: datetime.date) -> dict:
     """The field reports' figures for a period (start and end dates included), a few aggregate queries.
 
-    Members reported: confirmed reports active now. Needs posted: published in the period; claimed:
+    Members reported here: members whose active report is at one of the communities (registration's figure).
+    Needs posted: published in the period; claimed:
     claims made in the period; fulfilled: needs marked fulfilled among those posted. Records, hours and
     outcomes: verified records served in the period.
     """
@@ -202,7 +203,7 @@ def community_dashboard(*, communities, start: datetime.date, end: datetime.date
         **{outcome: Count("pk", filter=Q(outcome=outcome)) for outcome in OutcomeCategory.values},
     )
     return {
-        "members_reported": Report.objects.filter(community__in=communities, status=Report.Status.CONFIRMED).count(),
+        "members_reported": reported_here_count(communities=communities),
         "needs_posted": posted["posted"],
         "needs_fulfilled": posted["fulfilled"],
         "claims_made": claimed.count(),

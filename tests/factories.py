@@ -136,6 +136,8 @@ class ReportFactory(factory.django.DjangoModelFactory):
     community = factory.SubFactory(CommunityFactory)
     letter_number = factory.Sequence(lambda n: f"2026{n:08d}")
     status = Report.Status.PENDING
+    # As the services leave it: a decided report has its decision time (the rates count it from then on).
+    decided_at = factory.LazyAttribute(lambda report: None if report.status == "pending" else timezone.now())
 
 
 class ServiceNeedFactory(factory.django.DjangoModelFactory):

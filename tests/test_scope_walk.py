@@ -88,6 +88,7 @@ CASES = {
     "services:staff-record-verify": (lambda w: {"record_id": w["record"].pk}, ["post"]),
     "services:staff-record-reject": (lambda w: {"record_id": w["record"].pk}, ["post"]),
     "rates:community": (lambda w: {"community_id": w["community"].pk}, ["get"]),
+    "street-rates:community": (lambda w: {"community_id": w["community"].pk}, ["get"]),
     "assessment:staff-review": (lambda w: {"assessment_id": w["assessment"].pk}, ["get", "post"]),
     "assessment:unit-results": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
     "assessment:unit-export": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),

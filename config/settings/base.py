@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "rules",
     "communities",
     "registration",
+    "registration.rates",
     "services",
     "services.assessment",
 ]

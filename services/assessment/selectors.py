@@ -6,8 +6,8 @@ from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
 from communities.models import Community, District, Unit
-from registration import rates
 from registration.models import Member
+from registration.rates import selectors as rates
 from services.models import ServiceRecord
 
 from .models import Assessment, AssessmentRun, Grade

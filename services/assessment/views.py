@@ -32,7 +32,7 @@ from communities.platform.web import (
     paginate,
     years_offered,
 )
-from registration import rates
+from registration.rates import selectors as rates
 from registration.selectors import member_for_user, unit_get_for_user
 
 from . import runs, selectors, services

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from communities.models import Notification, StaffAssignment
 from communities.platform.web import FIRST_YEAR
-from registration.models import Report, UnitTally
+from registration.models import Report
+from registration.rates.models import UnitTally
 from services.assessment import computation, grading, runs, selectors
 from services.assessment import services as assessment_ops
 from services.assessment.models import Assessment, AssessmentRun, AssessmentRunChunk, Grade

@@ -13,7 +13,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from communities.models import ExportRecord, StaffAssignment
-from registration.models import Report, UnitTally
+from registration.models import Report
+from registration.rates.models import UnitTally
 from services.assessment import services as assessment_ops
 from services.assessment.models import Assessment, AssessmentRun, Grade
 from tests import factories

@@ -140,6 +140,12 @@ def test_the_pages_of_each_role_run_under_the_policy(live_server, browser):
             reverse("assessment:staff-list"),
             reverse("assessment:staff-review", args=[assessment.pk]),
         ],
+        make_staff("street", street=community.street): [
+            reverse("registration:community-home"),
+            reverse("street-rates:places"),
+            reverse("street-rates:community", args=[community.pk]),
+            reverse("registration:report-queue") + f"?community={community.pk}",
+        ],
         make_staff("unit", unit=unit): [
             reverse("registration:unit-home"),
             reverse("registration:unit-roster", args=[unit.pk]),

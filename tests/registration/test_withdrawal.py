@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from registration import services
 from registration.models import Member, Report
-from registration.tallies import tally_differences, tally_rebuild
+from registration.rates.tallies import tally_differences, tally_rebuild
 from services.models import ServiceRecord
 from tests import factories
 

@@ -27,7 +27,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
-from .models import CommunityTally, Member, Report, RosterEntry, TallyCounts, UnitTally
+from registration.models import Member, Report, RosterEntry
+
+from .models import CommunityTally, TallyCounts, UnitTally
 
 COMMUNITY, UNIT = "community", "unit"
 MODELS = {COMMUNITY: CommunityTally, UNIT: UnitTally}

@@ -1,4 +1,4 @@
-"""Reads for the organisation department's reporting-rate pages, from the tallies (registration.tallies).
+"""Reads for the reporting-rate pages, from the tallies (registration.rates.tallies).
 
 Every figure here is a sum of tally rows, so a page costs a fixed number of queries whatever the
 number of members; `manage.py recount_rates` proves the tallies against the reports themselves. A place or
@@ -21,7 +21,19 @@ from .models import CommunityTally, TallyCounts
 from .tallies import as_of_for_year, in_effect, roster_entries_as_of
 
 # The columns a rate table can be sorted by, in the order the pages show them.
-SORT_FIELDS = ("name", "code", "roster", "reported", "pending", "not_registered", "rate", "off_roster_reported")
+# The figures of a row partition its roster: reported + pending + registered_not_reported + not_registered = roster
+# (docs/RATES.md defines each label).
+SORT_FIELDS = (
+    "name",
+    "code",
+    "roster",
+    "reported",
+    "pending",
+    "registered_not_reported",
+    "not_registered",
+    "rate",
+    "off_roster_reported",
+)
 
 
 def rate_threshold() -> Decimal:
@@ -47,6 +59,7 @@ class RateRow:
 
     @property
     def registered_not_reported(self) -> int:
+        """Registered, with no report confirmed and none waiting (a rejected or withdrawn one, or none yet)."""
         return self.registered - self.reported - self.pending
 
     @property
@@ -127,6 +140,28 @@ def city_total(rows: list[RateRow], unassigned: RateRow | None = None) -> RateRo
     )
 
 
+def with_figures(places, year: int):
+    """Communities or units, each annotated with its figures for `year` (roster, registered, reported, pending,
+    off_roster_reported; 0 when the key never counted): what every screen showing a place's rate reads, so that
+    each figure is computed here only. One join, no extra query."""
+    return _with_tally(places, year).annotate(**_figures())
+
+
+def figures_of(place) -> RateRow:
+    """The RateRow of a community or unit read through `with_figures`."""
+    return RateRow(
+        pk=place.pk,
+        name=place.name,
+        code=place.code,
+        **{field: getattr(place, field) for field in TallyCounts.COUNT_FIELDS},
+    )
+
+
+def unit_figures(*, unit: Unit, year: int) -> RateRow:
+    """One unit's figures for `year` (the unit's own page). One query."""
+    return figures_of(with_figures(Unit.objects.filter(pk=unit.pk), year).get())
+
+
 def _figures():
     return {
         field: Coalesce(F(f"tally__{field}"), Value(0), output_field=IntegerField())
@@ -167,6 +202,7 @@ def _sql_order(order: str) -> list:
         "name": _by_code_point("name"),
         "code": _by_code_point("code"),
         "not_registered": F("roster") - F("registered"),
+        "registered_not_reported": F("registered") - F("reported") - F("pending"),
         "rate": _rate_tenths(),
     }.get(field, F(field))
     ordered = expression.desc(nulls_last=True) if order.startswith("-") else expression.asc(nulls_last=True)
@@ -177,7 +213,7 @@ def unit_rate_queryset(*, user, year: int, order: str = "", below: bool = False)
     """The units (party organisations) in the user's scope as dicts of pk, name, code, party_organisation and
     the figures; only those under the line if `below`; sorted as `sort_rows` sorts (code order when `order`
     names no column). A page of it is one query, its count another."""
-    units = _with_tally(Unit.objects.visible_to(user), year).annotate(**_figures())
+    units = with_figures(Unit.objects.visible_to(user), year)
     if below:
         units = units.filter(_below_line())
     return units.order_by(*_sql_order(order)).values(
@@ -207,6 +243,8 @@ def unit_pairings(*, unit_ids) -> dict:
     return pairings
 
 
+# A roster entry's state (annotated by tallies.roster_entries_as_of): the four states partition the roster, and
+# every list of "who is behind this figure" filters by them (the community page here, the unit's roster page).
 BREAKDOWN = {
     "reported": Q(is_reported=True),
     "pending": Q(is_reported=False, is_pending=True),
@@ -215,9 +253,9 @@ BREAKDOWN = {
 }
 
 
-def community_breakdown(*, user, community_id: int, year: int, status: str = ""):
-    """The roster entries behind a community's figures for `year`, optionally of one status:
-    who is not registered, pending, registered only or reported. 404 outside the user's scope."""
+def community_breakdown(*, user, community_id: int, year: int):
+    """The roster entries behind a community's figures for `year`, each with its state (BREAKDOWN filters them by
+    state: who is not registered, pending, registered only or reported). 404 outside the user's scope."""
     community = get_object_or_404(Community.objects.visible_to(user), pk=community_id)
     entries = (
         roster_entries_as_of(as_of_for_year(year))
@@ -225,8 +263,6 @@ def community_breakdown(*, user, community_id: int, year: int, status: str = "")
         .select_related("unit")
         .order_by("unit__code", "name", "pk")
     )
-    if status in BREAKDOWN:
-        entries = entries.filter(BREAKDOWN[status])
     return community, entries
 
 
@@ -247,20 +283,6 @@ def sort_rows(rows: list[RateRow], order: str) -> list[RateRow]:
 def all_community_rate_rows(*, user, year: int) -> list[tuple[Community, RateRow]]:
     """Every community in the user's scope with its figures, in code order: the full export. One query."""
     communities = (
-        _with_tally(Community.objects.visible_to(user), year)
-        .annotate(**_figures())
-        .select_related("street", "district")
-        .order_by("code")
+        with_figures(Community.objects.visible_to(user), year).select_related("street", "district").order_by("code")
     )
-    return [
-        (
-            community,
-            RateRow(
-                pk=community.pk,
-                name=community.name,
-                code=community.code,
-                **{field: getattr(community, field) for field in TallyCounts.COUNT_FIELDS},
-            ),
-        )
-        for community in communities
-    ]
+    return [(community, figures_of(community)) for community in communities]

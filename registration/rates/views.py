@@ -1,17 +1,18 @@
 """The organisation department's reporting-rate pages inside the admin (flow 7): by place, by unit, and the
 roster members behind a community's numbers, with a bar chart and an Excel export of what is on screen.
 
-Every figure comes from registration.rates (the tallies); these views only choose, sort, page and draw.
+Every figure comes from registration.rates.selectors (the tallies); these views only choose, sort, page and draw.
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, render
-from django.urls import path, reverse
+from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
@@ -19,10 +20,11 @@ from django.utils.translation import gettext as _
 from communities.exports import xlsx_export
 from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
+from communities.platform import policies
 from communities.platform.web import FIRST_YEAR, admin_chrome, inside_admin, years_offered
 
-from . import rates
-from .rate_chart import bar_chart
+from . import selectors as rates
+from .chart import bar_chart
 
 PAGE_SIZE = 100
 SORTABLE = rates.SORT_FIELDS
@@ -47,6 +49,7 @@ class Line:
     label: str
     href: str = ""
     pending_href: str = ""
+    registered_not_reported_href: str = ""
     not_registered_href: str = ""
     party_organisation: str = ""
     pairings: tuple = ()
@@ -78,6 +81,8 @@ def _cells(line: Line, text) -> dict:
         "reported": text(row.reported),
         "pending": text(row.pending),
         "pending_href": line.pending_href,
+        "registered_not_reported": text(row.registered_not_reported),
+        "registered_not_reported_href": line.registered_not_reported_href,
         "not_registered": text(row.not_registered),
         "not_registered_href": line.not_registered_href,
         "rate": "—" if rate is None else f"{text(rate)}%",
@@ -129,6 +134,7 @@ def _columns(request, filters: Filters, first_label: str) -> list[dict]:
         "roster": _("On roster"),
         "reported": _("Reported"),
         "pending": _("Pending"),
+        "registered_not_reported": _("Registered, not reported"),
         "not_registered": _("Not registered"),
         "rate": _("Reporting rate") + " (%)",
         "off_roster_reported": _("Reported, not on a roster"),
@@ -180,7 +186,7 @@ def _context(request, filters: Filters, **extra) -> dict:
     }
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def places(request):
     """Districts of the city, streets of a district or communities of a street, with a total row."""
     filters = _filters(request)
@@ -242,7 +248,7 @@ def places(request):
     return render(request, "admin/rates/places.html", context)
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def all_communities_export(request):
     """Every community in the user's scope in one sheet, with its district and street (no page shows
     10,000 rows; the sheet does)."""
@@ -252,7 +258,7 @@ def all_communities_export(request):
         lines = [(community, row) for community, row in lines if row.below_line]
     header = [
         _("District"), _("Street"), _("Community"), _("Code"), _("On roster"), _("Reported"), _("Pending"),
-        _("Not registered"), _("Rate (%)"), _("Reported, not on a roster"), _("Note"),
+        _("Registered, not reported"), _("Not registered"), _("Rate (%)"), _("Reported, not on a roster"), _("Note"),
     ]  # fmt: skip
     body = (
         [community.district.name, community.street.name, *_export_numbers(community.name, row)]
@@ -283,13 +289,14 @@ def _place_lines(rows: list[rates.RateRow], level: str, filters: Filters) -> lis
     return [_community_line(row, filters) for row in rows]
 
 
-def _community_line(row: rates.RateRow, filters: Filters) -> Line:
-    community_url = reverse("rates:community", args=[row.pk])
+def _community_line(row: rates.RateRow, filters: Filters, namespace: str = "rates") -> Line:
+    community_url = reverse(f"{namespace}:community", args=[row.pk])
     return Line(
         row=row,
         label=row.name,
         href=f"{community_url}?year={filters.year}",
         pending_href=f"{community_url}?year={filters.year}&status=pending",
+        registered_not_reported_href=f"{community_url}?year={filters.year}&status=registered",
         not_registered_href=f"{community_url}?year={filters.year}&status=not_registered",
     )
 
@@ -297,11 +304,19 @@ def _community_line(row: rates.RateRow, filters: Filters) -> Line:
 def _export_numbers(label, row: rates.RateRow, *, unit_columns=None) -> list:
     """One sheet row in the order of the columns on screen."""
     first = [label, row.code, *(unit_columns or [])]
-    numbers = [row.roster, row.reported, row.pending, row.not_registered, row.rate, row.off_roster_reported]
+    numbers = [
+        row.roster,
+        row.reported,
+        row.pending,
+        row.registered_not_reported,
+        row.not_registered,
+        row.rate,
+        row.off_roster_reported,
+    ]
     return [*first, *numbers, _below_note(row)]
 
 
-@inside_admin("registration.view_rates")
+@inside_admin("rates.view_rates")
 def units(request):
     """One row per unit (party organisation) in scope, sorted and paged by the database, 100 a page; the
     export holds every matching row."""
@@ -369,10 +384,9 @@ def _export_units(request, filters: Filters, units):
     )
 
 
-@inside_admin("registration.view_rates")
-def community(request, community_id: int):
-    """The roster entries behind one community's figures, by status, with masked personal data."""
-    filters = _filters(request)
+def _breakdown(request, community_id: int, filters: Filters) -> dict:
+    """What a community's page shows, in the admin and on the street staff's page: its figures and the roster
+    entries behind them, by status, with masked personal data. 404 outside the user's scope."""
     status = request.GET.get("status", "all")
     if status not in STATUSES:
         status = "all"
@@ -380,9 +394,7 @@ def community(request, community_id: int):
     counts = everyone.aggregate(
         all=Count("pk"), **{key: Count("pk", filter=condition) for key, condition in rates.BREAKDOWN.items()}
     )
-    _community, entries = rates.community_breakdown(
-        user=request.user, community_id=community_id, year=filters.year, status=status
-    )
+    entries = everyone.filter(rates.BREAKDOWN[status]) if status in rates.BREAKDOWN else everyone
     street = Street.objects.select_related("district").get(pk=community.street_id)
     figures = next(
         (
@@ -403,25 +415,84 @@ def community(request, community_id: int):
         {"key": key, "label": labels[key], "count": counts[key], "href": _query(request, status=key)}
         for key in STATUSES
     ]
-    context = _context(
-        request,
-        filters,
-        title=_("Reporting rate statistics"),
-        subtitle=f"{filters.year} · {community.name}",
-        community=community,
-        street=street,
-        district=street.district,
-        figures=figures,
-        status=status,
-        tabs=tabs,
-        page=Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
-    )
+    return {
+        "title": _("Reporting rate statistics"),
+        "subtitle": f"{filters.year} · {community.name}",
+        "community": community,
+        "street": street,
+        "district": street.district,
+        "figures": figures,
+        "status": status,
+        "tabs": tabs,
+        "page": Paginator(entries, PAGE_SIZE).get_page(request.GET.get("page")),
+    }
+
+
+@inside_admin("rates.view_rates")
+def community(request, community_id: int):
+    """The roster entries behind one community's figures, by status, with masked personal data."""
+    filters = _filters(request)
+    context = _context(request, filters, **_breakdown(request, community_id, filters))
     return render(request, "admin/rates/community.html", context)
 
 
-urlpatterns = [
-    path("communities.xlsx", all_communities_export, name="all-communities-export"),
-    path("", places, name="places"),
-    path("units/", units, name="units"),
-    path("communities/<int:community_id>/", community, name="community"),
-]
+# --- Street staff: their street's rates outside the admin (they are no admin users), from the same reads ---------
+
+
+def _street_context(request, filters: Filters, **extra) -> dict:
+    return {
+        "filters": filters,
+        "years": years_offered(filters.year),
+        "threshold": rates.rate_threshold(),
+        "below_label": _("May not be rated an advanced party organisation this year"),
+        **extra,
+    }
+
+
+@login_required
+def street_places(request):
+    """The communities of one street in the user's scope (the first by code, or ?street=), with a total row: the
+    admin's street level, to street staff."""
+    policies.require("rates.view_street_rates", request.user)
+    filters = _filters(request)
+    visible = Community.objects.visible_to(request.user)
+    streets = list(Street.objects.filter(pk__in=visible.values("street_id")).order_by("code"))
+    street = streets[0] if streets else None
+    if "street" in request.GET:
+        street_id = _int_or_none(request.GET["street"])
+        street = next((candidate for candidate in streets if candidate.pk == street_id), None)
+        if street is None:
+            raise Http404
+    rows = []
+    if street is not None:
+        rows = rates.place_rate_rows(user=request.user, year=filters.year, street=street)
+    if filters.below:
+        rows = [row for row in rows if row.below_line]
+    rows = rates.sort_rows(rows, filters.order)
+    total = rates.city_total(rows)
+    lines = [_community_line(row, filters, namespace="street-rates") for row in rows]
+    *table, total_cells = _table([*lines, Line(row=total, label=_("Total"))])
+    context = _street_context(
+        request,
+        filters,
+        street=street,
+        streets=streets,
+        lines=lines,
+        total=total,
+        table=table,
+        total_cells=total_cells,
+        columns=_columns(request, filters, _("Community")),
+    )
+    return render(request, "rates/street.html", context)
+
+
+@login_required
+def street_community(request, community_id: int):
+    """The roster entries behind one community's figures, to the street staff of its street."""
+    policies.require("rates.view_street_rates", request.user)
+    filters = _filters(request)
+    return render(
+        request,
+        "rates/street_community.html",
+        _street_context(request, filters, **_breakdown(request, community_id, filters)),
+    )

@@ -17,9 +17,10 @@ from django.utils import formats, timezone
 from openpyxl import load_workbook
 
 from communities.models import ExportRecord, StaffAssignment, Unit
-from registration.models import CommunityTally, Report, UnitTally
-from registration.rates import SORT_FIELDS, RateRow, sort_rows
-from registration.tallies import tally_rebuild, tally_relink
+from registration.models import Report
+from registration.rates.models import CommunityTally, UnitTally
+from registration.rates.selectors import SORT_FIELDS, RateRow, sort_rows
+from registration.rates.tallies import tally_rebuild, tally_relink
 from tests import factories
 from tests.conftest import make_staff
 
@@ -170,11 +171,11 @@ def test_the_table_cells_show_each_rows_figures_in_the_column_order(org_client, 
     below = "May not be rated an advanced party organisation this year"
     note = html.unescape(re.search(r'<span class="below-label">([^<]*)</span>', page).group(1))
     assert below != note  # the page speaks Chinese; the note is the translated one
-    assert cells(page, f'data-pk="{c0.pk}"') == [f"{c0.name} {note}", c0.code, "5", "1", "1", "2", "20.0%", "1"]
-    assert cells(page, f'data-pk="{c1.pk}"') == [c1.name, c1.code, "2", "2", "0", "0", "100.0%", "0"]
-    assert cells(page, '<tr class="rate-total"')[2:] == ["7", "3", "1", "2", "42.8%", "1"]
+    assert cells(page, f'data-pk="{c0.pk}"') == [f"{c0.name} {note}", c0.code, "5", "1", "1", "1", "2", "20.0%", "1"]
+    assert cells(page, f'data-pk="{c1.pk}"') == [c1.name, c1.code, "2", "2", "0", "0", "0", "100.0%", "0"]
+    assert cells(page, '<tr class="rate-total"')[2:] == ["7", "3", "1", "1", "2", "42.8%", "1"]
     other_street = org_client.get(PLACES, {"street": known["streets"][1].pk}).content.decode()
-    assert cells(other_street, f'data-pk="{c3.pk}"') == [c3.name, c3.code, "0", "0", "0", "0", "—", "0"]
+    assert cells(other_street, f'data-pk="{c3.pk}"') == [c3.name, c3.code, "0", "0", "0", "0", "0", "—", "0"]
 
 
 def test_the_unit_tab_cells_show_figures_party_organisation_and_pairings(org_client, known):
@@ -184,9 +185,9 @@ def test_the_unit_tab_cells_show_figures_party_organisation_and_pairings(org_cli
     factories.PairingFactory(unit=u1, community=c4)
     page = org_client.get(UNITS).content.decode()
     shown = cells(page, f'data-pk="{u1.pk}"')
-    assert shown[1:9] == [u1.code, u1.party_organisation, "1", "1", "0", "0", "100.0%", "0"]
-    assert shown[9] == "、".join(sorted([c0.name, c4.name]))
-    assert cells(page, f'data-pk="{u0.pk}"')[3:] == ["8", "4", "1", "2", "50.0%", "1", ""]
+    assert shown[1:10] == [u1.code, u1.party_organisation, "1", "1", "0", "0", "0", "100.0%", "0"]
+    assert shown[10] == "、".join(sorted([c0.name, c4.name]))
+    assert cells(page, f'data-pk="{u0.pk}"')[3:] == ["8", "4", "1", "1", "2", "50.0%", "1", ""]
 
 
 @pytest.fixture
@@ -695,6 +696,11 @@ def read_sheet(response):
     return [list(row) for row in workbook.active.iter_rows(values_only=True)]
 
 
+def sheet_figures(row):
+    figures = [row.roster, row.reported, row.pending, row.registered_not_reported, row.not_registered]
+    return [*figures, float(row.rate), row.off_roster_reported]
+
+
 def test_the_export_holds_what_is_on_screen_with_a_chinese_header_and_is_recorded(org_client, staff_users, known):
     params = {"district": known["districts"][0].pk, "o": "-rate"}
     screen = org_client.get(PLACES, params)
@@ -702,16 +708,14 @@ def test_the_export_holds_what_is_on_screen_with_a_chinese_header_and_is_recorde
     assert str(THIS_YEAR) in sheet[0][0]
     assert str(staff_users["org_city"]) in sheet[1][0]
     assert sheet[2][0] == "街道"
-    assert sheet[2][2:7] == ["应报到", "已报到", "待确认", "未注册", "报到率 (%)"]
-    assert len(sheet[2]) == 9  # with the code, the members not on a roster and the note
+    assert sheet[2][2:8] == ["应报到", "已报到", "待确认", "已注册未报到", "未注册", "报到率 (%)"]
+    assert len(sheet[2]) == 10  # with the code, the members not on a roster and the note
     body = sheet[3:]
-    expected = [
-        [line.label, line.row.code, *figures(line.row)[:4], float(line.row.rate), line.row.off_roster_reported]
-        for line in screen.context["lines"]
-    ]
-    assert [row[:8] for row in body[:-1]] == expected
-    total = screen.context["total"]
-    assert body[-1][2:8] == [*figures(total)[:4], float(total.rate), total.off_roster_reported]
+    expected = [[line.label, line.row.code, *sheet_figures(line.row)] for line in screen.context["lines"]]
+    assert [row[:9] for row in body[:-1]] == expected
+    assert body[-1][2:9] == sheet_figures(screen.context["total"])
+    for row in body:
+        assert row[3] + row[4] + row[5] + row[6] == row[2]  # the columns add up to the roster
     record = ExportRecord.objects.get()
     assert record.user == staff_users["org_city"]
     assert record.kind == "reporting-rates"
@@ -725,7 +729,7 @@ def test_the_export_holds_what_is_on_screen_with_a_chinese_header_and_is_recorde
 def test_the_export_marks_rows_under_the_line(org_client, edge_street):
     street, (under, at_line, _empty) = edge_street
     sheet = read_sheet(org_client.get(PLACES, {"street": street.pk, "export": "xlsx"}))
-    notes = {row[0]: row[8] for row in sheet[3:-1]}
+    notes = {row[0]: row[9] for row in sheet[3:-1]}
     assert notes[under.name]  # the label, in whatever language the catalogue gives
     assert not notes[at_line.name]
 
@@ -744,7 +748,7 @@ def test_the_unit_export_holds_every_matching_row_and_writes_formula_names_as_te
     assert '\'=HYPERLINK("http://x","y")' in names
     risky_row = body[names.index('\'=HYPERLINK("http://x","y")')]
     assert risky_row[2] == "'+cmd"
-    assert risky_row[3:8] == [4, 1, 0, 2, 25]
+    assert risky_row[3:9] == [4, 1, 0, 1, 2, 25]
     record = ExportRecord.objects.get(kind="reporting-rates-units")
     assert len(record.filters["rows"]) == 104
     assert risky.pk in record.filters["rows"]
@@ -779,7 +783,7 @@ def grow(city, size):
 # asked for (or the unassigned row), the places with their sums; units: the count, the page's rows (figures and
 # party organisations), pairings; community: the community twice, the street, the tab counts, the community's
 # figures, the page count and rows.
-MAX_QUERIES = {"places": 6, "units": 7, "community": 11}
+MAX_QUERIES = {"places": 6, "units": 7, "community": 10}
 
 
 @pytest.mark.parametrize("size", [1, 12])
@@ -798,7 +802,7 @@ def test_query_counts_do_not_grow_with_the_city(org_client, city, size, django_a
 
 
 def test_a_row_under_the_line_never_shows_the_lines_own_figure():
-    from registration.rates import RateRow
+    from registration.rates.selectors import RateRow
 
     row = RateRow(pk=1, name="", code="", roster=2000, registered=2000, reported=1799, pending=0, off_roster_reported=0)
     assert (row.rate, row.below_line) == (Decimal("89.9"), True)
@@ -818,7 +822,7 @@ def test_the_all_communities_export_lists_every_community_in_scope_with_its_plac
 
 
 def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client, city):
-    # The rows' cells and the chart's bars are written in Python (admin_rates._cells, rate_chart.bar_chart).
+    # The rows' cells and the chart's bars are written in Python (registration.rates.views._cells, chart.bar_chart).
     district = city["districts"][0]
     district.name = "<script>alert(1)</script>"
     district.save()

@@ -8,15 +8,16 @@ from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
-from django.apps import apps
 from django.core.management import CommandError, call_command
 from django.db import IntegrityError, connection, transaction
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
-from registration import rates, services
-from registration.models import CommunityTally, Report, UnitTally
-from registration.roster import roster_import_file
-from registration.tallies import (
+from registration import services
+from registration.models import Report
+from registration.rates import selectors as rates
+from registration.rates.models import CommunityTally, UnitTally
+from registration.rates.tallies import (
     as_of_for_year,
     in_effect,
     tally_apply,
@@ -26,6 +27,7 @@ from registration.tallies import (
     tally_recount,
     tally_stored,
 )
+from registration.roster import roster_import_file
 from tests import factories
 from tests.conftest import make_staff
 
@@ -307,7 +309,9 @@ def test_the_migration_links_the_rows_that_were_there():
         UnitTally.objects.create(unit=unit, year=year)
     for year in (YEAR - 2, YEAR):
         CommunityTally.objects.create(community=None, year=year)
-    migration.link_rows(apps, None)
+    # The models as they were at that migration (in the registration app, on the same tables).
+    state = MigrationLoader(connection).project_state(("registration", "0004_tally_superseded_in"))
+    migration.link_rows(state.apps, None)
     assert_one_row_in_effect()
     assert list(
         CommunityTally.objects.filter(community=community).order_by("year").values_list("superseded_in", flat=True)

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from registration.tallies import tally_differences, tally_link_errors, tally_rebuild, tally_relink
+from registration.rates.tallies import tally_differences, tally_link_errors, tally_rebuild, tally_relink
 
 
 class Command(BaseCommand):

@@ -1,0 +1,83 @@
+"""The reporting tallies: the figures behind every reporting rate, per community and per unit and year.
+
+The tables were created by the registration app (its migrations 0002 and 0004) and keep those names.
+"""
+
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from communities.models import Community, Unit
+
+# A tally row is superseded by a later year's row of its key, never by its own year's or an earlier one.
+SUPERSEDED_LATER = Q(superseded_in__isnull=True) | Q(superseded_in__gt=models.F("year"))
+
+
+class TallyCounts(models.Model):
+    """Reporting counts as of the end of `year` (or now, for the current year).
+
+    Kept in step by registration.rates.tallies inside the transactions that change reports and roster
+    entries; `manage.py recount_rates` recounts from scratch and reports any difference. A key has a row
+    for each year in which its figures changed; a row is in effect from its year until `superseded_in`.
+    """
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    roster = models.PositiveIntegerField(_("on roster"), default=0)
+    registered = models.PositiveIntegerField(_("registered"), default=0)
+    reported = models.PositiveIntegerField(_("reported"), default=0)
+    pending = models.PositiveIntegerField(_("pending confirmation"), default=0)
+    off_roster_reported = models.PositiveIntegerField(_("reported, not on a roster"), default=0)
+    # The year of the key's next row, from which on this row is no longer in effect (null: still in effect).
+    # Kept by registration.rates.tallies, so that the row in effect for a year is a plain indexed read.
+    superseded_in = models.PositiveSmallIntegerField(_("superseded in"), null=True, blank=True, editable=False)
+
+    COUNT_FIELDS = ("roster", "registered", "reported", "pending", "off_roster_reported")
+
+    class Meta:
+        abstract = True
+
+
+class CommunityTally(TallyCounts):
+    # Null: roster entries whose unit named no expected community yet.
+    community = models.ForeignKey(
+        Community, models.CASCADE, null=True, blank=True, related_name="tallies", verbose_name=_("community")
+    )
+
+    class Meta:
+        db_table = "registration_communitytally"
+        verbose_name = _("community reporting count")
+        verbose_name_plural = _("community reporting counts")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year"], name="communitytally_unique_year"),
+            models.UniqueConstraint(
+                fields=["year"], condition=Q(community__isnull=True), name="communitytally_unique_unassigned_year"
+            ),
+            models.CheckConstraint(condition=SUPERSEDED_LATER, name="communitytally_superseded_later"),
+        ]
+        indexes = [
+            models.Index(fields=["year", "community"], name="communitytally_year_idx"),
+            models.Index(fields=["superseded_in", "year"], name="communitytally_effect_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.community_id} {self.year}"
+
+
+class UnitTally(TallyCounts):
+    unit = models.ForeignKey(Unit, models.CASCADE, related_name="tallies", verbose_name=_("unit"))
+
+    class Meta:
+        db_table = "registration_unittally"
+        verbose_name = _("unit reporting count")
+        verbose_name_plural = _("unit reporting counts")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "year"], name="unittally_unique_year"),
+            models.CheckConstraint(condition=SUPERSEDED_LATER, name="unittally_superseded_later"),
+        ]
+        indexes = [
+            models.Index(fields=["year", "unit"], name="unittally_year_idx"),
+            models.Index(fields=["superseded_in", "year"], name="unittally_effect_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.unit_id} {self.year}"
