@@ -9,4 +9,3 @@ class Action:
     REPORT_CONFIRM = register("report_confirm", _("report confirmed"))
     REPORT_REJECT = register("report_reject", _("report rejected"))
     MEMBER_WITHDRAW = register("member_withdraw", _("member withdrew consent"))
-    ROSTER_REMOVE = register("roster_remove", _("roster entry removed"))

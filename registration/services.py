@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.audit import audit, audit_attempt, ref
-from communities.models import Community, Notification, StaffAssignment, Unit
+from communities.models import Community, Notification
 from communities.notifications import notify
 from communities.platform import policies
 
@@ -230,28 +230,6 @@ def report_withdraw(*, member: Member, report_id: int) -> Report:
             report.ended_at = timezone.now()
             report.save(update_fields=["status", "ended_at"])
     return report
-
-
-def roster_entry_remove(*, user, entry_id: int):
-    """Take a person off their unit's roster (moved away, retired). The member record, if any, stays,
-    no longer counted in any rate. Only the unit's liaison, the organisation department of the unit's
-    district or city, or a superuser. Raises PermissionDenied. Audited (refusals too)."""
-    action = Action.ROSTER_REMOVE
-    with audit_attempt(action=action, user=user, obj=ref(RosterEntry, entry_id)), transaction.atomic():
-        entry = RosterEntry.objects.select_related("unit").get(pk=entry_id)
-        scope = StaffAssignment.objects.scope_for(user)
-        allowed = user.is_superuser or (
-            user.is_active
-            and Unit.objects.visible_to(user).filter(pk=entry.unit_id).exists()
-            and scope.roles & {StaffAssignment.Role.UNIT_LIAISON, StaffAssignment.Role.ORG_DEPARTMENT}
-        )
-        if not allowed:
-            raise PermissionDenied
-        member_ids = list(Member.objects.filter(roster_entry=entry).values_list("pk", flat=True))
-        with tallies_follow(entry_ids=[entry.pk], member_ids=member_ids):
-            Member.objects.filter(roster_entry=entry).update(roster_entry=None)
-            audit(action=action, user=user, obj=ref(RosterEntry, entry.pk), detail={"unit_id": entry.unit_id})
-            entry.delete()
 
 
 def member_withdraw(*, member: Member) -> Member:

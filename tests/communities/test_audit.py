@@ -22,7 +22,7 @@ from communities.platform import jobs
 from communities.tasks import audit_purge_task
 from registration import services as registration_services
 from registration.audit_actions import Action as RegistrationAction
-from registration.models import Member, Report, RosterEntry, Skill
+from registration.models import Member, Report, Skill
 from services.assessment import runs as assessment_runs
 from services.assessment.audit_actions import Action as AssessmentAction
 from services.assessment.models import Assessment, AssessmentRun, Grade
@@ -388,26 +388,6 @@ def test_member_withdrawal_is_recorded_without_personal_data(member):
     assert (event.user, event.ip, event.object_id) == (member.user, IP, str(member.pk))
     assert event.username.startswith("withdrawn-")
     assert PHONE not in event.username
-
-
-def test_roster_removal_is_recorded_and_a_refusal_too(city, staff_users):
-    entry = factories.RosterEntryFactory(unit=city["units"][0])
-    with pytest.raises(PermissionDenied):
-        registration_services.roster_entry_remove(user=staff_users["community"], entry_id=entry.pk)
-    registration_services.roster_entry_remove(user=staff_users["unit"], entry_id=entry.pk)
-
-    refused, removed = AuditEvent.objects.filter(action=RegistrationAction.ROSTER_REMOVE).order_by("pk")
-    assert (refused.user, refused.outcome) == (staff_users["community"], "refused")
-    assert (removed.user, removed.role, removed.outcome) == (staff_users["unit"], "unit", "success")
-    assert (removed.object_type, removed.object_id, removed.detail) == (
-        "registration.rosterentry",
-        str(entry.pk),
-        {"unit_id": city["units"][0].pk},
-    )
-    assert not RosterEntry.objects.filter(pk=entry.pk).exists()
-
-
-# --- The admin's own writes ---------------------------------------------------------------------------------
 
 
 def test_admin_add_change_and_delete_are_recorded(city):
