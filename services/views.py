@@ -35,7 +35,8 @@ def _member_or_403(user):
 def public_board(request, code: str):
     """社区需求公示栏: published needs by post type with places left, and who serves here (name and unit)."""
     community = selectors.community_get_public(code=code)
-    context = {"community": community, **selectors.public_board(community=community)}
+    # The board's rows are read only when its cached fragment has to be drawn (communities.public_pages).
+    context = {"community": community, "board": lambda: selectors.public_board(community=community)}
     return render(request, "services/public_board.html", context)
 
 
@@ -45,9 +46,9 @@ def public_board_print(request, code: str):
     board_url = request.build_absolute_uri(reverse("services:public-board", args=[community.code]))
     context = {
         "community": community,
-        "qr_code": qr_svg(board_url),
         "board_url": board_url,
-        **selectors.public_board(community=community),
+        # Read and drawn only when the cached fragment has to be drawn (communities.public_pages).
+        "board": lambda: {"qr_code": qr_svg(board_url), **selectors.public_board(community=community)},
     }
     return render(request, "services/public_board_print.html", context)
 
