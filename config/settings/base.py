@@ -183,6 +183,14 @@ REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
 # The registration limit is counted in this cache. The default (local memory) is per process: with several
 # gunicorn workers, set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/2.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Redis: a cache that degrades instead of failing while Redis is unreachable (communities/cache.py), waiting for it at
+# most REDIS_CACHE_TIMEOUT seconds, so that a Redis outage gives no 500 (sessions are then read from the database).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "communities.cache.DegradingRedisCache"
+    _redis_timeout = env.float("REDIS_CACHE_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout}
+    )
 # Sessions are read from that cache and written through to the database (cached_db) when every app process
 # shares it: a query less on every page. A per-process cache would keep a logged-out or ended session alive
 # in the other processes, so without a shared one they stay in the database only.
