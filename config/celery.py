@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import task_postrun, task_prerun
+from celery.signals import task_postrun, task_prerun, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.base")
 
@@ -25,3 +25,11 @@ def _close_old_connections(sender=None, **kwargs):
     from django.db import close_old_connections
 
     close_old_connections()
+
+
+@worker_init.connect
+def _refuse_wrong_id_number_keys(**kwargs):
+    """A worker refuses to start with keys that cannot read the stored ID numbers (the message names the variable)."""
+    from registration.identity import verify_id_number_keys
+
+    verify_id_number_keys()
