@@ -2,6 +2,7 @@ from celery import shared_task
 from celery.schedules import crontab
 
 from .audit import audit_purge
+from .health import worker_heartbeat_task  # noqa: F401  (registers the heartbeat job)
 from .notifications import notifications_deliver, outbox_requeue
 from .platform import jobs, watch
 from .platform.jobs import REMINDER_TASK_OPTIONS, TRANSIENT_ERRORS

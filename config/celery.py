@@ -33,3 +33,10 @@ def _refuse_wrong_id_number_keys(**kwargs):
     from registration.identity import verify_id_number_keys
 
     verify_id_number_keys()
+
+
+@worker_init.connect
+def _error_tracking(**kwargs):
+    from communities.health import init_error_tracking
+
+    init_error_tracking()

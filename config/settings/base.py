@@ -55,6 +55,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /health/ answers load balancers before the host check and the HTTPS redirect (communities/health.py).
+    "communities.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every page the app answers (lockout, 403, 404, admin) carries the policy.
@@ -315,6 +317,11 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": [NONE],
     },
 }
+
+# Errors of the web app and the workers go to Sentry (or a compatible service) when SENTRY_DSN is set; off by default.
+# Without personal data (communities.health.init_error_tracking).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
 
 LOGGING = {
     "version": 1,
