@@ -30,9 +30,15 @@ def _close_old_connections(sender=None, **kwargs):
 @worker_init.connect
 def _refuse_wrong_id_number_keys(**kwargs):
     """A worker refuses to start with keys that cannot read the stored ID numbers (the message names the variable)."""
+    from django.core.exceptions import ImproperlyConfigured
+
     from registration.identity import verify_id_number_keys
 
-    verify_id_number_keys()
+    try:
+        verify_id_number_keys()
+    except ImproperlyConfigured as error:
+        # Celery logs and swallows an exception raised by a signal handler: only SystemExit stops the worker.
+        raise SystemExit(f"The worker refuses to start: {error}") from error
 
 
 @worker_init.connect
