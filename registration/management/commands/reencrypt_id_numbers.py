@@ -12,7 +12,7 @@ import time
 from cryptography.fernet import Fernet, InvalidToken
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from registration import identity
 
@@ -39,14 +39,14 @@ class Command(BaseCommand):
                         model.objects.select_for_update()
                         .filter(pk__gt=last_pk)
                         .order_by("pk")
-                        .only("pk", "id_number_encrypted", "id_number_hash")[:batch]
+                        .values_list("pk", "id_number_encrypted", "id_number_hash")[:batch]
                     )
                     if not rows:
                         break
-                    updated = [row for row in rows if self._refresh(row, primary)]
+                    updated = [change for row in rows if (change := self._refresh(model, row, primary))]
                     if updated:
-                        model.objects.bulk_update(updated, ["id_number_encrypted", "id_number_hash"], batch_size=1000)
-                last_pk = rows[-1].pk
+                        self._write(model, updated)
+                last_pk = rows[-1][0]
                 seen += len(rows)
                 changed += len(updated)
                 self.stdout.write(
@@ -56,9 +56,10 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{model._meta.label}: done, {changed:,} of {seen:,} rows changed"))
 
     @staticmethod
-    def _refresh(row, primary) -> bool:
-        """Bring one row to the current keys; False when it already is."""
-        token = row.id_number_encrypted.encode()
+    def _refresh(model, row, primary):
+        """(pk, ciphertext, hash) of one row brought to the current keys, or None when it already is."""
+        pk, encrypted, stored_hash = row
+        token = encrypted.encode()
         try:
             number = primary.decrypt(token).decode()
             current = True
@@ -67,14 +68,38 @@ class Command(BaseCommand):
                 number = identity._fernet().decrypt(token).decode()
             except InvalidToken:
                 raise CommandError(
-                    f"{row._meta.label} {row.pk}: no key of ID_NUMBER_ENCRYPTION_KEYS decrypts it. Put the key it "
+                    f"{model._meta.label} {pk}: no key of ID_NUMBER_ENCRYPTION_KEYS decrypts it. Put the key it "
                     "was encrypted with back in the list (after the new one) and run the command again."
                 ) from None
             current = False
         keyed_hash = identity.hash_id_number(number)
-        if current and keyed_hash == row.id_number_hash:
-            return False
-        if not current:
-            row.id_number_encrypted = primary.encrypt(number.encode()).decode()
-        row.id_number_hash = keyed_hash
-        return True
+        if current and keyed_hash == stored_hash:
+            return None
+        return pk, encrypted if current else primary.encrypt(number.encode()).decode(), keyed_hash
+
+    @staticmethod
+    def _write(model, changes) -> None:
+        """One UPDATE ... FROM (VALUES ...) on PostgreSQL (bulk_update's CASE over a thousand ids costs a hundred
+        times more there); bulk_update elsewhere."""
+        if connection.vendor != "postgresql":
+            objects = [
+                model(pk=pk, id_number_encrypted=encrypted, id_number_hash=keyed) for pk, encrypted, keyed in changes
+            ]
+            model.objects.bulk_update(objects, ["id_number_encrypted", "id_number_hash"], batch_size=500)
+            return
+        from psycopg2.extras import execute_values
+
+        quote = connection.ops.quote_name
+        table, pk = quote(model._meta.db_table), quote(model._meta.pk.column)
+        # Table and column names come from model metadata, quoted; every value goes as a parameter.
+        sql = (
+            f"UPDATE {table} SET id_number_encrypted = v.encrypted, id_number_hash = v.keyed "  # noqa: S608  # nosec B608
+            f"FROM (VALUES %s) AS v(id, encrypted, keyed) WHERE {table}.{pk} = v.id"
+        )
+        with connection.cursor() as cursor:
+            execute_values(
+                cursor.cursor,
+                sql,
+                changes,
+                page_size=1000,
+            )
