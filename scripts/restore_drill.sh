@@ -22,7 +22,11 @@ server=${source_url%/*}
 if [ "${DRILL_DESTROY_SOURCE:-0}" = 1 ]; then target=$name; else target=${name}_drill; fi
 target_url="$server/$target"
 export PGOPTIONS="${PGOPTIONS:-} -c client_min_messages=warning"
-export BACKUP_DIR=${BACKUP_DIR:-$(mktemp -d)}
+if [ -z "${BACKUP_DIR:-}" ]; then
+  BACKUP_DIR=$(mktemp -d)
+  trap 'rm -rf "$BACKUP_DIR"' EXIT  # a dump made only for the drill goes with it
+fi
+export BACKUP_DIR
 
 counts() {
   local url=$1
@@ -59,7 +63,7 @@ for model in protected_models():
 "
 
 rows=$(awk '{s += $2} END {print s}' <<<"$after")
-printf 'DRILL PASSED: %s tables, %s rows; dump %s (%s); backup %.1f s, restore %.1f s\n' \
-  "$(wc -l <<<"$after")" "$rows" "$dump" "$(du -h "$dump" | cut -f1)" \
+printf 'DRILL PASSED: %s tables, %s rows; dump %s; backup %.1f s, restore %.1f s\n' \
+  "$(wc -l <<<"$after")" "$rows" "$(du -h "$dump" | cut -f1)" \
   "$(awk "BEGIN {print $backed_up - $started}")" "$(awk "BEGIN {print $restored - $restore_started}")"
 [ "${DRILL_DESTROY_SOURCE:-0}" = 1 ] || psql -q -X -d "$server/postgres" -c "DROP DATABASE \"$target\" WITH (FORCE)"
