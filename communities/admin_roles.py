@@ -11,6 +11,7 @@ A superuser may do everything: the break-glass account, not needed for daily wor
 
 from .models import StaffAssignment
 from .platform.policies import holds
+from .text import text_form_class
 
 Role = StaffAssignment.Role
 
@@ -50,6 +51,13 @@ class RoleAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, self.delete_roles)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Every admin page is one of these: free-text columns get the one rule for typed text (communities.text).
+        form_class = text_form_class(db_field)
+        if form_class is not None:
+            kwargs.setdefault("form_class", form_class)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class OthersAccountsOnlyMixin:
