@@ -242,7 +242,8 @@ class LedgerSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.form_method = "get"
+        # POSTed, so that a full phone or ID number never enters a URL (registration.staff_views.ledger).
+        self.helper.form_method = "post"
         self.helper.add_input(Submit("", _("Search"), css_class="btn-secondary"))
 
 

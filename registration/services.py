@@ -10,7 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from communities.audit import audit, audit_attempt, ref
 from communities.models import Community, Notification, StaffAssignment, Unit
@@ -24,7 +24,7 @@ from .tallies import tallies_follow
 
 # One answer for an ID number or a phone that is taken (issue 19, finding 5): it tells the person what to do and
 # never which of the two matched someone.
-REGISTRATION_CONFLICT = _lazy(
+REGISTRATION_CONFLICT = gettext_lazy(
     "These details cannot be registered again. If you have registered before, log in with your mobile number; "
     "if you cannot log in, or have never registered, ask your community's staff for help."
 )
