@@ -9,6 +9,8 @@ permissions or groups (which the project does not use).
 A superuser may do everything: the break-glass account, not needed for daily work.
 """
 
+from django.contrib.auth.forms import UsernameField
+
 from .models import StaffAssignment
 from .platform.policies import holds
 from .text import text_form_class
@@ -54,9 +56,10 @@ class RoleAdminMixin:
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         # Every admin page is one of these: free-text columns get the one rule for typed text (communities.text).
+        # Django's user forms name UsernameField for the username (NFKC only): it gets the rule as well.
         form_class = text_form_class(db_field)
-        if form_class is not None:
-            kwargs.setdefault("form_class", form_class)
+        if form_class is not None and kwargs.get("form_class") in (None, UsernameField):
+            kwargs["form_class"] = form_class
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 

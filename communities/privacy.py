@@ -26,7 +26,7 @@ def may_hold_personal_data(request) -> bool:
     return bool(
         (user is not None and user.is_authenticated)
         or request.method not in SAFE_METHODS
-        or request.META.get("CSRF_COOKIE_USED")  # the page holds a form
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # a CSRF token was rendered: the page holds a form
     )
 
 

@@ -61,12 +61,13 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every page the app answers (lockout, 403, 404, admin) carries the policy.
     "csp.middleware.CSPMiddleware",
-    # Cache-Control: no-store, private on every response that may hold personal data (issue 19, finding 7).
-    "communities.privacy.NoStoreMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Cache-Control: no-store, private on every response that may hold personal data (issue 19, finding 7); after
+    # the CSRF middleware, so that it still sees whether the page rendered a token (holds a form).
+    "communities.privacy.NoStoreMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sets request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
