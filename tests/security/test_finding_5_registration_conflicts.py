@@ -38,6 +38,7 @@ def test_an_id_number_conflict_and_a_phone_conflict_get_the_same_neutral_answer(
     assert set(id_errors) == set(phone_errors) == {"__all__"}  # no field named
     assert "身份证号码已注册" not in id_page and "手机号码已注册" not in id_page
     assert "请用手机号码登录" in id_answer[0] and "社区工作人员" in id_answer[0]  # tells how to proceed
+    assert id_answer[0] in id_page  # shown on the page, above the form
     assert "王晓红" not in id_page  # whose it is, never
     assert Member.objects.count() == 1
 
