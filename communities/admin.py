@@ -12,6 +12,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_roles import OthersAccountsOnlyMixin, Role, RoleAdminMixin, holds_role
 from .audit import Action, audit, ref
+from .forms import AdminLoginForm
 from .models import (
     AuditEvent,
     Community,
@@ -30,6 +31,7 @@ from .platform import audit_actions
 admin.site.site_header = _("Party members serving the community: administration")
 admin.site.site_title = _("Administration")
 admin.site.index_title = _("Organisation department")
+admin.site.login_form = AdminLoginForm
 
 
 @admin.action(permissions=["delete"], description=admin_actions.delete_selected.short_description)

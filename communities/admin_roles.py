@@ -9,8 +9,11 @@ permissions or groups (which the project does not use).
 A superuser may do everything: the break-glass account, not needed for daily work.
 """
 
+from django.contrib.auth.forms import UsernameField
+
 from .models import StaffAssignment
 from .platform.policies import holds
+from .text import text_form_class
 
 Role = StaffAssignment.Role
 
@@ -50,6 +53,14 @@ class RoleAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self._allowed(request, self.delete_roles)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # Every admin page is one of these: free-text columns get the one rule for typed text (communities.text).
+        # Django's user forms name UsernameField for the username (NFKC only): it gets the rule as well.
+        form_class = text_form_class(db_field)
+        if form_class is not None and kwargs.get("form_class") in (None, UsernameField):
+            kwargs["form_class"] = form_class
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 class OthersAccountsOnlyMixin:

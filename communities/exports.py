@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from .audit import Action, audit
 from .models import ExportRecord
@@ -21,8 +22,13 @@ SHEET_NAME_FORBIDDEN = re.compile(r"[\\/?*\[\]:]")
 
 
 def safe_cell(value):
-    """Text that a spreadsheet would read as a formula is written with a leading apostrophe, as text."""
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    """Text that a spreadsheet would read as a formula is written with a leading apostrophe, as text; the control
+    characters a workbook cannot hold are dropped. Forms refuse them (communities.text); a value stored before
+    that, or by another path, must still never stop an export."""
+    if not isinstance(value, str):
+        return value
+    value = ILLEGAL_CHARACTERS_RE.sub("", value)
+    if value.startswith(FORMULA_TRIGGERS):
         return "'" + value
     return value
 
@@ -47,7 +53,8 @@ def xlsx_export(
     sheet = workbook.create_sheet(title=SHEET_NAME_FORBIDDEN.sub("", title)[:31] or "Sheet1")
     exported_at = timezone.localtime()
     sheet.append([safe_cell(title)])
-    sheet.append([_("Exported by %(user)s at %(time)s") % {"user": user, "time": f"{exported_at:%Y-%m-%d %H:%M}"}])
+    exported_by = _("Exported by %(user)s at %(time)s") % {"user": user, "time": f"{exported_at:%Y-%m-%d %H:%M}"}
+    sheet.append([safe_cell(exported_by)])
     sheet.append([safe_cell(str(label)) for label in header])
     count = 0
     for row in rows:

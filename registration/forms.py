@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from communities.models import Community, District, Street, Unit
+from communities.text import LoginNameField, MultilineTextField, PlainTextField
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, parse_id_number
 from .models import Report, Skill, User
@@ -17,6 +18,8 @@ CITY_LEVEL = "city"  # The unit-district choice for units directly under the cit
 
 
 class LoginForm(AuthenticationForm):
+    username = LoginNameField()
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["username"].label = _("Mobile phone or username")
@@ -65,15 +68,15 @@ class PlaceChoiceMixin:
 
 
 class RegistrationForm(PlaceChoiceMixin, forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=50)
-    id_number = forms.CharField(
+    name = PlainTextField(label=_("Name"), max_length=50)
+    id_number = PlainTextField(
         label=_("ID card number"),
         max_length=18,
         min_length=18,
         help_text=_("18 characters; birth date and gender are taken from it."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
     )
-    phone = forms.CharField(
+    phone = PlainTextField(
         label=_("Mobile phone"),
         max_length=11,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
@@ -81,18 +84,18 @@ class RegistrationForm(PlaceChoiceMixin, forms.Form):
     )
     unit_district = forms.ChoiceField(label=_("Where your unit belongs"))
     unit = forms.ModelChoiceField(label=_("Work unit"), queryset=Unit.objects.none())
-    position = forms.CharField(label=_("Current position"), max_length=100)
+    position = PlainTextField(label=_("Current position"), max_length=100)
     skills = forms.ModelMultipleChoiceField(
         label=_("Special skills"), queryset=Skill.objects.all(), required=False, widget=forms.CheckboxSelectMultiple
     )
-    specialty = forms.CharField(label=_("Other skills"), max_length=200, required=False)
-    service_wishes = forms.CharField(
+    specialty = PlainTextField(label=_("Other skills"), max_length=200, required=False)
+    service_wishes = PlainTextField(
         label=_("Service wishes"),
         max_length=200,
         required=False,
         help_text=_("What you would like to do for the community."),
     )
-    home_address = forms.CharField(label=_("Home address"), max_length=200)
+    home_address = PlainTextField(label=_("Home address"), max_length=200)
     district = forms.ModelChoiceField(label=_("District"), queryset=District.objects.none())
     street = forms.ModelChoiceField(label=_("Street or town"), queryset=Street.objects.none())
     community = forms.ModelChoiceField(label=_("Community to report to"), queryset=Community.objects.none())
@@ -215,7 +218,7 @@ class ChangeCommunityForm(PlaceChoiceMixin, forms.Form):
 
 
 class RejectForm(forms.Form):
-    reason = forms.CharField(
+    reason = MultilineTextField(
         label=_("Reason for rejection"),
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -229,7 +232,7 @@ class RejectForm(forms.Form):
 
 
 class LedgerSearchForm(forms.Form):
-    q = forms.CharField(
+    q = PlainTextField(
         label=_("Search"),
         max_length=50,
         required=False,
@@ -239,7 +242,8 @@ class LedgerSearchForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
-        self.helper.form_method = "get"
+        # POSTed, so that a full phone or ID number never enters a URL (registration.staff_views.ledger).
+        self.helper.form_method = "post"
         self.helper.add_input(Submit("", _("Search"), css_class="btn-secondary"))
 
 

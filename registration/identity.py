@@ -8,6 +8,7 @@ import datetime
 import hashlib
 import hmac
 import re
+import unicodedata
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -18,8 +19,9 @@ from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
-MOBILE_SHAPE = re.compile(r"^1[3-9]\d{9}$")
+# ASCII digits only: Python's \d also matches full-width and other scripts' digits, which int() accepts too.
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")
+MOBILE_SHAPE = re.compile(r"^1[3-9][0-9]{9}$")
 
 
 class InvalidIdNumber(ValueError):
@@ -33,7 +35,14 @@ def id_check_char(first17: str) -> str:
 
 
 def normalize_id_number(raw: str) -> str:
-    return (raw or "").strip().upper()
+    """One spelling of a number: NFKC turns full-width digits and letters (３９…Ｘ) into ASCII, so that a copy typed
+    in full width is checked, hashed and found as the same number."""
+    return unicodedata.normalize("NFKC", raw or "").strip().upper()
+
+
+def normalize_phone(raw: str) -> str:
+    """A phone number as it is stored and logged in with: NFKC (full-width digits become ASCII), trimmed."""
+    return unicodedata.normalize("NFKC", raw or "").strip()
 
 
 def parse_id_number(raw: str) -> tuple[str, datetime.date, str]:
@@ -155,6 +164,7 @@ def mask_phone(phone: str) -> str:
 
 def protect_id_number(number: str) -> dict:
     """The three stored columns for an ID number: ciphertext, keyed hash and mask."""
+    number = normalize_id_number(number)
     return {
         "id_number_encrypted": encrypt_id_number(number),
         "id_number_hash": hash_id_number(number),

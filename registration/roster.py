@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
@@ -26,6 +27,7 @@ from openpyxl.utils import get_column_letter
 
 from communities.iterables import batched
 from communities.models import Community, Unit
+from communities.text import InvisibleCharacterValidator, normalize_text
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
 from .models import Member, RosterEntry
@@ -431,6 +433,11 @@ def _parse_row(number: int, raw: dict) -> tuple[_Row, list[RosterRowError]]:
                 "length": len(value),
             }
             errors.append(_row_error(number, column.key, message))
+        else:
+            try:
+                _REFUSE_INVISIBLE(value)  # the rule of every form (communities.text), for a spreadsheet's cells
+            except ValidationError as invisible:
+                errors.append(_row_error(number, column.key, " ".join(invisible.messages)))
 
     id_number, id_hash = "", ""
     if text["id_number"]:
@@ -471,13 +478,17 @@ def _id_number_from_cell(value, text: str) -> str:
     return number
 
 
+_REFUSE_INVISIBLE = InvisibleCharacterValidator()
+
+
 def _cell_text(value) -> str:
     """A cell as trimmed text; integral numbers lose their ".0" (a phone typed as a number is 13912345678.0)."""
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # Normalised as typed text is (full-width digits become ASCII), so that IDs and phones match.
+    return normalize_text(str(value)).strip()
 
 
 def _row_error(number: int, key: str, message: str) -> RosterRowError:

@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communities.audit import audit, audit_attempt, ref
 from communities.models import Community, Notification
@@ -20,6 +21,13 @@ from .audit_actions import Action
 from .identity import hash_id_number, protect_id_number
 from .models import Member, Report, RosterEntry, User
 from .rates.tallies import tallies_follow
+
+# One answer for an ID number or a phone that is taken (issue 19, finding 5): it tells the person what to do and
+# never which of the two matched someone.
+REGISTRATION_CONFLICT = gettext_lazy(
+    "These details cannot be registered again. If you have registered before, log in with your mobile number; "
+    "if you cannot log in, or have never registered, ask your community's staff for help."
+)
 
 
 def letter_number(*, report_id: int, submitted_at) -> str:
@@ -64,10 +72,10 @@ def member_register(
 ) -> Registration:
     """Create the user, the member and a pending report together, matched to the roster by ID number.
 
-    The ID number and phone must not be registered yet; the message never says whose they are. A
-    repeat of a registration that already went through (a double-clicked submit: same ID number,
-    phone and password) returns the existing registration instead of failing.
-    Raises ValidationError keyed by field.
+    The ID number and phone must not be registered yet; the message never says whose they are, nor which of
+    the two is taken. A repeat of a registration that already went through (a double-clicked submit: same ID
+    number, phone and password) returns the existing registration instead of failing.
+    Raises ValidationError(REGISTRATION_CONFLICT) for the whole form.
     """
     id_hash = hash_id_number(id_number)
     roster_entry = RosterEntry.objects.filter(id_number_hash=id_hash).select_related("unit").first()
@@ -107,16 +115,12 @@ def member_register(
 def _repeat_or_conflict(*, id_hash: str, phone: str, password: str) -> Registration:
     """After a unique constraint refused a registration: the earlier registration when this is a repeat of it
     (a double-clicked submit, or a concurrent identical one that won the race: same ID number, phone and
-    password), else a ValidationError on the field already taken, never saying whose it is."""
+    password), else one ValidationError for the whole form that says neither whose nor which of the ID number and
+    the phone is taken, so that the form cannot be used to learn whether an ID number belongs to a member."""
     existing = _repeat_of_registration(id_hash=id_hash, phone=phone, password=password)
     if existing:
         return existing
-    if Member.objects.filter(id_number_hash=id_hash).exists():
-        raise ValidationError({"id_number": _("This ID card number is already registered. Log in instead.")})
-    if Member.objects.filter(phone=phone).exists() or User.objects.filter(username=phone).exists():
-        raise ValidationError({"phone": _("This mobile number is already registered. Log in instead.")})
-    # Taken and freed again in between (a registration withdrawn meanwhile): refuse without guessing which.
-    raise ValidationError({"id_number": _("This ID card number or mobile number is already registered.")})
+    raise ValidationError(REGISTRATION_CONFLICT, code="conflict")
 
 
 def _repeat_of_registration(*, id_hash: str, phone: str, password: str) -> Registration | None:

@@ -1,5 +1,8 @@
 """Pages for community and street staff (reports, the ledger) and unit liaisons (the roster)."""
 
+import secrets
+import time
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,6 +10,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -112,30 +116,84 @@ def report_reject(request, report_id: int):
     return render(request, "registration/report_review.html", context, status=400 if form.errors else 200)
 
 
+# Ledger searches (issue 19, finding 7): a search is POSTed and kept in the session under a short random
+# reference, and the ledger is shown at ?s=<reference> (post/redirect/get). So a full phone or ID number typed as a
+# search never enters a URL (access logs, browser history, the Referer), while paging, reloading, the back button
+# and the export links work as before, without JavaScript. A reference means nothing outside its session and
+# lapses after SEARCH_REFERENCE_SECONDS.
+SEARCH_REFERENCE_SECONDS = 3600
+SEARCHES_KEPT = 10
+SEARCHES_SESSION_KEY = "ledger_searches"
+
+
+def _search_remember(request, term: str) -> str:
+    now = int(time.time())
+    kept = {
+        reference: (searched, at)
+        for reference, (searched, at) in request.session.get(SEARCHES_SESSION_KEY, {}).items()
+        if now - at < SEARCH_REFERENCE_SECONDS
+    }
+    reference = secrets.token_urlsafe(6)
+    kept[reference] = (term, now)
+    newest = sorted(kept.items(), key=lambda item: item[1][1])[-SEARCHES_KEPT:]
+    request.session[SEARCHES_SESSION_KEY] = dict(newest)
+    return reference
+
+
+def _search_recalled(request, reference: str) -> str | None:
+    """The term searched under this reference; None when it is unknown or has lapsed."""
+    kept = request.session.get(SEARCHES_SESSION_KEY, {}).get(reference) if reference else None
+    if kept is None or int(time.time()) - kept[1] >= SEARCH_REFERENCE_SECONDS:
+        return None
+    return kept[0]
+
+
 @login_required
+@require_http_methods(["GET", "POST"])
 def ledger(request):
     """在职党员信息台账 of the user's communities: searchable, personal fields masked."""
     policies.require("communities.open_staff_pages", request.user)
-    form = LedgerSearchForm(request.GET or None)
-    search = form.cleaned_data["q"] if form.is_valid() else ""
+    search = ""
+    if request.method == "POST":
+        form = LedgerSearchForm(request.POST)
+        if form.is_valid():
+            url = reverse("registration:ledger")
+            if form.cleaned_data["q"]:
+                url += "?" + urlencode({"s": _search_remember(request, form.cleaned_data["q"])})
+            return redirect(url)
+    else:
+        reference = request.GET.get("s", "")
+        recalled = _search_recalled(request, reference)
+        if reference and recalled is None:
+            messages.info(request, _("That search has lapsed. Search again."))
+        search = recalled or ""
+        form = LedgerSearchForm(initial={"q": search})
     members = selectors.ledger_list(user=request.user, search=search)
     page = paginate(request, members, count=selectors.ledger_count(user=request.user, search=search))
     reports = selectors.member_communities(members=[member.pk for member in page])
     for member in page:
         member.confirmed_report = reports.get(member.pk)
         member.address_masked = mask_address(member.home_address)
-    return render(request, "registration/ledger.html", {"page": page, "form": form, "search": search})
+    context = {"page": page, "form": form, "search": search, "reference": request.GET.get("s", "") if search else ""}
+    return render(request, "registration/ledger.html", context, status=400 if form.errors else 200)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_export(request):
-    """The ledger as .xlsx: masked by default (GET); in full only on an explicit POST, and always recorded."""
+    """The ledger as .xlsx: masked by default (GET); in full only on an explicit POST, and always recorded. The
+    search is the ledger's reference (s), or a term in a POST's body (q), checked as the search form checks it."""
     policies.require("communities.open_staff_pages", request.user)
     full = request.method == "POST" and request.POST.get("full") == "1"
     if full and not policies.allowed("registration.export_ledger_in_full", request.user):
         raise PermissionDenied
-    search = (request.POST if request.method == "POST" else request.GET).get("q", "")[:50]
+    data = request.POST if request.method == "POST" else request.GET
+    recalled = _search_recalled(request, data.get("s", ""))
+    form = LedgerSearchForm({"q": recalled if recalled is not None else request.POST.get("q", "")})
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["q"]))
+        return redirect("registration:ledger")
+    search = form.cleaned_data["q"]
     members = selectors.ledger_list(user=request.user, search=search)
     reports = selectors.member_communities(members=members)
     header = [

@@ -8,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from communities.text import MultilineTextField, model_formfield
 from registration.models import Skill
 
 from .models import HOURS_STEP, MAX_HOURS_PER_DAY, Claim, OutcomeCategory, ServiceNeed
@@ -23,6 +24,7 @@ class NeedForm(forms.ModelForm):
 
     class Meta:
         model = ServiceNeed
+        formfield_callback = model_formfield
         fields = [
             "title",
             "description",
@@ -60,7 +62,7 @@ class NeedForm(forms.ModelForm):
 
 
 class ClaimForm(forms.Form):
-    commitment = forms.CharField(
+    commitment = MultilineTextField(
         label=_("My commitment"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -89,7 +91,9 @@ class RecordForm(forms.Form):
         decimal_places=1,
         widget=forms.NumberInput(attrs={"step": str(HOURS_STEP)}),
     )
-    description = forms.CharField(label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+    description = MultilineTextField(
+        label=_("What was done"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
     outcome = forms.ChoiceField(label=_("Outcome"), choices=OutcomeCategory.choices, initial=OutcomeCategory.GENERAL)
 
     def __init__(self, *args, claims=None, **kwargs):

@@ -19,9 +19,12 @@ YEARS_OFFERED = 5
 
 
 def next_url(request, default: str) -> str:
-    """Where to go after a POST: the page it came from, if it is ours; never another site."""
+    """Where to go after a POST: the page it came from, if it is a path of ours; never another site. Only an
+    absolute path is taken: anything else ("abc") would reach redirect() as a view name and fail there, after
+    the POST's work was done (issue 19, finding 8)."""
     target = request.POST.get("next", "")
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    host = request.get_host()
+    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {host}, require_https=request.is_secure()):
         return target
     return default
 

@@ -68,12 +68,16 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Cache-Control: no-store, private on every response that may hold personal data (issue 19, finding 7); after
+    # the CSRF middleware, so that it still sees whether the page rendered a token (holds a form).
+    "communities.privacy.NoStoreMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Sets request.user.is_verified(): whether this session passed the second factor (django-otp).
     "django_otp.middleware.OTPMiddleware",
     # Keeps the request for the audit trail's events written by services and signals (client IP, acting user).
     "communities.audit.AuditMiddleware",
     "communities.sessions.StaffSessionLimitMiddleware",
+    "communities.privacy.SessionRenewalMiddleware",
     # Holds an account that needs a second factor at the second-factor page until this session passed it.
     "communities.second_factor.SecondFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -139,6 +143,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
+# Every session (members' on shared phones too) ends after SESSION_IDLE_SECONDS without a request (renewed at most
+# hourly while in use: communities.privacy) and its cookie when the browser closes.
+SESSION_COOKIE_AGE = env.int("SESSION_IDLE_SECONDS", default=8 * 60 * 60)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", default=True)
 # Staff accounts: logged out after 30 minutes without a request, and 12 hours after logging in.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)

@@ -32,6 +32,7 @@ from communities.platform.web import (
     paginate,
     years_offered,
 )
+from communities.text import MultilineTextField
 from registration.rates import selectors as rates
 from registration.selectors import member_for_user, unit_get_for_user
 
@@ -58,7 +59,7 @@ class ReviewForm(forms.Form):
         required=False,
         help_text=gettext_lazy("The remark then says why the grade need not wait for them."),
     )
-    remark = forms.CharField(
+    remark = MultilineTextField(
         label=gettext_lazy("Remark"),
         max_length=services.REMARK_MAX_LENGTH,
         required=False,

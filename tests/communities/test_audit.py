@@ -226,7 +226,7 @@ def test_every_export_is_recorded_and_full_values_apart(member, staff_users):
     staff = staff_users["community"]
     Report.objects.filter(member=member).update(status=Report.Status.CONFIRMED)
     client = browser(staff)
-    client.get(reverse("registration:ledger-export"), {"q": "李"})
+    client.post(reverse("registration:ledger-export"), {"q": "李"})  # masked: a search term goes in the body
     client.post(reverse("registration:ledger-export"), {"full": "1", "q": member.id_number})
 
     masked = only(Action.EXPORT)
@@ -459,7 +459,7 @@ def test_no_password_id_number_phone_name_or_session_key_in_any_row(member, city
     staff_client = browser()
     staff_client.post(reverse("login"), {"username": staff.username, "password": PASSWORD})
     staff_client.post(reverse("registration:report-confirm", args=[report.pk]))
-    staff_client.get(reverse("registration:ledger-export"), {"q": member.phone})
+    staff_client.post(reverse("registration:ledger-export"), {"q": member.phone})
     staff_client.post(reverse("registration:ledger-export"), {"full": "1", "q": id_number})
     record = factories.ServiceRecordFactory(member=member, community=community)
     staff_client.post(reverse("services:staff-record-reject", args=[record.pk]), {"reason": f"{name}请补充"})

@@ -55,7 +55,7 @@ def test_each_scope_lists_its_confirmed_members_by_name_then_id(
 @pytest.mark.parametrize("role", ["street", "org_city"])
 def test_a_search_in_a_wide_scope_counts_only_what_it_finds(client, staff_users, ledger_city, role):
     client.force_login(staff_users[role])
-    page = client.get(reverse("registration:ledger"), {"q": "李"}).context["page"]
+    page = client.post(reverse("registration:ledger"), {"q": "李"}, follow=True).context["page"]
     assert [member.name for member in page] == ["李娜"] * len(page)
     assert page.paginator.count == len(page) > 0
 
@@ -67,6 +67,6 @@ def test_a_name_search_lists_its_matches_in_the_ledgers_order(client, city, staf
         factories.ReportFactory(member=member, community=city["communities"][0], status=Report.Status.CONFIRMED)
     client.force_login(staff_users["org_city"])
     everyone = list(client.get(reverse("registration:ledger")).context["page"])
-    found = list(client.get(reverse("registration:ledger"), {"q": "芳"}).context["page"])
+    found = list(client.post(reverse("registration:ledger"), {"q": "芳"}, follow=True).context["page"])
     assert found == [member for member in everyone if "芳" in member.name]
     assert {member.name for member in found} == {"王芳", "张芳", "陈芳"}
