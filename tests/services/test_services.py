@@ -25,6 +25,8 @@ NOT_OPEN = "This need is no longer open for claims."
 NOT_REPORTED = "You can claim needs of the community you have reported to and of its street."
 ALREADY_CLAIMED = "You have already claimed this need."
 FULL = "All places of this need are taken."
+ENDED = "This need has ended; it can no longer be claimed."
+ENDED_NOT_CANCELLABLE = "The need has ended: the claim can no longer be cancelled, only recorded."
 NOT_IN_PROGRESS = "This claim is not in progress."
 STARTED = "The need has started; a claim can be cancelled only before the start."
 NOT_SERVING = "You can log service in the community you have reported to and its street."
@@ -168,6 +170,19 @@ def member(home):
 def need(home):
     """A published need of `home`, starting in three days, with three places."""
     return factories.ServiceNeedFactory(community=home)
+
+
+def running_need(community, **values):
+    """A published need that started three days ago and ends in three days: service can be logged for it."""
+    now = timezone.now()
+    return factories.ServiceNeedFactory(
+        community=community, starts_at=now - timedelta(days=3), ends_at=now + timedelta(days=3), **values
+    )
+
+
+@pytest.fixture
+def running(home):
+    return running_need(home)
 
 
 # --- need_create ------------------------------------------------------------------------------------------
@@ -552,7 +567,7 @@ def test_claim_fails_when_the_need_has_ended(member, home):
     )
     with pytest.raises(ValidationError) as excinfo:
         claim_through_service(member, need)
-    assert_refused_with(excinfo, NOT_OPEN)
+    assert_refused_with(excinfo, ENDED)
     need.refresh_from_db()
     assert (need.claims.count(), need.claimed_count) == (0, 0)
 
@@ -875,7 +890,7 @@ def test_record_create_sums_hours_per_member_and_per_day(member, home):
 
 @pytest.mark.parametrize("status", [Claim.Status.ACTIVE, Claim.Status.FULFILLED])
 def test_record_create_against_a_claim_takes_the_community_from_the_claim(member, neighbour, far, status):
-    need = factories.ServiceNeedFactory(community=neighbour)
+    need = running_need(neighbour)
     claim = claim_through_service(member, need)
     Claim.objects.filter(pk=claim.pk).update(status=status)
     record = log(member, claim_id=claim.pk, community=far)
@@ -964,20 +979,20 @@ def test_record_verify_fixes_the_points_by_the_points_rule(manager, member, home
     assert record.reject_reason == ""
 
 
-def test_record_verify_marks_the_claim_in_progress_fulfilled(staff, member, need):
-    claim = claim_through_service(member, need)
+def test_record_verify_marks_the_claim_in_progress_fulfilled(staff, member, running):
+    claim = claim_through_service(member, running)
     record = log(member, claim_id=claim.pk)
     service_ops.record_verify(user=staff, record_id=record.pk)
     claim.refresh_from_db()
-    need.refresh_from_db()
+    running.refresh_from_db()
     assert claim.status == Claim.Status.FULFILLED
-    assert need.claimed_count == 1
+    assert running.claimed_count == 1
 
 
-def test_record_verify_leaves_other_claims_alone(staff, home, member, need):
-    claim = claim_through_service(member, need)
+def test_record_verify_leaves_other_claims_alone(staff, home, member, running):
+    claim = claim_through_service(member, running)
     other_need_claim = claim_through_service(member, factories.ServiceNeedFactory(community=home))
-    other_member_claim = claim_through_service(confirmed_member(home), need)
+    other_member_claim = claim_through_service(confirmed_member(home), running)
     record = log(member, claim_id=claim.pk)
     service_ops.record_verify(user=staff, record_id=record.pk)
     other_need_claim.refresh_from_db()
@@ -985,8 +1000,8 @@ def test_record_verify_leaves_other_claims_alone(staff, home, member, need):
     assert other_need_claim.status == other_member_claim.status == Claim.Status.ACTIVE
 
 
-def test_record_verify_of_a_second_record_keeps_the_claim_fulfilled(staff, member, need):
-    claim = claim_through_service(member, need)
+def test_record_verify_of_a_second_record_keeps_the_claim_fulfilled(staff, member, running):
+    claim = claim_through_service(member, running)
     first = log(member, claim_id=claim.pk, served_on=yesterday() - timedelta(days=1))
     service_ops.record_verify(user=staff, record_id=first.pk)
     second = log(member, claim_id=claim.pk)
@@ -1034,8 +1049,8 @@ def test_record_verify_fails_for_a_rejected_record(staff, member, home):
 # --- record_reject ----------------------------------------------------------------------------------------
 
 
-def test_record_reject_stores_the_reason_for_the_member(manager, member, need):
-    claim = claim_through_service(member, need)
+def test_record_reject_stores_the_reason_for_the_member(manager, member, running):
+    claim = claim_through_service(member, running)
     record = log(member, claim_id=claim.pk)
     before = timezone.now()
     service_ops.record_reject(user=manager, record_id=record.pk, reason="  服务时长与签到记录不符  ")

@@ -229,8 +229,9 @@ def record_post(**overrides):
 
 
 def test_a_member_logs_service_for_a_claim(client, community, member):
+    started = timezone.now() - datetime.timedelta(days=1)
     claim = factories.ClaimFactory(
-        need=factories.ServiceNeedFactory(community=community, claimed_count=1), member=member
+        need=factories.ServiceNeedFactory(community=community, claimed_count=1, starts_at=started), member=member
     )
     client.force_login(member.user)
     response = client.post(reverse("services:record-create"), record_post(claim=claim.pk))
