@@ -177,7 +177,8 @@ class ServiceNeed(models.Model):
         start = timezone.localtime(self.starts_at)
         text = _short_moment(start, this_year)
         if self.ends_at is None:
-            return f"{text} · {_('ongoing')}"
+            ongoing = _("ongoing")
+            return f"{text} · {ongoing}"
         end = timezone.localtime(self.ends_at)
         end_text = f"{end:%H:%M}" if end.date() == start.date() else _short_moment(end, this_year)
         return f"{text} – {end_text}"
