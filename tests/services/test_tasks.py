@@ -4,10 +4,10 @@ import datetime
 
 import pytest
 from celery.schedules import crontab
-from django.conf import settings
 from django.db import OperationalError
 from django.utils import timezone
 
+from communities.platform import jobs
 from services.models import ServiceNeed
 from services.tasks import close_ended_needs_task
 from tests import factories
@@ -41,7 +41,7 @@ def test_close_ended_needs_task_is_acknowledged_late_and_retried_on_database_err
 
 
 def test_close_ended_needs_runs_every_day_after_midnight():
-    entry = settings.CELERY_BEAT_SCHEDULE["close-ended-needs"]
+    entry = jobs.beat_schedule()["close-ended-needs"]
     assert entry["task"] == close_ended_needs_task.name
     assert isinstance(entry["schedule"], crontab)
     assert entry["schedule"].hour == {0} and entry["schedule"].minute == {15}
