@@ -88,16 +88,21 @@ def public_board(*, community: Community) -> dict:
     the board is read by residents, who can do nothing with a past need.
 
     Who serves is read as plain values of name and unit name only, so no personal field can reach
-    the page however the template changes.
+    the page however the template changes. `fresh_seconds`: how long until the first need shown ends (None: none
+    ends), so that the cached page (communities.public_pages) is drawn again the moment it does.
     """
+    now = timezone.now()
     needs = (
         ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED)
-        .not_ended(timezone.now())
+        .not_ended(now)
         .order_by("post_type", "starts_at", "pk")
     )
     groups = {}
+    first_end = None
     for need in needs:
         groups.setdefault(need.post_type, []).append(need)
+        if need.ends_at is not None and (first_end is None or need.ends_at < first_end):
+            first_end = need.ends_at
     labels = dict(PostType.choices)
     serving = (
         Report.objects.filter(community=community, status=Report.Status.CONFIRMED)
@@ -107,6 +112,7 @@ def public_board(*, community: Community) -> dict:
     return {
         "groups": [(labels[post_type], items) for post_type, items in groups.items()],
         "serving": list(serving),
+        "fresh_seconds": None if first_end is None else (first_end - now).total_seconds(),
     }
 
 
