@@ -10,6 +10,7 @@ cached, never a response: the header around it differs per visitor (the logged-i
 """
 
 import hashlib
+import math
 import uuid
 
 from django.core.cache import cache
@@ -55,11 +56,12 @@ def versions(scopes) -> tuple:
     return _tokens(keys, cache.get_many(keys))
 
 
-def cached(key: str, *, scopes=(), get):
+def cached(key: str, *, scopes=(), get, seconds=None):
     """`get()`, kept in the cache under `key` with the tokens of the organisation and these scopes it was read
     under: a hit costs one cache round trip (the value and the current tokens together) and no query. A value
     stored late under tokens bumped meanwhile is never served: its tokens no longer match. Whatever `get` raises
-    (Http404) passes through and nothing is stored."""
+    (Http404) passes through and nothing is stored. `seconds()`, asked after `get()`, may shorten the time the
+    value is kept (what it shows changes by itself then, with no change to bump a version: a need that ends)."""
     # Hashed: part of the key comes from the address (a community code), whatever a visitor typed there.
     key = "public:" + hashlib.md5(key.encode(), usedforsecurity=False).hexdigest()
     version_keys = [_version_key(scope) for scope in (ORGANISATION, *scopes)]
@@ -69,7 +71,9 @@ def cached(key: str, *, scopes=(), get):
     if stored is not None and stored[0] == tokens:
         return stored[1]
     value = get()
-    cache.set(key, (tokens, value), FRAGMENT_SECONDS)
+    limit = seconds() if seconds is not None else None
+    keep = FRAGMENT_SECONDS if limit is None else max(1, min(FRAGMENT_SECONDS, math.ceil(limit)))
+    cache.set(key, (tokens, value), keep)
     return value
 
 
@@ -88,10 +92,24 @@ def bump(*scopes: str) -> None:
 
 
 def fragment(name: str, *, scopes, vary: str = "", draw) -> SafeString:
-    """The cached HTML of the fragment `name` for these scopes and `vary`, drawn by `draw()` on a miss."""
-    key = f"{name}:{get_language()}:{':'.join(scopes)}:{vary}"
+    """The cached HTML of the fragment `name` for these scopes and `vary`, drawn by `draw()` on a miss. `draw()`
+    returns the HTML, or (HTML, seconds) when what it shows changes by itself within `seconds` (None: it does not):
+    it is then kept no longer."""
+    limit = {}
+
+    def get():
+        drawn = draw()
+        html, limit["seconds"] = drawn if isinstance(drawn, tuple) else (drawn, None)
+        return str(html)
+
+    html = cached(
+        key=f"{name}:{get_language()}:{':'.join(scopes)}:{vary}",
+        scopes=scopes,
+        get=get,
+        seconds=lambda: limit.get("seconds"),
+    )
     # The HTML was rendered by a project template with autoescape on and is read back from the project's own cache.
-    return mark_safe(cached(key, scopes=scopes, get=lambda: str(draw())))  # noqa: S308  # nosec B308 B703
+    return mark_safe(html)  # noqa: S308  # nosec B308 B703
 
 
 def _organisation_changed(sender, **kwargs):

@@ -11,7 +11,15 @@ from django.utils.translation import gettext_lazy as _
 from communities.text import MultilineTextField, model_formfield
 from registration.models import Skill
 
-from .models import HOURS_STEP, MAX_HOURS_PER_DAY, Claim, OutcomeCategory, ServiceNeed
+from .models import (
+    HOURS_STEP,
+    MAX_HOURS_PER_DAY,
+    RECORD_DAYS_AFTER_NEED_END,
+    RECORD_OWN_INITIATIVE_MAX_AGE_DAYS,
+    Claim,
+    OutcomeCategory,
+    ServiceNeed,
+)
 
 DATETIME_INPUT = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -102,6 +110,10 @@ class RecordForm(forms.Form):
             self.fields["claim"].queryset = claims
         self.fields["claim"].label_from_instance = lambda claim: claim.need.title
         self.fields["served_on"].initial = timezone.localdate
+        self.fields["served_on"].help_text = _(
+            "For a claim: from the need's start to %(after)s days after its end. On your own initiative: within the "
+            "last %(own)s days."
+        ) % {"after": RECORD_DAYS_AFTER_NEED_END, "own": RECORD_OWN_INITIATIVE_MAX_AGE_DAYS}
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log the service"), css_class="btn-party w-100"))
 

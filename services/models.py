@@ -28,6 +28,45 @@ class PostType(models.TextChoices):
     CARE = "care", _("care and mutual help")
 
 
+# A record against a claim may be dated up to this many days after its need's end: service planned for a
+# window often runs over (a second visit, a report back that waits for an answer), and a week keeps those
+# while refusing a date that belongs to another occasion. Never before the start.
+RECORD_DAYS_AFTER_NEED_END = 7
+# A record on one's own initiative has no window to check against: staff can still ask the residents about
+# the last month's service, and a month lets a member log the weekend's work after a busy week.
+RECORD_OWN_INITIATIVE_MAX_AGE_DAYS = 30
+# Hours of one record from which the staff queue marks it as unusual (a working day of service or more).
+LONG_RECORD_HOURS = Decimal("8")
+
+
+class NeedState(models.TextChoices):
+    """What a reader is shown of a need: its status, with "ended" and "full" judged by time and places
+    when the page is drawn (the daily job that closes ended needs may not have run yet)."""
+
+    DRAFT = "draft", _("draft")
+    OPEN = "open", _("open for claims")
+    FULL = "full", _("full")
+    ENDED = "ended", _("ended")
+    CLOSED = "closed", _("closed")
+    FULFILLED = "fulfilled", _("fulfilled")
+
+
+class ServiceNeedQuerySet(models.QuerySet):
+    """The time rules of needs, with ServiceNeed.has_ended_at and ServiceNeed.state as their row-side twins
+    (tests/services/test_models.py checks that both sides agree)."""
+
+    def ended(self, now: datetime.datetime):
+        """Needs whose end has passed at `now`; an ongoing need (no end) never ends."""
+        return self.filter(ends_at__lt=now)
+
+    def not_ended(self, now: datetime.datetime):
+        return self.filter(Q(ends_at__isnull=True) | Q(ends_at__gte=now))
+
+    def open_for_claims(self, now: datetime.datetime):
+        """Published, not ended at `now`, with a free place: the needs that offer 认领."""
+        return self.filter(status=ServiceNeed.Status.PUBLISHED, claimed_count__lt=F("places")).not_ended(now)
+
+
 class ServiceNeed(models.Model):
     """需求/服务项目: a need a community posts for members to claim."""
 
@@ -65,6 +104,8 @@ class ServiceNeed(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
+    objects = ServiceNeedQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("service need")
         verbose_name_plural = _("service needs")
@@ -89,6 +130,76 @@ class ServiceNeed(models.Model):
     def places_left(self):
         return self.places - self.claimed_count
 
+    def has_ended_at(self, now: datetime.datetime) -> bool:
+        """The row-side twin of ServiceNeedQuerySet.ended."""
+        return self.ends_at is not None and self.ends_at < now
+
+    @property
+    def has_ended(self) -> bool:
+        return self.has_ended_at(timezone.now())
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    def state_at(self, now: datetime.datetime) -> str:
+        """A NeedState value. A fulfilled need stays fulfilled and a draft a draft; any other need whose end
+        has passed is ended (whether the daily job closed it yet or staff closed it late); a need closed before
+        its end is closed; a published one is full without a free place, else open (ServiceNeedQuerySet.
+        open_for_claims)."""
+        if self.status == self.Status.DRAFT:
+            return NeedState.DRAFT
+        if self.status == self.Status.FULFILLED:
+            return NeedState.FULFILLED
+        if self.has_ended_at(now):
+            return NeedState.ENDED
+        if self.status == self.Status.CLOSED:
+            return NeedState.CLOSED
+        return NeedState.OPEN if self.places_left > 0 else NeedState.FULL
+
+    @property
+    def state(self) -> str:
+        return self.state_at(timezone.now())
+
+    @property
+    def state_label(self):
+        return NeedState(self.state).label
+
+    @property
+    def is_open_for_claims(self) -> bool:
+        return self.state == NeedState.OPEN
+
+    @property
+    def window_label(self) -> str:
+        """The time window as cards show it, in local time: the year only when it is not this year, the end's
+        date only when it is not the start's day; an ongoing need says so."""
+        this_year = timezone.localdate().year
+        start = timezone.localtime(self.starts_at)
+        text = _short_moment(start, this_year)
+        if self.ends_at is None:
+            ongoing = _("ongoing")
+            return f"{text} · {ongoing}"
+        end = timezone.localtime(self.ends_at)
+        end_text = f"{end:%H:%M}" if end.date() == start.date() else _short_moment(end, this_year)
+        return f"{text} – {end_text}"
+
+    def record_window(self) -> tuple[datetime.date, datetime.date | None]:
+        """The first and last dates (local) a record against this need may carry: from the start's day to
+        RECORD_DAYS_AFTER_NEED_END days after the end's (None: an ongoing need, up to today)."""
+        first = timezone.localdate(self.starts_at)
+        if self.ends_at is None:
+            return first, None
+        return first, timezone.localdate(self.ends_at) + datetime.timedelta(days=RECORD_DAYS_AFTER_NEED_END)
+
+    def days_outside(self, day: datetime.date) -> int:
+        """How many days `day` lies before the start's day or after the end's day (0 inside the window)."""
+        first = timezone.localdate(self.starts_at)
+        if day < first:
+            return (first - day).days
+        if self.ends_at is not None and day > timezone.localdate(self.ends_at):
+            return (day - timezone.localdate(self.ends_at)).days
+        return 0
+
     # get_post_type_display() hashes every choice's lazy label on each call (a translation lookup each): the
     # boards show these on every card, so they look the label up by value instead.
     @property
@@ -98,6 +209,10 @@ class ServiceNeed(models.Model):
     @property
     def fulfilment_label(self):
         return self.Fulfilment(self.fulfilment).label
+
+
+def _short_moment(moment: datetime.datetime, this_year: int) -> str:
+    return f"{moment:%m-%d %H:%M}" if moment.year == this_year else f"{moment:%Y-%m-%d %H:%M}"
 
 
 class Claim(models.Model):
@@ -232,3 +347,8 @@ class ServiceRecord(models.Model):
 
     def __str__(self):
         return f"{self.member_id} {self.served_on} {self.hours}h"
+
+    @property
+    def is_long(self) -> bool:
+        """Hours the staff queue marks for a second look (LONG_RECORD_HOURS)."""
+        return self.hours >= LONG_RECORD_HOURS

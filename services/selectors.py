@@ -4,9 +4,11 @@ import datetime
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from communities.models import Community
 from registration.models import Member, Report
@@ -37,18 +39,25 @@ def need_board_list(
     *, member: Member, home: Community | None, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False
 ):
     """The members' board: published needs of the member's community `home` (or its street; the caller has it
-    from member_service_community), the needs that ask for the member's skills first (社区所需, 党员所长), then by
-    start."""
+    from member_service_community) that have not ended, the needs that ask for the member's skills first
+    (社区所需, 党员所长), then by start. Ended needs are left out (they cannot be acted on; the member's own
+    claims on them are on 我的服务); full ones stay, marked full, unless `open_only`."""
     if home is None:
         return ServiceNeed.objects.none()
-    needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
+    now = timezone.now()
+    needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED).not_ended(now)
     needs = needs.filter(community__street_id=home.street_id) if nearby else needs.filter(community=home)
     if post_type:
         needs = needs.filter(post_type=post_type)
     if fulfilment:
         needs = needs.filter(fulfilment=fulfilment)
     if open_only:
-        needs = needs.filter(claimed_count__lt=F("places"))
+        needs = needs.open_for_claims(now)
+    return _as_cards(needs, member).order_by("-skill_matches", "starts_at", "pk")
+
+
+def _as_cards(needs, member: Member):
+    """What a need card shows beyond the row: community, skills, skills matched and whether I hold a place."""
     member_skills = member.skills.values("pk")
     return (
         needs.select_related("community")
@@ -57,30 +66,43 @@ def need_board_list(
             skill_matches=Count("skills", filter=Q(skills__in=member_skills), distinct=True),
             claimed_by_me=Exists(Claim.objects.filter(need=OuterRef("pk"), member=member, status__in=PLACE_HOLDING)),
         )
-        .order_by("-skill_matches", "starts_at", "pk")
     )
+
+
+def _needs_seen_by(member: Member):
+    """Needs of the street of the member's community that have been published (still, or since closed or
+    fulfilled): a link to one that has ended shows it as ended instead of a 404."""
+    home = member_service_community(member)
+    needs = ServiceNeed.objects.exclude(status=ServiceNeed.Status.DRAFT)
+    return needs.filter(community__street_id=home.street_id) if home else needs.none()
 
 
 def need_get_for_member(*, member: Member, need_id: int) -> ServiceNeed:
-    """A published need the member may see (their community's street); 404 otherwise."""
-    home = member_service_community(member)
-    needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
-    needs = needs.filter(community__street_id=home.street_id) if home else needs.none()
-    return get_object_or_404(needs.select_related("community").prefetch_related(CARD_SKILLS), pk=need_id)
+    """A need the member may see (_needs_seen_by), as its card shows it; 404 otherwise."""
+    return get_object_or_404(_as_cards(_needs_seen_by(member), member), pk=need_id)
 
 
 def public_board(*, community: Community) -> dict:
-    """The public board: published needs grouped by post type, and who serves here.
+    """The public board and its poster: published needs that have not ended, grouped by post type (full ones
+    marked full on the page), and who serves here. Ended needs are left out: the poster hangs for weeks and
+    the board is read by residents, who can do nothing with a past need.
 
     Who serves is read as plain values of name and unit name only, so no personal field can reach
-    the page however the template changes.
+    the page however the template changes. `fresh_seconds`: how long until the first need shown ends (None: none
+    ends), so that the cached page (communities.public_pages) is drawn again the moment it does.
     """
-    needs = ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED).order_by(
-        "post_type", "starts_at", "pk"
+    now = timezone.now()
+    needs = (
+        ServiceNeed.objects.filter(community=community, status=ServiceNeed.Status.PUBLISHED)
+        .not_ended(now)
+        .order_by("post_type", "starts_at", "pk")
     )
     groups = {}
+    first_end = None
     for need in needs:
         groups.setdefault(need.post_type, []).append(need)
+        if need.ends_at is not None and (first_end is None or need.ends_at < first_end):
+            first_end = need.ends_at
     labels = dict(PostType.choices)
     serving = (
         Report.objects.filter(community=community, status=Report.Status.CONFIRMED)
@@ -90,6 +112,7 @@ def public_board(*, community: Community) -> dict:
     return {
         "groups": [(labels[post_type], items) for post_type, items in groups.items()],
         "serving": list(serving),
+        "fresh_seconds": None if first_end is None else (first_end - now).total_seconds(),
     }
 
 
@@ -121,7 +144,8 @@ def staff_need_get(*, user, need_id: int) -> ServiceNeed:
 
 
 def record_queue(*, user):
-    """Records awaiting verification in the user's communities, oldest first."""
+    """Records awaiting verification in the user's communities, oldest first (the longest waiting on top),
+    with what record_warnings reads joined in."""
     return (
         ServiceRecord.objects.filter(
             status=ServiceRecord.Status.SUBMITTED, community__in=Community.objects.visible_to(user)
@@ -129,6 +153,30 @@ def record_queue(*, user):
         .select_related("member__unit", "community", "claim__need")
         .order_by("created_at", "pk")
     )
+
+
+def record_warnings(record: ServiceRecord) -> list[str]:
+    """What is unusual about a record, for staff to look twice: long hours (ServiceRecord.is_long) and a date
+    outside its need's window (ServiceNeed.days_outside: the start's day to the end's; the record rule lets a
+    date pass up to RECORD_DAYS_AFTER_NEED_END days after the end, and older records, or a need edited since,
+    may lie further). Reads record.claim.need: select it with the record."""
+    warnings = []
+    if record.is_long:
+        warnings.append(_("%(hours)s hours in one record") % {"hours": record.hours})
+    need = record.claim.need if record.claim_id else None
+    if need is not None:
+        days = need.days_outside(record.served_on)
+        if days and record.served_on < timezone.localdate(need.starts_at):
+            warnings.append(
+                ngettext("%(days)s day before the need starts", "%(days)s days before the need starts", days)
+                % {"days": days}
+            )
+        elif days:
+            warnings.append(
+                ngettext("%(days)s day after the need ended", "%(days)s days after the need ended", days)
+                % {"days": days}
+            )
+    return warnings
 
 
 def record_get_for_staff(*, user, record_id: int) -> ServiceRecord:

@@ -23,7 +23,16 @@ from communities.platform import policies
 from registration.models import Member, Report
 
 from .audit_actions import Action
-from .models import HOURS_STEP, MAX_HOURS_PER_DAY, Claim, ServiceNeed, ServiceRecord
+from .models import (
+    HOURS_STEP,
+    MAX_HOURS_PER_DAY,
+    RECORD_DAYS_AFTER_NEED_END,
+    RECORD_OWN_INITIATIVE_MAX_AGE_DAYS,
+    Claim,
+    NeedState,
+    ServiceNeed,
+    ServiceRecord,
+)
 from .points import record_points
 
 REASON_MAX_LENGTH = ServiceRecord._meta.get_field("reject_reason").max_length
@@ -103,6 +112,8 @@ def need_publish(*, user, need_id: int) -> ServiceNeed:
         need = _need_locked(need_id, user)
         if need.status != ServiceNeed.Status.DRAFT:
             raise ValidationError(_("Only a draft can be published."))
+        if need.has_ended:
+            raise ValidationError(_("This need has already ended; change its end before publishing it."))
         need.status = ServiceNeed.Status.PUBLISHED
         need.published_at = timezone.now()
         need.save(update_fields=["status", "published_at"])
@@ -118,6 +129,18 @@ def need_close(*, user, need_id: int, fulfilled: bool) -> ServiceNeed:
         need.status = ServiceNeed.Status.FULFILLED if fulfilled else ServiceNeed.Status.CLOSED
         need.save(update_fields=["status"])
     return need
+
+
+def needs_close_ended(*, now: datetime.datetime | None = None) -> int:
+    """Close (published → closed) every published need whose end has passed at `now`, in one UPDATE, so
+    that lists stay short. Pages do not wait for it: they judge "ended" by time (ServiceNeed.state). Claims
+    stay as they are, so members can still log what they did. Idempotent. Returns how many were closed."""
+    now = now or timezone.now()
+    return (
+        ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
+        .ended(now)
+        .update(status=ServiceNeed.Status.CLOSED)
+    )
 
 
 def need_copy(*, user, need_id: int) -> ServiceNeed:
@@ -156,40 +179,60 @@ def may_serve_in(member: Member, community: Community) -> bool:
     return home is not None and home.street_id == community.street_id
 
 
+def claim_refusal(need: ServiceNeed, *, now: datetime.datetime | None = None) -> str | None:
+    """Why the need cannot be claimed at `now` (ended, full, not published), or None when it is open for
+    claims (NeedState.OPEN). Pages ask it before they look at the commitment."""
+    state = need.state_at(now or timezone.now())
+    if state == NeedState.OPEN:
+        return None
+    if state == NeedState.ENDED:
+        return _("This need has ended; it can no longer be claimed.")
+    if state == NeedState.FULL:
+        return _("All places of this need are taken.")
+    return _("This need is no longer open for claims.")
+
+
 def claim_create(*, member: Member, need_id: int, commitment: str) -> Claim:
     """Take one place on a published need with a written commitment.
 
     Two members racing for the last place get one claim and one refusal: the need row is locked
-    before places are counted, and the check constraint on claimed_count backs it.
-    Raises ValidationError (full, not open, already claimed, not reported there).
+    before places are counted, and the check constraint on claimed_count backs it. The need is judged
+    (ended, full, not published: claim_refusal) before the commitment, so nobody is asked to rewrite a
+    commitment for a need they cannot take. Raises ValidationError (not open, ended, full, not reported
+    there, already claimed, no commitment).
     """
     commitment = commitment.strip()
-    if not commitment:
-        raise ValidationError({"commitment": _("Write what you commit to do.")})
     with transaction.atomic():
         need = ServiceNeed.objects.select_for_update(of=("self",)).select_related("community").get(pk=need_id)
-        if need.status != ServiceNeed.Status.PUBLISHED or (need.ends_at and need.ends_at < timezone.now()):
-            raise ValidationError(_("This need is no longer open for claims."))
+        now = timezone.now()
+        # Not published or ended comes first; a full need is said to be full only to whom could have claimed it.
+        if need.state_at(now) not in (NeedState.OPEN, NeedState.FULL):
+            raise ValidationError(claim_refusal(need, now=now))
         if not may_serve_in(member, need.community):
             raise ValidationError(_("You can claim needs of the community you have reported to and of its street."))
         if need.claims.filter(member=member).exclude(status=Claim.Status.CANCELLED).exists():
             raise ValidationError(_("You have already claimed this need."))
-        if need.claimed_count >= need.places:
-            raise ValidationError(_("All places of this need are taken."))
+        if need.state_at(now) == NeedState.FULL:
+            raise ValidationError(claim_refusal(need, now=now))
+        if not commitment:
+            raise ValidationError({"commitment": _("Write what you commit to do.")})
         claim = Claim.objects.create(need=need, member=member, commitment=commitment)
         ServiceNeed.objects.filter(pk=need.pk).update(claimed_count=F("claimed_count") + 1)
     return claim
 
 
 def claim_cancel(*, member: Member, claim_id: int) -> Claim:
-    """Give a place back, before the need starts. Raises ValidationError after the start."""
+    """Give a place back, before the need starts. Raises ValidationError after the start; once the need has
+    ended, the claim can only be recorded (record_create)."""
     with transaction.atomic():
         need_id = Claim.objects.filter(pk=claim_id, member=member).values_list("need_id", flat=True).get()
         need = ServiceNeed.objects.select_for_update().get(pk=need_id)
         claim = Claim.objects.select_for_update().get(pk=claim_id)
         if claim.status != Claim.Status.ACTIVE:
             raise ValidationError(_("This claim is not in progress."))
-        if need.starts_at <= timezone.now():
+        if need.has_ended:
+            raise ValidationError(_("The need has ended: the claim can no longer be cancelled, only recorded."))
+        if need.has_started:
             raise ValidationError(_("The need has started; a claim can be cancelled only before the start."))
         claim.status = Claim.Status.CANCELLED
         claim.cancelled_at = timezone.now()
@@ -208,6 +251,44 @@ def _check_record_values(*, served_on: datetime.date, hours: Decimal):
         raise ValidationError(errors)
 
 
+def _check_record_date(*, served_on: datetime.date, need: ServiceNeed | None):
+    """Against a claim: from the need's start day to RECORD_DAYS_AFTER_NEED_END days after its end
+    (ServiceNeed.record_window). On one's own initiative: within the last RECORD_OWN_INITIATIVE_MAX_AGE_DAYS."""
+    if need is None:
+        oldest = timezone.localdate() - datetime.timedelta(days=RECORD_OWN_INITIATIVE_MAX_AGE_DAYS)
+        if served_on < oldest:
+            raise ValidationError(
+                {
+                    "served_on": _(
+                        "Service on your own initiative can be logged within %(days)s days: on or after %(date)s."
+                    )
+                    % {"days": RECORD_OWN_INITIATIVE_MAX_AGE_DAYS, "date": oldest.isoformat()}
+                }
+            )
+        return
+    first, last = need.record_window()
+    if served_on < first:
+        raise ValidationError(
+            {
+                "served_on": _("The need starts on %(date)s; the service cannot be before it.")
+                % {"date": first.isoformat()}
+            }
+        )
+    if last is not None and served_on > last:
+        raise ValidationError(
+            {
+                "served_on": _(
+                    "The need ended on %(end)s; its service can be dated at most %(days)s days later (%(date)s)."
+                )
+                % {
+                    "end": timezone.localdate(need.ends_at).isoformat(),
+                    "days": RECORD_DAYS_AFTER_NEED_END,
+                    "date": last.isoformat(),
+                }
+            }
+        )
+
+
 def record_create(
     *,
     member: Member,
@@ -220,8 +301,10 @@ def record_create(
 ) -> ServiceRecord:
     """Log service done, against one of the member's claims or ad hoc in a community they serve.
 
-    A member's records of one day never add up to more than 12 hours (the member row is locked
-    while the day is summed). Raises ValidationError.
+    The date is never in the future; against a claim it lies in the need's window (from the start's day to
+    RECORD_DAYS_AFTER_NEED_END days after the end's), on one's own initiative within the last
+    RECORD_OWN_INITIATIVE_MAX_AGE_DAYS. A member's records of one day never add up to more than 12 hours (the
+    member row is locked while the day is summed). Raises ValidationError, on the field it concerns.
     """
     _check_record_values(served_on=served_on, hours=hours)
     with transaction.atomic():
@@ -233,6 +316,7 @@ def record_create(
             community = claim.need.community
         if community is None or not may_serve_in(member, community):
             raise ValidationError(_("You can log service in the community you have reported to and its street."))
+        _check_record_date(served_on=served_on, need=claim.need if claim else None)
         Member.objects.select_for_update().filter(pk=member.pk).get()
         logged = ServiceRecord.objects.filter(member=member, served_on=served_on).exclude(
             status=ServiceRecord.Status.REJECTED

@@ -121,11 +121,13 @@ def need_action(request, need_id: int, action: str):
 
 @login_required
 def record_queue(request):
-    """Service records awaiting verification in the user's communities, oldest first."""
+    """Service records awaiting verification in the user's communities, oldest first, each with how long it
+    has waited and what is unusual about it."""
     policies.require("communities.open_staff_pages", request.user)
     page = paginate(request, selectors.record_queue(user=request.user))
     for record in page:
         record.can_manage = policies.allowed("communities.manage_community", request.user, record.community)
+        record.warnings = selectors.record_warnings(record)
     return render(request, "services/staff_record_queue.html", {"page": page, "reject_form": RejectForm()})
 
 

@@ -104,7 +104,6 @@ def need_board(request):
 def need_detail(request, need_id: int):
     member = _member_or_403(request.user)
     need = selectors.need_get_for_member(member=member, need_id=need_id)
-    need.claimed_by_me = need.claims.filter(member=member, status__in=services.PLACE_HOLDING).exists()
     context = {"need": need, "needs": [need], "claim_form_html": claim_form_html()}
     return render(request, "services/need_detail.html", context)
 
@@ -112,12 +111,15 @@ def need_detail(request, need_id: int):
 @login_required
 @require_POST
 def claim_create(request, need_id: int):
-    """Claim a place. With htmx the need's card is swapped in place; without JavaScript, back to the board."""
+    """Claim a place. With htmx the need's card is swapped in place; without JavaScript, back to the board.
+    A need that has ended or is full is refused before the commitment is looked at."""
     member = _member_or_403(request.user)
     need = selectors.need_get_for_member(member=member, need_id=need_id)
     form = ClaimForm(request.POST)
-    error = None
-    if form.is_valid():
+    error = None if need.claimed_by_me else services.claim_refusal(need)
+    if error:
+        form = None
+    elif form.is_valid():
         try:
             services.claim_create(member=member, need_id=need.pk, commitment=form.cleaned_data["commitment"])
         except ValidationError as exc:
@@ -125,9 +127,8 @@ def claim_create(request, need_id: int):
     else:
         error = " ".join(form.errors.get("commitment", []))
     if request.htmx:
-        home = services.member_service_community(member)
-        need = selectors.need_board_list(member=member, home=home, nearby=True).get(pk=need.pk)
-        form_html = claim_form_html(form if error else None)
+        need = selectors.need_get_for_member(member=member, need_id=need.pk)
+        form_html = claim_form_html(form if error and form is not None else None)
         context = {"needs": [need], "claim_form_html": form_html, "claim_error": error}
         return render(request, "services/partials/need_cards.html", context)
     if error:

@@ -5,7 +5,8 @@
 
 `community` (optional) ties the fragment to that community's version; `vary` (optional) is anything else the
 fragment differs by; `fill` names a context variable holding a function that returns the fragment's data as a dict,
-called only on a miss (so a hit reads no row). The data is pushed into the context while the fragment is drawn.
+called only on a miss (so a hit reads no row). The data is pushed into the context while the fragment is drawn; its
+`fresh_seconds`, if any, is how long the fragment stays true by itself (until a need shown ends), and so kept.
 """
 
 from django import template
@@ -31,8 +32,9 @@ class PublicFragmentNode(template.Node):
         scopes = [public_pages.community_scope(community.pk)] if community is not None else []
 
         def draw():
-            with context.push(**(fill() if fill is not None else {})):
-                return self.nodelist.render(context)
+            data = fill() if fill is not None else {}
+            with context.push(**data):
+                return self.nodelist.render(context), data.get("fresh_seconds")
 
         return public_pages.fragment(name, scopes=scopes, vary=vary, draw=draw)
 

@@ -1,6 +1,8 @@
+import datetime
 import re
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from registration.models import Report
@@ -30,7 +32,10 @@ def test_staff_publish_a_member_claims_and_serves_staff_verify_and_the_hours_mov
     desk.get_by_label("内容").fill("每周一次，为独居老人到药店代购常用药")
     desk.get_by_label("岗位类别").select_option(label="扶弱济困岗")
     desk.get_by_label("名额").fill("2")
-    desk.get_by_label("开始时间").fill("2030-01-05T09:00")
+    # Started yesterday and ends in a week: open for claims, and today's service lies in its window.
+    today = timezone.localdate()
+    desk.get_by_label("开始时间").fill(f"{today - datetime.timedelta(days=1)}T09:00")
+    desk.get_by_label("结束时间").fill(f"{today + datetime.timedelta(days=7)}T18:00")
     desk.get_by_role("button", name="保存").click()
     desk.get_by_role("button", name="发布").click()
     expect(desk.locator(".need-status")).to_have_text("已发布")

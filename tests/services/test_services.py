@@ -1,5 +1,5 @@
 import threading
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,7 +12,15 @@ from communities.models import StaffAssignment
 from communities.platform import policies
 from registration.models import Report
 from services import services as service_ops
-from services.models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
+from services.models import (
+    RECORD_DAYS_AFTER_NEED_END,
+    RECORD_OWN_INITIATIVE_MAX_AGE_DAYS,
+    Claim,
+    OutcomeCategory,
+    PostType,
+    ServiceNeed,
+    ServiceRecord,
+)
 from services.points import record_points
 from tests import factories
 from tests.concurrency import race, run_in_threads
@@ -25,6 +33,8 @@ NOT_OPEN = "This need is no longer open for claims."
 NOT_REPORTED = "You can claim needs of the community you have reported to and of its street."
 ALREADY_CLAIMED = "You have already claimed this need."
 FULL = "All places of this need are taken."
+ENDED = "This need has ended; it can no longer be claimed."
+ENDED_NOT_CANCELLABLE = "The need has ended: the claim can no longer be cancelled, only recorded."
 NOT_IN_PROGRESS = "This claim is not in progress."
 STARTED = "The need has started; a claim can be cancelled only before the start."
 NOT_SERVING = "You can log service in the community you have reported to and its street."
@@ -168,6 +178,19 @@ def member(home):
 def need(home):
     """A published need of `home`, starting in three days, with three places."""
     return factories.ServiceNeedFactory(community=home)
+
+
+def running_need(community, **values):
+    """A published need that started three days ago and ends in three days: service can be logged for it."""
+    now = timezone.now()
+    return factories.ServiceNeedFactory(
+        community=community, starts_at=now - timedelta(days=3), ends_at=now + timedelta(days=3), **values
+    )
+
+
+@pytest.fixture
+def running(home):
+    return running_need(home)
 
 
 # --- need_create ------------------------------------------------------------------------------------------
@@ -552,7 +575,7 @@ def test_claim_fails_when_the_need_has_ended(member, home):
     )
     with pytest.raises(ValidationError) as excinfo:
         claim_through_service(member, need)
-    assert_refused_with(excinfo, NOT_OPEN)
+    assert_refused_with(excinfo, ENDED)
     need.refresh_from_db()
     assert (need.claims.count(), need.claimed_count) == (0, 0)
 
@@ -875,7 +898,7 @@ def test_record_create_sums_hours_per_member_and_per_day(member, home):
 
 @pytest.mark.parametrize("status", [Claim.Status.ACTIVE, Claim.Status.FULFILLED])
 def test_record_create_against_a_claim_takes_the_community_from_the_claim(member, neighbour, far, status):
-    need = factories.ServiceNeedFactory(community=neighbour)
+    need = running_need(neighbour)
     claim = claim_through_service(member, need)
     Claim.objects.filter(pk=claim.pk).update(status=status)
     record = log(member, claim_id=claim.pk, community=far)
@@ -964,20 +987,20 @@ def test_record_verify_fixes_the_points_by_the_points_rule(manager, member, home
     assert record.reject_reason == ""
 
 
-def test_record_verify_marks_the_claim_in_progress_fulfilled(staff, member, need):
-    claim = claim_through_service(member, need)
+def test_record_verify_marks_the_claim_in_progress_fulfilled(staff, member, running):
+    claim = claim_through_service(member, running)
     record = log(member, claim_id=claim.pk)
     service_ops.record_verify(user=staff, record_id=record.pk)
     claim.refresh_from_db()
-    need.refresh_from_db()
+    running.refresh_from_db()
     assert claim.status == Claim.Status.FULFILLED
-    assert need.claimed_count == 1
+    assert running.claimed_count == 1
 
 
-def test_record_verify_leaves_other_claims_alone(staff, home, member, need):
-    claim = claim_through_service(member, need)
+def test_record_verify_leaves_other_claims_alone(staff, home, member, running):
+    claim = claim_through_service(member, running)
     other_need_claim = claim_through_service(member, factories.ServiceNeedFactory(community=home))
-    other_member_claim = claim_through_service(confirmed_member(home), need)
+    other_member_claim = claim_through_service(confirmed_member(home), running)
     record = log(member, claim_id=claim.pk)
     service_ops.record_verify(user=staff, record_id=record.pk)
     other_need_claim.refresh_from_db()
@@ -985,8 +1008,8 @@ def test_record_verify_leaves_other_claims_alone(staff, home, member, need):
     assert other_need_claim.status == other_member_claim.status == Claim.Status.ACTIVE
 
 
-def test_record_verify_of_a_second_record_keeps_the_claim_fulfilled(staff, member, need):
-    claim = claim_through_service(member, need)
+def test_record_verify_of_a_second_record_keeps_the_claim_fulfilled(staff, member, running):
+    claim = claim_through_service(member, running)
     first = log(member, claim_id=claim.pk, served_on=yesterday() - timedelta(days=1))
     service_ops.record_verify(user=staff, record_id=first.pk)
     second = log(member, claim_id=claim.pk)
@@ -1034,8 +1057,8 @@ def test_record_verify_fails_for_a_rejected_record(staff, member, home):
 # --- record_reject ----------------------------------------------------------------------------------------
 
 
-def test_record_reject_stores_the_reason_for_the_member(manager, member, need):
-    claim = claim_through_service(member, need)
+def test_record_reject_stores_the_reason_for_the_member(manager, member, running):
+    claim = claim_through_service(member, running)
     record = log(member, claim_id=claim.pk)
     before = timezone.now()
     service_ops.record_reject(user=manager, record_id=record.pk, reason="  服务时长与签到记录不符  ")
@@ -1145,3 +1168,183 @@ def test_the_member_is_told_when_a_record_is_verified_or_returned():
     service_ops.record_reject(user=staff, record_id=returned.pk, reason="时长与实际不符")
     assert Notification.objects.filter(user=verified.member.user, kind="record-decision").count() == 1
     assert "时长与实际不符" in Notification.objects.get(user=returned.member.user).body
+
+
+# --- Needs that end: claims refused before the commitment, cancelling, publishing, the daily close -------------
+
+
+def ended_need(community, **values):
+    now = timezone.now()
+    return factories.ServiceNeedFactory(
+        community=community, starts_at=now - timedelta(days=2), ends_at=now - timedelta(hours=1), **values
+    )
+
+
+@pytest.mark.parametrize("commitment", ["", "每周六上午上门"])
+def test_claim_on_an_ended_need_is_refused_for_the_end_whatever_the_commitment(member, home, commitment):
+    need = ended_need(home)
+    with pytest.raises(ValidationError) as excinfo:
+        service_ops.claim_create(member=member, need_id=need.pk, commitment=commitment)
+    assert excinfo.value.messages == [gettext(ENDED)]
+    assert not Claim.objects.exists()
+
+
+def test_claim_on_a_full_need_is_refused_as_full_before_the_commitment_is_read(member, home):
+    need = factories.ServiceNeedFactory(community=home, places=1)
+    claim_through_service(confirmed_member(home), need)
+    with pytest.raises(ValidationError) as excinfo:
+        service_ops.claim_create(member=member, need_id=need.pk, commitment="")
+    assert excinfo.value.messages == [gettext(FULL)]
+
+
+def test_claim_without_a_commitment_on_an_open_need_asks_for_it(member, need):
+    with pytest.raises(ValidationError) as excinfo:
+        service_ops.claim_create(member=member, need_id=need.pk, commitment="  ")
+    assert set(excinfo.value.message_dict) == {"commitment"}
+
+
+def test_claim_refusal_names_the_reason_or_none_when_open(home):
+    now = timezone.now()
+    assert service_ops.claim_refusal(factories.ServiceNeedFactory(community=home)) is None
+    assert service_ops.claim_refusal(ended_need(home)) == gettext(ENDED)
+    assert service_ops.claim_refusal(factories.ServiceNeedFactory(community=home, places=1, claimed_count=1)) == (
+        gettext(FULL)
+    )
+    draft = factories.ServiceNeedFactory(community=home, status=ServiceNeed.Status.DRAFT)
+    assert service_ops.claim_refusal(draft) == gettext(NOT_OPEN)
+    running = factories.ServiceNeedFactory(community=home, starts_at=now, ends_at=now + timedelta(hours=1))
+    assert service_ops.claim_refusal(running, now=now + timedelta(hours=2)) == gettext(ENDED)
+
+
+def test_claim_cancel_on_an_ended_need_is_refused_the_claim_can_only_be_recorded(member, home):
+    need = factories.ServiceNeedFactory(community=home)
+    claim = claim_through_service(member, need)
+    now = timezone.now()
+    ServiceNeed.objects.filter(pk=need.pk).update(starts_at=now - timedelta(days=2), ends_at=now - timedelta(hours=1))
+    with pytest.raises(ValidationError) as excinfo:
+        service_ops.claim_cancel(member=member, claim_id=claim.pk)
+    assert_refused_with(excinfo, ENDED_NOT_CANCELLABLE)
+    claim.refresh_from_db()
+    need.refresh_from_db()
+    assert (claim.status, need.claimed_count) == (Claim.Status.ACTIVE, 1)
+    record = log(member, claim_id=claim.pk, served_on=timezone.localdate(need.ends_at))
+    assert record.claim == claim
+
+
+def test_need_publish_refuses_a_draft_that_has_already_ended(staff, home):
+    need = ended_need(home, status=ServiceNeed.Status.DRAFT)
+    with pytest.raises(ValidationError) as excinfo:
+        service_ops.need_publish(user=staff, need_id=need.pk)
+    assert_refused_with(excinfo, "This need has already ended; change its end before publishing it.")
+    need.refresh_from_db()
+    assert (need.status, need.published_at) == (ServiceNeed.Status.DRAFT, None)
+
+
+def test_needs_close_ended_closes_the_published_needs_whose_end_has_passed_and_nothing_else(home, far):
+    now = timezone.now()
+    ended = [ended_need(home), ended_need(far, claimed_count=1)]
+    kept = {
+        "running": factories.ServiceNeedFactory(community=home, starts_at=now, ends_at=now + timedelta(hours=1)),
+        "ongoing": factories.ServiceNeedFactory(community=home, starts_at=now - timedelta(days=30)),
+        "upcoming": factories.ServiceNeedFactory(community=home),
+        "draft": ended_need(home, status=ServiceNeed.Status.DRAFT),
+        "fulfilled": ended_need(home, status=ServiceNeed.Status.FULFILLED),
+    }
+    claim = factories.ClaimFactory(need=ended[1])
+    assert service_ops.needs_close_ended(now=now) == 2
+    assert set(ServiceNeed.objects.filter(status=ServiceNeed.Status.CLOSED)) == set(ended)
+    for name, need in kept.items():
+        assert ServiceNeed.objects.get(pk=need.pk).status == need.status, name
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.ACTIVE
+    assert service_ops.needs_close_ended(now=now) == 0
+
+
+def test_needs_close_ended_judges_by_the_time_it_is_given(home):
+    now = timezone.now()
+    need = factories.ServiceNeedFactory(community=home, starts_at=now, ends_at=now + timedelta(hours=2))
+    assert service_ops.needs_close_ended(now=now + timedelta(hours=1)) == 0
+    assert service_ops.needs_close_ended(now=now + timedelta(hours=3)) == 1
+    need.refresh_from_db()
+    assert need.status == ServiceNeed.Status.CLOSED
+
+
+# --- Records: the date lies in the need's window; on one's own initiative, within a month ----------------------
+
+
+def need_between(community, start: timedelta, end: timedelta | None):
+    """A published need starting and ending `start`/`end` from now (end None: ongoing)."""
+    now = timezone.now()
+    return factories.ServiceNeedFactory(
+        community=community, starts_at=now + start, ends_at=None if end is None else now + end
+    )
+
+
+def claimed(member, need):
+    return factories.ClaimFactory(need=need, member=member)
+
+
+def test_record_against_a_claim_fails_before_the_need_starts(member, home):
+    need = need_between(home, timedelta(days=12), timedelta(days=12, hours=3))
+    with pytest.raises(ValidationError) as excinfo:
+        log(member, claim_id=claimed(member, need).pk, served_on=timezone.localdate())
+    assert set(excinfo.value.message_dict) == {"served_on"}
+    assert timezone.localdate(need.starts_at).isoformat() in excinfo.value.message_dict["served_on"][0]
+    assert not ServiceRecord.objects.exists()
+
+
+def test_record_against_a_claim_may_be_dated_the_start_day_whatever_the_start_hour(member, home):
+    yesterday_late = timezone.make_aware(datetime.combine(timezone.localdate(), time.min)) - timedelta(minutes=1)
+    need = factories.ServiceNeedFactory(
+        community=home, starts_at=yesterday_late, ends_at=yesterday_late + timedelta(hours=3)
+    )
+    record = log(member, claim_id=claimed(member, need).pk, served_on=yesterday())
+    assert record.served_on == timezone.localdate(need.starts_at) == yesterday()
+
+
+def test_record_against_a_claim_may_be_dated_up_to_the_tolerance_after_the_end(member, home):
+    days = RECORD_DAYS_AFTER_NEED_END
+    need = need_between(home, -timedelta(days=days + 5), -timedelta(days=days + 1))
+    claim = claimed(member, need)
+    last = timezone.localdate(need.ends_at) + timedelta(days=days)
+    record = log(member, claim_id=claim.pk, served_on=last)
+    assert record.served_on == last
+    with pytest.raises(ValidationError) as excinfo:
+        log(member, claim_id=claim.pk, served_on=last + timedelta(days=1))
+    assert set(excinfo.value.message_dict) == {"served_on"}
+    assert last.isoformat() in excinfo.value.message_dict["served_on"][0]
+    assert ServiceRecord.objects.count() == 1
+
+
+def test_record_against_a_claim_on_an_ongoing_need_may_carry_any_past_date_from_the_start(member, home):
+    need = need_between(home, -timedelta(days=400), None)
+    record = log(member, claim_id=claimed(member, need).pk, served_on=timezone.localdate() - timedelta(days=300))
+    assert record.claim.need == need
+
+
+def test_record_against_a_claim_is_never_in_the_future_even_inside_the_window(member, home):
+    need = need_between(home, -timedelta(days=1), timedelta(days=5))
+    with pytest.raises(ValidationError) as excinfo:
+        log(member, claim_id=claimed(member, need).pk, served_on=timezone.localdate() + timedelta(days=1))
+    assert set(excinfo.value.message_dict) == {"served_on"}
+    assert not ServiceRecord.objects.exists()
+
+
+def test_record_on_ones_own_initiative_may_be_up_to_the_age_limit_old(member, home):
+    oldest = timezone.localdate() - timedelta(days=RECORD_OWN_INITIATIVE_MAX_AGE_DAYS)
+    record = log(member, community=home, served_on=oldest)
+    assert (record.served_on, record.claim) == (oldest, None)
+
+
+def test_record_on_ones_own_initiative_fails_when_older_than_the_limit(member, home):
+    too_old = timezone.localdate() - timedelta(days=RECORD_OWN_INITIATIVE_MAX_AGE_DAYS + 1)
+    with pytest.raises(ValidationError) as excinfo:
+        log(member, community=home, served_on=too_old)
+    assert set(excinfo.value.message_dict) == {"served_on"}
+    assert not ServiceRecord.objects.exists()
+
+
+def test_the_own_initiative_limit_does_not_apply_to_a_claim(member, home):
+    need = need_between(home, -timedelta(days=60), -timedelta(days=59))
+    served_on = timezone.localdate(need.starts_at)
+    assert log(member, claim_id=claimed(member, need).pk, served_on=served_on).served_on == served_on

@@ -12,7 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registration.models import Report
-from services.models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord
+from services.models import (
+    RECORD_DAYS_AFTER_NEED_END,
+    RECORD_OWN_INITIATIVE_MAX_AGE_DAYS,
+    Claim,
+    OutcomeCategory,
+    PostType,
+    ServiceNeed,
+    ServiceRecord,
+)
 from tests import factories
 from tests.conftest import make_staff
 
@@ -229,8 +237,9 @@ def record_post(**overrides):
 
 
 def test_a_member_logs_service_for_a_claim(client, community, member):
+    started = timezone.now() - datetime.timedelta(days=1)
     claim = factories.ClaimFactory(
-        need=factories.ServiceNeedFactory(community=community, claimed_count=1), member=member
+        need=factories.ServiceNeedFactory(community=community, claimed_count=1, starts_at=started), member=member
     )
     client.force_login(member.user)
     response = client.post(reverse("services:record-create"), record_post(claim=claim.pk))
@@ -432,3 +441,232 @@ def test_the_dashboard_counts_the_period(client, community, staff, member):
     assert (figures["members_reported"], figures["needs_posted"], figures["needs_fulfilled"]) == (1, 1, 1)
     assert (figures["claims_made"], figures["records"], figures["hours"]) == (1, 3, Decimal("4.5"))
     assert (outcomes["解决困难"], outcomes["化解纠纷"], outcomes["听取意见"], outcomes["办好事实事"]) == (1, 1, 0, 1)
+
+
+# --- Needs that end and needs that are full ---------------------------------------------------------------------
+
+
+def ended_need(community, **values):
+    now = timezone.now()
+    return factories.ServiceNeedFactory(
+        community=community,
+        starts_at=now - datetime.timedelta(days=3),
+        ends_at=now - datetime.timedelta(hours=1),
+        **values,
+    )
+
+
+def full_need(community, **values):
+    return factories.ServiceNeedFactory(community=community, places=2, claimed_count=2, **values)
+
+
+def card_of(html: str, need) -> str:
+    """The HTML of one need's card on a members' page."""
+    start = html.index(f'id="need-{need.pk}"')
+    end = html.find('class="card mb-2 need-card', start)
+    return html[start : end if end != -1 else len(html)]
+
+
+def test_the_public_board_and_poster_leave_out_ended_needs_and_mark_full_ones(client, community):
+    factories.ServiceNeedFactory(community=community, title="还能认领的需求")
+    full_need(community, title="名额满了的需求")
+    ended_need(community, title="已经结束的需求")
+    for name in ("services:public-board", "services:public-board-print"):
+        page = client.get(reverse(name, args=[community.code])).content.decode()
+        assert "还能认领的需求" in page and "名额满了的需求" in page
+        assert "已经结束的需求" not in page
+        assert "已满" in page
+    board = client.get(reverse("services:public-board", args=[community.code])).content.decode()
+    assert board.count("places-left") == 1 and board.count("need-state") == 1
+
+
+def test_the_boards_show_the_whole_window_with_the_year_when_not_this_year(client, community, member):
+    starts = timezone.localtime().replace(hour=9, minute=0) + datetime.timedelta(days=400)
+    need = factories.ServiceNeedFactory(
+        community=community, starts_at=starts, ends_at=starts + datetime.timedelta(hours=3), location="社区活动室"
+    )
+    expected = f"{starts:%Y-%m-%d} 09:00 – 12:00 · 社区活动室"
+    client.force_login(member.user)
+    for url in (
+        reverse("services:public-board", args=[community.code]),
+        reverse("services:need-board"),
+        reverse("services:need-detail", args=[need.pk]),
+    ):
+        assert expected in client.get(url).content.decode(), url
+    poster = client.get(reverse("services:public-board-print", args=[community.code])).content.decode()
+    assert f"{starts:%Y-%m-%d} 09:00 – 12:00<br>社区活动室" in poster
+
+
+def test_the_members_board_leaves_out_ended_needs_and_offers_no_claim_on_full_ones(client, community, member):
+    open_need = factories.ServiceNeedFactory(community=community)
+    full = full_need(community)
+    ended = ended_need(community)
+    client.force_login(member.user)
+    response = client.get(reverse("services:need-board"))
+    assert set(response.context["page"]) == {open_need, full}
+    html = response.content.decode()
+    assert reverse("services:claim-create", args=[open_need.pk]) in card_of(html, open_need)
+    full_card = card_of(html, full)
+    assert "已满" in full_card and "claim/" not in full_card and "我的承诺" not in full_card
+    assert f'id="need-{ended.pk}"' not in html
+
+
+@pytest.mark.parametrize("status", [ServiceNeed.Status.PUBLISHED, ServiceNeed.Status.CLOSED])
+def test_an_ended_need_opened_by_its_link_shows_ended_and_no_claim(client, community, member, status):
+    need = ended_need(community, status=status)
+    client.force_login(member.user)
+    response = client.get(reverse("services:need-detail", args=[need.pk]))
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "已结束" in card_of(html, need)
+    assert reverse("services:claim-create", args=[need.pk]) not in html and "我的承诺" not in html
+
+
+def test_a_draft_is_not_shown_to_members(client, community, member):
+    need = factories.ServiceNeedFactory(community=community, status=ServiceNeed.Status.DRAFT)
+    client.force_login(member.user)
+    assert client.get(reverse("services:need-detail", args=[need.pk])).status_code == 404
+
+
+@pytest.mark.parametrize("commitment", ["", "周六上午到岗"])
+def test_claiming_an_ended_need_is_refused_for_the_end_before_the_commitment(client, community, member, commitment):
+    need = ended_need(community)
+    client.force_login(member.user)
+    response = client.post(reverse("services:claim-create", args=[need.pk]), {"commitment": commitment}, follow=True)
+    assert [str(message) for message in response.context["messages"]] == ["该需求已结束，不能再认领。"]
+    assert not Claim.objects.exists()
+
+
+def test_claiming_an_ended_need_with_htmx_shows_the_card_ended_without_the_form(client, community, member):
+    need = ended_need(community)
+    client.force_login(member.user)
+    response = client.post(reverse("services:claim-create", args=[need.pk]), {"commitment": ""}, **HTMX)
+    html = response.content.decode()
+    assert "该需求已结束，不能再认领。" in html and "已结束" in html
+    assert "我的承诺" not in html and "请写下" not in html
+    assert not Claim.objects.exists()
+
+
+def test_claiming_a_full_need_does_not_ask_for_the_commitment(client, community, member):
+    need = full_need(community)
+    client.force_login(member.user)
+    response = client.post(reverse("services:claim-create", args=[need.pk]), {"commitment": ""}, **HTMX)
+    html = response.content.decode()
+    assert "名额已满" in html and "我的承诺" not in html
+
+
+def test_my_service_offers_cancelling_only_before_the_start_and_recording_after_the_end(client, community, member):
+    upcoming = factories.ClaimFactory(need=factories.ServiceNeedFactory(community=community), member=member)
+    over = factories.ClaimFactory(need=ended_need(community, claimed_count=1), member=member)
+    client.force_login(member.user)
+    html = client.get(reverse("services:my-service")).content.decode()
+    upcoming_row = html[html.index(f'id="claim-{upcoming.pk}"') :]
+    over_row = html[html.index(f'id="claim-{over.pk}"') :]
+    assert reverse("services:claim-cancel", args=[upcoming.pk]) in upcoming_row[: upcoming_row.index("</li>")]
+    over_row = over_row[: over_row.index("</li>")]
+    assert reverse("services:claim-cancel", args=[over.pk]) not in over_row
+    assert f"{reverse('services:record-create')}?claim={over.pk}" in over_row
+    assert "已结束" in over_row and "认领不能再取消" in over_row
+
+
+def test_cancelling_a_claim_on_an_ended_need_is_refused(client, community, member):
+    claim = factories.ClaimFactory(need=ended_need(community, claimed_count=1), member=member)
+    client.force_login(member.user)
+    response = client.post(reverse("services:claim-cancel", args=[claim.pk]), follow=True)
+    assert [str(message) for message in response.context["messages"]] == ["需求已结束：认领不能再取消，只能记实服务。"]
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.ACTIVE
+
+
+def test_staff_lists_and_details_mark_ended_and_full_needs(client, community, staff):
+    ended = ended_need(community, title="结束了")
+    full = full_need(community, title="满员了")
+    factories.ServiceNeedFactory(community=community, title="正常的")
+    client.force_login(staff)
+    listing = client.get(reverse("services:staff-need-list")).content.decode()
+    rows = {title: listing[listing.index(title) :].split("</tr>")[0] for title in ("结束了", "满员了", "正常的")}
+    assert "已结束" in rows["结束了"] and "已满" in rows["满员了"]
+    assert "need-state" not in rows["正常的"]
+    for need, label in ((ended, "已结束"), (full, "已满")):
+        detail = client.get(reverse("services:staff-need-detail", args=[need.pk])).content.decode()
+        assert "已发布" in detail and label in detail
+
+
+# --- Records: dated in the need's window; the staff queue -------------------------------------------------------
+
+
+def test_a_record_dated_before_its_need_starts_is_refused_on_the_date_with_the_input_kept(client, community, member):
+    starts = timezone.now() + datetime.timedelta(days=12)
+    claim = factories.ClaimFactory(
+        need=factories.ServiceNeedFactory(community=community, starts_at=starts, claimed_count=1), member=member
+    )
+    client.force_login(member.user)
+    response = client.post(reverse("services:record-create"), record_post(claim=claim.pk))
+    assert response.status_code == 200
+    error = " ".join(response.context["form"].errors["served_on"])
+    assert f"该需求 {timezone.localdate(starts).isoformat()} 开始，服务日期不能早于开始日期。" == error
+    assert "为独居老人代购药品" in response.content.decode()
+    assert not ServiceRecord.objects.exists()
+
+
+def test_a_record_dated_too_long_after_its_need_ended_is_refused(client, community, member):
+    ended = timezone.now() - datetime.timedelta(days=RECORD_DAYS_AFTER_NEED_END + 3)
+    claim = factories.ClaimFactory(
+        need=factories.ServiceNeedFactory(
+            community=community, starts_at=ended - datetime.timedelta(hours=2), ends_at=ended, claimed_count=1
+        ),
+        member=member,
+    )
+    client.force_login(member.user)
+    response = client.post(reverse("services:record-create"), record_post(claim=claim.pk))
+    assert "服务日期最晚为结束后" in " ".join(response.context["form"].errors["served_on"])
+    served_on = (timezone.localdate(ended) + datetime.timedelta(days=1)).isoformat()
+    assert (
+        client.post(reverse("services:record-create"), record_post(claim=claim.pk, served_on=served_on)).status_code
+        == 302
+    )
+    assert ServiceRecord.objects.get().served_on.isoformat() == served_on
+
+
+def test_a_record_on_ones_own_initiative_older_than_the_limit_is_refused(client, member):
+    too_old = timezone.localdate() - datetime.timedelta(days=RECORD_OWN_INITIATIVE_MAX_AGE_DAYS + 1)
+    client.force_login(member.user)
+    response = client.post(reverse("services:record-create"), record_post(served_on=too_old.isoformat()))
+    assert "自主服务只能记实最近" in " ".join(response.context["form"].errors["served_on"])
+    assert too_old.isoformat() in response.content.decode()
+    assert not ServiceRecord.objects.exists()
+
+
+def test_the_record_queue_shows_the_wait_oldest_first_and_marks_the_unusual(client, community, staff, member):
+    now = timezone.now()
+    need = factories.ServiceNeedFactory(
+        community=community, starts_at=now - datetime.timedelta(days=20), ends_at=now - datetime.timedelta(days=19)
+    )
+    claim = factories.ClaimFactory(need=need, member=member)
+    late = factories.ServiceRecordFactory(
+        community=community, member=member, claim=claim, created_at=now - datetime.timedelta(days=2)
+    )  # served yesterday, 18 days after the need ended
+    long = factories.ServiceRecordFactory(
+        community=community, hours=Decimal("9"), created_at=now - datetime.timedelta(days=5)
+    )
+    plain = factories.ServiceRecordFactory(community=community, created_at=now - datetime.timedelta(hours=3))
+    early = factories.ServiceRecordFactory(
+        community=community,
+        member=member,
+        claim=claim,
+        served_on=timezone.localdate(need.starts_at) - datetime.timedelta(days=2),
+        created_at=now - datetime.timedelta(days=1),
+    )
+    client.force_login(staff)
+    response = client.get(reverse("services:staff-record-queue"))
+    assert list(response.context["page"]) == [long, late, early, plain]
+    html = response.content.decode()
+
+    def row(record):
+        start = html.index(f'id="record-{record.pk}"')
+        return html[start : html.index('class="card mb-2 record-row"', start + 1) if record != plain else len(html)]
+
+    assert "已等待 5" in row(long) and "单条记实 9.0 小时" in row(long)
+    assert "晚于需求结束 18 天" in row(late)
+    assert "早于需求开始 2 天" in row(early)
+    assert "record-warning" not in row(plain) and "已等待 3" in row(plain)

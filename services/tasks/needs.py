@@ -1,0 +1,22 @@
+"""Needs housekeeping: the daily job that closes the needs whose end has passed."""
+
+from celery import shared_task
+from celery.schedules import crontab
+
+from communities.platform import jobs
+from communities.platform.jobs import REMINDER_TASK_OPTIONS
+from communities.reminders import resolve_now
+from services import services
+
+__all__ = ["close_ended_needs_task"]
+
+
+# Every day at 00:15 (Asia/Shanghai, CELERY_TIMEZONE): just after midnight, so yesterday's ended needs leave the
+# staff lists before the working day. Pages do not wait for it: they show a need as ended the moment its end passes.
+@jobs.job(schedule=crontab(hour=0, minute=15))
+@shared_task(**REMINDER_TASK_OPTIONS)
+def close_ended_needs_task(now: str | None = None) -> int:
+    """Close every published need whose end has passed at `now` (default: the current time), in one
+    set-based UPDATE, so that staff lists stay short. Returns how many were closed. Idempotent: a second run
+    closes nothing more. Acknowledged late and retried on transient database errors, like the reminder tasks."""
+    return services.needs_close_ended(now=resolve_now(now))
