@@ -28,12 +28,13 @@ WEEKS = 4
 class _Writer:
     def __init__(self, *, loader, reference_at):
         self.reference_at = reference_at
+        # Writers flush in the order they are opened: a series before its activities, those before sign-ups.
+        self.series = loader.writer(ActivitySeries, ["id", "community", "frequency", "occurrences", "created_at"])
         self.activities = loader.writer(Activity, [
             "id", "community", "title", "description", "post_type", "place", "starts_at", "ends_at", "places",
             "signed_up_count", "last_position", "signup_deadline", "cancel_cutoff", "contact", "status", "series",
             "created_by", "created_at", "published_at",
         ])
-        self.series = loader.writer(ActivitySeries, ["id", "community", "frequency", "occurrences", "created_at"])
         self.signups = loader.writer(SignUp, ["id", "activity", "member", "status", "position", "created_at"])
         self.next_activity, self.next_series, self.next_signup = (
             next_id(Activity), next_id(ActivitySeries), next_id(SignUp)
