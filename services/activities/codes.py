@@ -9,6 +9,7 @@ than "wrong". docs/ACTIVITIES.md explains the design and what it does not stop."
 import datetime
 import enum
 
+from django.core import signing
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 
@@ -59,3 +60,28 @@ def check(*, activity_id: int, kind: str, code: str, now: datetime.datetime | No
             # (one chance in a million) never turns a valid code into an expired one.
             return Verdict.VALID if back < ACCEPTED_WINDOWS else Verdict.EXPIRED
     return verdict
+
+
+# --- A member's own code, scanned by the organiser ---------------------------------------------------------------
+
+_MEMBER_SALT = "services.activities.member-code"
+# A member's own code is good for this many seconds: long enough to scan, too short to forward.
+MEMBER_CODE_SECONDS = 60
+
+
+def member_token(*, activity_id: int, member_id: int) -> str:
+    """A signed, timestamped token naming the member and the activity (django.core.signing with SECRET_KEY)."""
+    return signing.dumps([activity_id, member_id], salt=_MEMBER_SALT)
+
+
+def member_from_token(*, activity_id: int, token: str) -> tuple[Verdict, int | None]:
+    """The member a token names, if it is this activity's and at most MEMBER_CODE_SECONDS old."""
+    try:
+        token_activity, member_id = signing.loads(token, salt=_MEMBER_SALT, max_age=MEMBER_CODE_SECONDS)
+    except signing.SignatureExpired:
+        return Verdict.EXPIRED, None
+    except (signing.BadSignature, TypeError, ValueError):
+        return Verdict.WRONG, None
+    if token_activity != activity_id:
+        return Verdict.WRONG, None
+    return Verdict.VALID, member_id

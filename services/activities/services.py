@@ -356,6 +356,24 @@ def checkin_by_code(*, member: Member, activity_id: int, kind: str, code: str) -
         return _record_scan(activity=activity, member_id=member.pk, kind=kind, method=Method.CODE, now=now)
 
 
+def checkin_by_organiser_scan(*, user, activity_id: int, token: str, kind: str) -> tuple[CheckIn, bool]:
+    """The organiser scans the member's own code (codes.member_token, at most a minute old) and records the
+    member's check-in or check-out. Raises PermissionDenied, ValidationError."""
+    with transaction.atomic():
+        activity = Activity.objects.select_related("community").get(pk=activity_id)
+        _require_manager(user, activity.community)
+        if kind not in Kind.values:
+            raise ValidationError(_("Choose check-in or check-out."))
+        verdict, member_id = codes.member_from_token(activity_id=activity.pk, token=token)
+        if verdict is codes.Verdict.EXPIRED:
+            raise ValidationError(_("The member's code has expired: it is more than a minute old. Ask the member to "
+                                    "open their code again."))
+        if verdict is codes.Verdict.WRONG:
+            raise ValidationError(_("This is not a member's code of this activity."))
+        return _record_scan(activity=activity, member_id=member_id, kind=kind, method=Method.ORGANISER_SCAN,
+                            now=timezone.now(), recorded_by=user)
+
+
 def checkin_manual(*, user, activity_id: int, member_id: int, kind: str, reason: str) -> tuple[CheckIn, bool]:
     """The organiser checks a member in or out by hand, with the reason (no phone, a flat battery). Audited.
     Raises PermissionDenied, ValidationError."""

@@ -179,3 +179,31 @@ def code_page(request, activity_id: int):
 def code_json(request, activity_id: int):
     activity = _managed_activity(request.user, activity_id)
     return JsonResponse(_code_payload(request, activity, _code_kind(request)))
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scan(request, activity_id: int):
+    """The organiser's phone camera opened a member's own code: who it is, and a check-in or check-out button."""
+    activity = _managed_activity(request.user, activity_id)
+    token = request.POST.get("token") or request.GET.get("token", "")
+    if request.method == "POST":
+        try:
+            _scan, created = services.checkin_by_organiser_scan(
+                user=request.user, activity_id=activity.pk, token=token, kind=request.POST.get("kind", "")
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Recorded.") if created else _("Already recorded within the last minute."))
+            return redirect("activities:staff-detail", activity_id=activity.pk)
+    verdict, member_id = codes.member_from_token(activity_id=activity.pk, token=token)
+    signup = (
+        SignUp.objects.filter(activity=activity, member_id=member_id, status=SignUp.Status.SIGNED_UP)
+        .select_related("member__unit")
+        .first()
+        if member_id else None
+    )
+    context = {"activity": activity, "token": token, "signup": signup, "expired": verdict is codes.Verdict.EXPIRED,
+               "kinds": CheckIn.Kind.choices}
+    return render(request, "activities/staff_scan.html", context)

@@ -6,20 +6,22 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
 from communities.pagination import get_page
 from communities.platform import policies
 from communities.platform.web import apply_service_errors
+from communities.qr import qr_svg
 from services.selectors import member_and_home_for_user
 
-from . import selectors, services
+from . import codes, selectors, services
 from .forms import CheckInForm
 from .models import Activity, CheckIn, SignUp
 
@@ -167,3 +169,35 @@ def calendar_file(request, activity_id: int):
     response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="activity-{activity.pk}.ics"'
     return response
+
+
+def _my_code_payload(request, activity, member) -> dict:
+    token = codes.member_token(activity_id=activity.pk, member_id=member.pk)
+    link = request.build_absolute_uri(reverse("activities:staff-scan", args=[activity.pk]))
+    return {"code": "", "qr": str(qr_svg(f"{link}?token={token}")), "seconds_left": codes.seconds_left()}
+
+
+def _my_place(request, activity_id: int):
+    member, home = _member_and_home(request.user)
+    activity = selectors.activity_get_for_member(community=home, activity_id=activity_id)
+    signup = selectors.member_signup(member=member, activity=activity)
+    if signup is None or signup.status != SignUp.Status.SIGNED_UP:
+        raise Http404
+    return member, activity
+
+
+@login_required
+@never_cache
+def my_code(request, activity_id: int):
+    """The member's own code, for the organiser to scan when the member cannot scan theirs: a signed token that is
+    good for a minute, refreshed every 30 seconds by static/js/activity-code.js."""
+    member, activity = _my_place(request, activity_id)
+    context = {"activity": activity, **_my_code_payload(request, activity, member)}
+    return render(request, "activities/my_code.html", context)
+
+
+@login_required
+@never_cache
+def my_code_json(request, activity_id: int):
+    member, activity = _my_place(request, activity_id)
+    return JsonResponse(_my_code_payload(request, activity, member))

@@ -1,5 +1,6 @@
-// The organiser's check-in code: counts down the seconds of the 30-second window and fetches the next code
-// (digits and QR code) when it changes. The server computes every code; this script only shows it.
+// A changing check-in code (the organiser's, or a member's own for the organiser to scan): counts down the seconds
+// of the 30-second window and fetches the next code (digits, if shown, and QR code) when it changes. The server
+// computes every code; this script only shows it.
 (function () {
   var box = document.getElementById("activity-code");
   if (!box) return;
@@ -12,7 +13,7 @@
     fetch(box.dataset.url, { credentials: "same-origin", cache: "no-store" })
       .then(function (response) { return response.ok ? response.json() : Promise.reject(response.status); })
       .then(function (data) {
-        digits.textContent = data.code;
+        if (digits) digits.textContent = data.code;
         qr.innerHTML = data.qr; // SVG drawn by the server (communities.qr): a path, no script
         left = data.seconds_left;
         seconds.textContent = left;

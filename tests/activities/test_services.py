@@ -431,3 +431,28 @@ def test_an_activity_can_be_closed_only_after_its_start_by_its_staff(running, st
         activity_ops.activity_close(user=other, activity_id=activity.pk)
     activity.refresh_from_db()
     assert activity.status == Status.PUBLISHED
+
+
+def test_the_organiser_scans_the_members_own_code_within_a_minute(running, staff, home):
+    activity, (member, _other) = running
+    with time_machine.travel(START, tick=False) as clock:
+        token = codes.member_token(activity_id=activity.pk, member_id=member.pk)
+        with pytest.raises(PermissionDenied):
+            activity_ops.checkin_by_organiser_scan(
+                user=make_staff("community", community=factories.CommunityFactory()), activity_id=activity.pk,
+                token=token, kind="entry",
+            )
+        other_activity = make_activity(home, starts_at=START, ends_at=START + datetime.timedelta(hours=1))
+        with pytest.raises(ValidationError):  # a code of another activity
+            activity_ops.checkin_by_organiser_scan(user=staff, activity_id=other_activity.pk, token=token,
+                                                   kind="entry")
+        scan_, created = activity_ops.checkin_by_organiser_scan(user=staff, activity_id=activity.pk, token=token,
+                                                                kind="entry")
+        assert created and scan_.method == CheckIn.Method.ORGANISER_SCAN and scan_.recorded_by == staff
+        clock.shift(datetime.timedelta(seconds=61))
+        with pytest.raises(ValidationError) as excinfo:
+            activity_ops.checkin_by_organiser_scan(user=staff, activity_id=activity.pk, token=token, kind="exit")
+    assert "expired" in excinfo.value.messages[0] or "过期" in excinfo.value.messages[0]
+    with pytest.raises(ValidationError):
+        activity_ops.checkin_by_organiser_scan(user=staff, activity_id=activity.pk, token="forged", kind="entry")
+    assert CheckIn.objects.count() == 1

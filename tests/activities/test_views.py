@@ -227,3 +227,28 @@ def test_manual_check_in_and_close_from_the_attendance_page(client, community, s
     activity.refresh_from_db()
     assert activity.status == Status.ENDED
     assert SignUp.objects.get(member=member).status == SignUp.Status.ATTENDED  # no check-out: no hours
+
+
+def test_the_organiser_scans_a_members_own_code_from_the_members_page(client, community, staff, member):
+    start = timezone.now() + datetime.timedelta(minutes=10)
+    activity = make_activity(community, starts_at=start, ends_at=start + datetime.timedelta(hours=2))
+    sign_up(member, activity)
+    client.force_login(member.user)
+    page = client.get(reverse("activities:my-code", args=[activity.pk])).content.decode()
+    assert "<svg" in page and "js/activity-code.js" in page
+    payload = client.get(reverse("activities:my-code-json", args=[activity.pk])).json()
+    assert "<svg" in payload["qr"]
+    token = codes.member_token(activity_id=activity.pk, member_id=member.pk)
+    client.force_login(staff)
+    url = reverse("activities:staff-scan", args=[activity.pk])
+    assert member.name in client.get(url, {"token": token}).content.decode()
+    response = client.post(url, {"token": token, "kind": "entry"})
+    assert response.status_code == 302
+    scan = CheckIn.objects.get()
+    assert (scan.member, scan.method, scan.recorded_by) == (member, "organiser_scan", staff)
+
+
+def test_a_member_without_a_place_has_no_code(client, community, member):
+    activity = make_activity(community)
+    client.force_login(member.user)
+    assert client.get(reverse("activities:my-code", args=[activity.pk])).status_code == 404
