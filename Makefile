@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint ci install migrate seed clean bench
+.PHONY: run test test-postgres lint ci install migrate seed clean bench faults
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,11 @@ bench: $(STAMP)
 	bash -c 'source .ci/services.sh && \
 	  { command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }; } && \
 	  $(BIN)/python bench/run.py $(if $(BENCH_REV),--rev $(BENCH_REV)) $(BENCH_ARGS)'
+
+## Fault injection (issue 15): each fault of docs/RELIABILITY.md against a real worker, on a PostgreSQL cluster and a
+## Redis of its own (free ports, removed afterwards); asserts the good outcomes and prints the figures. About 3 minutes.
+faults: $(STAMP)
+	bash -c 'source .ci/services.sh >/dev/null && $(BIN)/python scripts/faults.py'
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

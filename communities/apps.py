@@ -14,3 +14,6 @@ class CommunitiesConfig(AppConfig):
             tasks,  # noqa: F401  (registers the base's jobs: delivery, the audit purge, the reminders sweep)
         )
         from .platform import policies  # noqa: F401  (the base roles' predicates and policies)
+        from .public_pages import connect_signals
+
+        connect_signals()  # the cached public pages draw again when a place or unit changes

@@ -356,6 +356,8 @@ class Notification(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("to be sent")
+        # Handed to the gateway or mail server, the outcome not yet written: a crash leaves at most this one in doubt.
+        SENDING = "sending", _("being sent")
         SENT = "sent", _("sent")
         FAILED = "failed", _("failed")
 
@@ -377,6 +379,8 @@ class Notification(models.Model):
     error = models.CharField(_("error"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # When delivery last took it in hand (marked sending, or queued again by the outbox): the outbox's clock.
+    claimed_at = models.DateTimeField(_("taken for delivery at"), null=True, blank=True)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:

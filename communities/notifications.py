@@ -12,10 +12,12 @@ docs/REMINDERS.md describes the design.
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.mail import get_connection, send_mail
+from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from .iterables import batched
@@ -31,6 +33,8 @@ KEY_BATCH_SIZE = 1000
 NOTIFICATION_BATCH_SIZE = 1000
 # Notification ids per delivery task: one select, one update and this many gateway calls per task.
 DELIVERY_BATCH_SIZE = 500
+# Messages the outbox queues again in one run at most (a hundred tasks); the next run takes the rest.
+OUTBOX_MAX_PER_RUN = 50_000
 
 
 @dataclass(frozen=True)
@@ -231,57 +235,129 @@ def _insert_keys_one_by_one(kind: str, keys) -> set[tuple[str, str]]:
 # --- Delivery of email and SMS -------------------------------------------------------------------------------------
 
 
+def idempotency_key(notification) -> str:
+    """The key a gateway that accepts one is given with the message: the same on every attempt, so a message sent
+    again after a crash (the one left in doubt) is dropped by the gateway instead of reaching the phone twice."""
+    return f"notification-{notification.pk}"
+
+
 def notifications_deliver(notification_ids, *, final_attempt: bool = True) -> list[int]:
     """Send each email and SMS notification among `notification_ids` that is still pending, and record
     the outcome: sent, or failed (a permanent refusal by the gateway, or any failure on the final
     attempt). Returns the ids that failed in a way a later attempt may cure: they stay pending.
 
-    Queries: one select, then one UPDATE per outcome (sent; failed, per error text), written even when
-    an unexpected error stops the batch, so that a retry does not send again what went out. Inbox rows
-    and rows no longer pending are left alone: running the same ids twice sends nothing twice."""
-    pending = (
+    Each message is claimed (pending → sending, in its own short transaction) before it is handed to the gateway
+    and its outcome written right after: a worker killed at any moment leaves at most the one message it was
+    sending in doubt (status sending, which the outbox takes up again, with the same idempotency key), never a
+    batch. A message another delivery claimed meanwhile is skipped, so the same ids delivered twice, even at
+    once, send nothing twice. Queries: one select, then two UPDATEs a message. Inbox rows are left alone."""
+    candidates = list(
         Notification.objects.filter(pk__in=list(notification_ids), status=Status.PENDING)
         .exclude(channel=Channel.INBOX)
         .select_related("user")
         .order_by("pk")
     )
-    sent, failed, later = [], {}, []
+    later = []
     sms, mail = None, None
     try:
-        for notification in pending:
+        for notification in candidates:
+            if not _claim(notification.pk):
+                continue
             try:
                 if notification.channel == Channel.SMS:
                     sms = sms or sms_backend()
-                    sms.send(
-                        notification.phone, notification.kind, {"title": notification.title, "link": notification.link}
-                    )
+                    _send_sms(sms, notification)
                 elif notification.channel == Channel.EMAIL:
                     mail = mail or get_connection()
-                    send_mail(
-                        notification.title,
-                        notification.body,
-                        settings.DEFAULT_FROM_EMAIL,
-                        [notification.user.email],
-                        connection=mail,
-                    )
+                    _send_email(mail, notification)
             except (SmsError, OSError) as error:
                 transient = getattr(error, "transient", True)
                 if transient and not final_attempt:
+                    _release(notification.pk)
                     later.append(notification.pk)
                 else:
-                    failed.setdefault(str(error)[:200], []).append(notification.pk)
+                    _record(notification.pk, status=Status.FAILED, error=str(error)[:200])
                 if isinstance(error, OSError) and mail is not None:
                     mail.close()  # the next email opens a fresh connection
                 continue
-            sent.append(notification.pk)
+            _record(notification.pk, status=Status.SENT, sent_at=timezone.now())
     finally:
         if mail is not None:
             mail.close()
-        if sent:
-            Notification.objects.filter(pk__in=sent).update(status=Status.SENT, sent_at=timezone.now())
-        for error, ids in failed.items():
-            Notification.objects.filter(pk__in=ids).update(status=Status.FAILED, error=error)
     return later
+
+
+def _claim(pk: int) -> bool:
+    """Mark one pending message as being sent; False when another delivery took it first."""
+    return bool(
+        Notification.objects.filter(pk=pk, status=Status.PENDING).update(
+            status=Status.SENDING, claimed_at=timezone.now()
+        )
+    )
+
+
+def _release(pk: int) -> None:
+    """A failure that may pass: the message is pending again, for the task's retry (or the outbox)."""
+    Notification.objects.filter(pk=pk, status=Status.SENDING).update(status=Status.PENDING)
+
+
+def _record(pk: int, **outcome) -> None:
+    Notification.objects.filter(pk=pk, status=Status.SENDING).update(**outcome)
+
+
+def _send_sms(sms, notification) -> None:
+    params = {"title": notification.title, "link": notification.link}
+    if getattr(sms, "accepts_idempotency_key", False):
+        sms.send(notification.phone, notification.kind, params, idempotency_key=idempotency_key(notification))
+    else:
+        sms.send(notification.phone, notification.kind, params)
+
+
+def _send_email(mail, notification) -> None:
+    # A fixed Message-ID: a message sent again after a crash is recognised as the same one by mail clients.
+    domain = settings.DEFAULT_FROM_EMAIL.rpartition("@")[2] or "localhost"
+    EmailMessage(
+        notification.title,
+        notification.body,
+        settings.DEFAULT_FROM_EMAIL,
+        [notification.user.email],
+        connection=mail,
+        headers={"Message-ID": f"<{idempotency_key(notification)}@{domain}>"},
+    ).send()
+
+
+# --- The outbox: every email and SMS goes out, even when its delivery task was lost -------------------------------
+
+
+def outbox_requeue(*, now=None) -> dict[str, int]:
+    """Queue again the email and SMS that no delivery has taken in hand for NOTIFICATION_OUTBOX_AFTER_MINUTES: their
+    task was lost (Redis restarted without persistence, a task acknowledged by a worker that died) or is still
+    waiting behind a long queue (delivering them twice is harmless: each message is claimed once).
+
+    First, messages left `sending` that long (a worker killed between the gateway call and writing the outcome) are
+    made pending again: they go out again with the same idempotency key, so a gateway that accepts keys sends them
+    once, and one without sends that one message at most twice. Messages pending for NOTIFICATION_GIVE_UP_HOURS are
+    recorded as failed instead. Returns the counts {"in_doubt", "given_up", "queued"}."""
+    from .tasks import deliver_notifications_task  # tasks import this module
+
+    now = now or timezone.now()
+    cut = now - timedelta(minutes=settings.NOTIFICATION_OUTBOX_AFTER_MINUTES)
+    outgoing = Notification.objects.exclude(channel=Channel.INBOX)
+    in_doubt = outgoing.filter(status=Status.SENDING, claimed_at__lt=cut).update(status=Status.PENDING)
+    given_up = outgoing.filter(
+        status=Status.PENDING, created_at__lt=now - timedelta(hours=settings.NOTIFICATION_GIVE_UP_HOURS)
+    ).update(status=Status.FAILED, error=f"not delivered within {settings.NOTIFICATION_GIVE_UP_HOURS} hours")
+    ids = list(
+        outgoing.filter(status=Status.PENDING)
+        .filter(Q(claimed_at__lt=cut) | Q(claimed_at__isnull=True, created_at__lt=cut))
+        .order_by("pk")
+        .values_list("pk", flat=True)[:OUTBOX_MAX_PER_RUN]
+    )
+    # Claimed now, so the next run (OUTBOX_INTERVAL later) does not queue them again while these tasks wait.
+    for batch in batched(ids, DELIVERY_BATCH_SIZE):
+        Notification.objects.filter(pk__in=batch, status=Status.PENDING).update(claimed_at=now)
+        deliver_notifications_task.delay(batch)
+    return {"in_doubt": in_doubt, "given_up": given_up, "queued": len(ids)}
 
 
 def unread_count(user) -> int:

@@ -17,10 +17,15 @@ class SmsError(Exception):
 
 
 class LogSmsBackend:
-    """The default: writes the message to the log, the phone masked. Sends nothing."""
+    """The default: writes the message to the log, the phone masked. Sends nothing.
 
-    def send(self, phone: str, template: str, params: dict) -> None:
-        logger.info("SMS to %s***%s: %s %s", phone[:3], phone[-4:], template, sorted(params))
+    A backend whose gateway drops a message it has seen the key of sets `accepts_idempotency_key` and takes
+    `idempotency_key=` (communities.notifications.idempotency_key): the same on every attempt at one message."""
+
+    accepts_idempotency_key = True
+
+    def send(self, phone: str, template: str, params: dict, *, idempotency_key: str = "") -> None:
+        logger.info("SMS to %s***%s: %s %s [%s]", phone[:3], phone[-4:], template, sorted(params), idempotency_key)
 
 
 def sms_backend():

@@ -2,15 +2,20 @@ from celery import shared_task
 from celery.schedules import crontab
 
 from .audit import audit_purge
-from .notifications import notifications_deliver
-from .platform import jobs
+from .health import worker_heartbeat_task  # noqa: F401  (registers the heartbeat job)
+from .notifications import notifications_deliver, outbox_requeue
+from .platform import jobs, watch
 from .platform.jobs import REMINDER_TASK_OPTIONS, TRANSIENT_ERRORS
 from .reminders import resolve_now
 
 # Delivery is retried on database errors by Celery, and on gateway or mail-server errors that may pass
-# (SmsError.transient, OSError) by the task itself, with only the ids that failed.
+# (SmsError.transient, OSError) by the task itself, with only the ids that failed. Acknowledged late and given back to
+# the queue when its pool process dies (the OOM killer, a SIGKILL): the batch runs again and sends only what is still
+# pending; the one message that was being sent is left to the outbox (communities.notifications.outbox_requeue).
 DELIVERY_TASK_OPTIONS = {
     "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": True,
     "retry_backoff_max": 600,
@@ -35,6 +40,25 @@ def deliver_notifications_task(self, notification_ids: list[int]):
     later = notifications_deliver(notification_ids, final_attempt=final)
     if later:
         _retry_later(self, later)
+
+
+# Every five minutes: email and SMS whose delivery task was lost go out all the same.
+@jobs.job(schedule=crontab(minute="*/5"))
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def outbox_requeue_task() -> dict[str, int]:
+    """Queue again the email and SMS still pending NOTIFICATION_OUTBOX_AFTER_MINUTES after they were stored or last
+    taken in hand (communities.notifications.outbox_requeue). Idempotent: a message is claimed once whatever the
+    number of tasks that carry its id."""
+    return outbox_requeue()
+
+
+# Every five minutes: a watched run (communities.platform.watch) without progress is queued again and reported.
+@jobs.job(schedule=crontab(minute="*/5"))
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def stuck_runs_task() -> list[str]:
+    """The watched runs without progress for WATCHED_RUN_STUCK_MINUTES: each queued again (when its app says how)
+    and the system administrators told, once per run and stall. Returns "<name>:<key>" of those found."""
+    return watch.check_stuck_runs()
 
 
 # Every day at 03:30 (Asia/Shanghai, CELERY_TIMEZONE).

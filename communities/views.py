@@ -11,10 +11,37 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from . import second_factor
+from . import second_factor, selectors
 from .forms import SecondFactorForm
 from .models import Notification
+from .platform import navigation
 from .qr import qr_svg
+
+
+def home(request):
+    """/: a visitor finds a community here (the front door); a logged-in user is sent to the place of their
+    widest role, and a user with no role is told so rather than shown an empty page."""
+    if not request.user.is_authenticated:
+        return front_door(request)
+    target = navigation.home_url_for(request.user)
+    if target is None:
+        return render(request, "communities/no_role.html", status=403)
+    return redirect(target)
+
+
+def front_door(request):
+    """Find a community (district → street → community, or a part of its name) and open its public pages; no
+    login. Names and public pages only: nothing a community's own public page does not show. The list is drawn
+    from the shared cache (communities.public_pages): the rows are read only when it has to be drawn again."""
+    choice = selectors.FrontDoorChoice.from_query(request.GET)
+    context = {
+        "choice": choice,
+        "find": lambda: selectors.front_door(choice=choice),
+        "public_entries": [] if request.user.is_authenticated else navigation.public_tabs.for_user(request.user),
+        "min_search": selectors.MIN_SEARCH,
+        "max_search": selectors.MAX_SEARCH,
+    }
+    return render(request, "communities/front_door.html", context)
 
 
 @login_required

@@ -2,11 +2,13 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from communities import views as communities_views
 from registration import views as registration_views
 from registration.forms import LoginForm
 
 urlpatterns = [
-    path("", registration_views.home, name="home"),
+    # A visitor's front door; a logged-in user's way to the place of their role.
+    path("", communities_views.home, name="home"),
     path(
         "login/",
         auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),

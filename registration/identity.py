@@ -12,6 +12,8 @@ from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -71,6 +73,64 @@ def decrypt_id_number(token: str) -> str:
         return _fernet().decrypt(token.encode()).decode()
     except InvalidToken:
         return ""
+
+
+def protected_models() -> list:
+    """The models that store ID numbers (registration.models.ProtectedIdNumber's concrete subclasses)."""
+    from django.apps import apps
+
+    from .models import ProtectedIdNumber
+
+    return [model for model in apps.get_models() if issubclass(model, ProtectedIdNumber)]
+
+
+def id_number_key_problems() -> list[str]:
+    """What is wrong with the configured keys, judged on stored ID numbers (the canaries): the oldest and the newest
+    row of each table, so that rows of the previous key (during a rotation) and of the current one are both tried.
+    A row that no key of ID_NUMBER_ENCRYPTION_KEYS decrypts, or whose keyed hash ID_NUMBER_HASH_KEY does not
+    reproduce, is a problem: a wrong or missing key would otherwise show every ID number blank. Nothing stored yet
+    (or no table yet, before migrate): nothing to judge by, no problem."""
+    from django.db import DatabaseError
+
+    problems = []
+    try:
+        for model in protected_models():
+            rows = model.objects.values_list("pk", "id_number_encrypted", "id_number_hash")
+            canaries = {row for row in (rows.order_by("pk").first(), rows.order_by("-pk").first()) if row}
+            for pk, encrypted, keyed_hash in sorted(canaries):
+                try:
+                    number = _fernet().decrypt(encrypted.encode()).decode()
+                except InvalidToken:
+                    problems.append(
+                        f"ID_NUMBER_ENCRYPTION_KEYS cannot decrypt the stored ID numbers ({model._meta.label} {pk}): "
+                        "the key they were encrypted with is missing from the list (or the list is wrong)."
+                    )
+                    break
+                if not hmac.compare_digest(hash_id_number(number), keyed_hash):
+                    problems.append(
+                        f"ID_NUMBER_HASH_KEY does not match the stored ID numbers ({model._meta.label} {pk}): search "
+                        "and duplicate checks would miss every member. Set the key they were hashed with, or run "
+                        "manage.py reencrypt_id_numbers after changing it."
+                    )
+                    break
+    except DatabaseError:
+        return []
+    return problems
+
+
+@checks.register(checks.Tags.database, checks.Tags.security)
+def check_id_number_keys(databases=None, **kwargs):
+    """registration.E020: run by `manage.py check --database default` and `migrate` (database checks)."""
+    if not databases:
+        return []
+    return [checks.Error(problem, id="registration.E020") for problem in id_number_key_problems()]
+
+
+def verify_id_number_keys() -> None:
+    """Refuse to start (ImproperlyConfigured, naming the variable) when the keys cannot read the stored ID numbers."""
+    problems = id_number_key_problems()
+    if problems:
+        raise ImproperlyConfigured(" ".join(problems))
 
 
 def hash_id_number(number: str) -> str:

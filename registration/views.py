@@ -10,7 +10,6 @@ from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.platform import navigation
 from communities.platform.web import apply_service_errors
 from communities.qr import qr_svg
 from communities.sessions import end_other_sessions
@@ -22,15 +21,6 @@ from .ratelimit import registration_allowed
 
 # The choices below the one changed, which narrowing drops (the rest is kept); passwords are never sent back.
 NARROWING_DROPS = {"district": ("street", "community"), "street": ("community",), "unit_district": ("unit",)}
-
-
-@login_required
-def home(request):
-    """Send each role to its place; a user with no role is told so rather than shown an empty page."""
-    target = navigation.home_url_for(request.user)
-    if target is None:
-        return render(request, "registration/no_role.html", status=403)
-    return redirect(target)
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):

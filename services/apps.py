@@ -7,5 +7,6 @@ class ServicesConfig(AppConfig):
     verbose_name = _("Needs and service")
 
     def ready(self):
-        # Declare this app's audit actions, permission rules, navigation, and jobs and reminder rules.
-        from . import audit_actions, navigation, policies, tasks  # noqa: F401
+        # Declare this app's audit actions, permission rules, navigation, jobs and reminder rules, and what draws
+        # its cached public pages again.
+        from . import audit_actions, navigation, policies, public_pages, tasks  # noqa: F401

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from communities.platform.navigation import add_panel, member_tabs, staff_tabs
+from communities.platform.navigation import add_panel, add_public_link, member_tabs, staff_tabs
 
 from .selectors import member_service_summary
 
@@ -24,3 +24,7 @@ def _service_summary(request, member) -> dict:
 # The member's time bank, this year's points and stars, on top of the member's home page.
 add_panel("member_home", "service_summary", template="services/partials/service_summary.html",
           context=_service_summary, order=10)
+
+# A community's public pages (no login), listed on the front door and on the staff overview.
+add_public_link("board", _("Needs board"), "services:public-board", order=10)
+add_public_link("poster", _("Poster"), "services:public-board-print", order=20)

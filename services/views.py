@@ -13,6 +13,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities import public_pages
 from communities.pagination import get_page
 from communities.platform.web import apply_service_errors, next_url
 from communities.qr import qr_svg
@@ -32,22 +33,29 @@ def _member_or_403(user):
     return member
 
 
+def _public_community(code: str):
+    """The community of a public page, from the shared cache once read (a crowd scanning one poster asks the
+    database nothing); an unknown code is a 404 and stays out of the cache."""
+    return public_pages.cached(f"community:{code}", get=lambda: selectors.community_get_public(code=code))
+
+
 def public_board(request, code: str):
     """社区需求公示栏: published needs by post type with places left, and who serves here (name and unit)."""
-    community = selectors.community_get_public(code=code)
-    context = {"community": community, **selectors.public_board(community=community)}
+    community = _public_community(code)
+    # The board's rows are read only when its cached fragment has to be drawn (communities.public_pages).
+    context = {"community": community, "board": lambda: selectors.public_board(community=community)}
     return render(request, "services/public_board.html", context)
 
 
 def public_board_print(request, code: str):
     """The A4 poster for the party-affairs notice board, with a QR code that opens the board on a phone."""
-    community = selectors.community_get_public(code=code)
+    community = _public_community(code)
     board_url = request.build_absolute_uri(reverse("services:public-board", args=[community.code]))
     context = {
         "community": community,
-        "qr_code": qr_svg(board_url),
         "board_url": board_url,
-        **selectors.public_board(community=community),
+        # Read and drawn only when the cached fragment has to be drawn (communities.public_pages).
+        "board": lambda: {"qr_code": qr_svg(board_url), **selectors.public_board(community=community)},
     }
     return render(request, "services/public_board_print.html", context)
 

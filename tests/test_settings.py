@@ -59,7 +59,7 @@ def test_database_and_broker_urls_select_postgresql_and_redis():
 def test_a_shared_cache_also_holds_the_sessions_and_a_per_process_one_does_not():
     # A per-process cache would keep a logged-out session alive in the other gunicorn workers.
     shared = json.loads(run_settings(CACHE_URL="redis://127.0.0.1:6379/2").stdout)
-    assert shared["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert shared["cache"] == "communities.cache.DegradingRedisCache"  # a Redis outage is a miss, not a 500
     assert shared["sessions"] == "django.contrib.sessions.backends.cached_db"
     per_process = json.loads(run_settings(CACHE_URL="locmemcache://").stdout)
     assert per_process["sessions"] == "django.contrib.sessions.backends.db"

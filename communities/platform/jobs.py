@@ -22,9 +22,11 @@ from django.db import InterfaceError, OperationalError
 TRANSIENT_ERRORS = (OperationalError, InterfaceError)
 
 # Shared by every reminder task: idempotent (the reminder keys), so acknowledged late (a killed worker's task runs
-# again) and retried with backoff on transient database errors.
+# again), given back to the queue when its pool process dies (reject_on_worker_lost: otherwise Celery acknowledges it
+# as failed, "Worker exited prematurely") and retried with backoff on transient database errors.
 REMINDER_TASK_OPTIONS = {
     "acks_late": True,
+    "reject_on_worker_lost": True,
     "autoretry_for": TRANSIENT_ERRORS,
     "retry_backoff": True,
     "retry_backoff_max": 600,

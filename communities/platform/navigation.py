@@ -99,3 +99,40 @@ def home_url_for(user) -> str | None:
         if policies.allowed(destination.policy, user):
             return reverse(destination.url_name)
     return None
+
+
+# The site's public entries (no login): the ways in for a visitor of the front door (register, log in).
+public_tabs = Menu("public")
+MENUS[public_tabs.name] = public_tabs
+
+
+@dataclass(frozen=True)
+class PublicLink:
+    """A public page of a community (no login), reached by its code: the needs board, its poster …"""
+
+    key: str
+    label: object  # a lazy translation
+    url_name: str  # a URL that takes the community's code as its one argument
+    order: int = 100
+
+    def url(self, code: str) -> str:
+        return reverse(self.url_name, args=[code])
+
+
+_public_links: dict[str, PublicLink] = {}
+
+
+def add_public_link(key: str, label, url_name: str, *, order: int = 100) -> None:
+    """A public page every community has; the lowest order is its main public page (where its name leads)."""
+    if key in _public_links:
+        raise ImproperlyConfigured(f"The public pages of a community have two entries named {key!r}.")
+    _public_links[key] = PublicLink(key=key, label=label, url_name=url_name, order=order)
+
+
+def public_links() -> list[PublicLink]:
+    return sorted(_public_links.values(), key=lambda link: (link.order, link.key))
+
+
+def public_links_for(code: str) -> list[dict]:
+    """The public pages of the community with this code, main page first: [{"key", "label", "url"}]."""
+    return [{"key": link.key, "label": link.label, "url": link.url(code)} for link in public_links()]

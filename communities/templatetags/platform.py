@@ -33,3 +33,9 @@ def panels(context, place: str, subject=None):
         for panel in navigation.panels_for(place, request.user)
     )
     return format_html_join("", "{}", drawn)
+
+
+@register.simple_tag
+def public_links(code: str) -> list[dict]:
+    """The public pages of the community with this code, its main page first: {% public_links c.code as links %}."""
+    return navigation.public_links_for(code)

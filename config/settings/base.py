@@ -59,6 +59,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /health/ answers load balancers before the host check and the HTTPS redirect (communities/health.py).
+    "communities.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every page the app answers (lockout, 403, 404, admin) carries the policy.
@@ -187,6 +189,14 @@ REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
 # The registration limit is counted in this cache. The default (local memory) is per process: with several
 # gunicorn workers, set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/2.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# Redis: a cache that degrades instead of failing while Redis is unreachable (communities/cache.py), waiting for it at
+# most REDIS_CACHE_TIMEOUT seconds, so that a Redis outage gives no 500 (sessions are then read from the database).
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "communities.cache.DegradingRedisCache"
+    _redis_timeout = env.float("REDIS_CACHE_TIMEOUT", default=0.5)
+    CACHES["default"].setdefault("OPTIONS", {}).update(
+        {"socket_connect_timeout": _redis_timeout, "socket_timeout": _redis_timeout}
+    )
 # Sessions are read from that cache and written through to the database (cached_db) when every app process
 # shares it: a query less on every page. A per-process cache would keep a logged-out or ended session alive
 # in the other processes, so without a shared one they stay in the database only.
@@ -245,6 +255,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_DB_REUSE_MAX = env.int("CELERY_DB_REUSE_MAX", default=1000)
 CELERY_TASK_TIME_LIMIT = 30 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 25 * 60
+# Redis hands a task it has not seen acknowledged to another worker after the visibility timeout. Tasks are
+# acknowledged late (when done), so it must exceed the longest a task can be held: one waiting in the prefetch
+# behind a running task (at most CELERY_TASK_TIME_LIMIT, the longest limit of any task), then running itself, plus the
+# longest retry countdown (600 s): 70 minutes. Lower, a slow task runs twice at once; higher, a task held by a worker
+# that was killed waits longer to be delivered again (the outbox and the stuck-run check cover the meantime).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * CELERY_TASK_TIME_LIMIT + 600}
 # Schedules live in the database (django-celery-beat), so staff can see and change them in the admin. The entries
 # are the jobs the apps registered with a schedule (communities.platform.jobs), written there when beat starts.
 CELERY_BEAT_SCHEDULER = "communities.platform.beat:RegisteredJobsScheduler"
@@ -306,6 +322,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 
+# Errors of the web app and the workers go to Sentry (or a compatible service) when SENTRY_DSN is set; off by default.
+# Without personal data (communities.health.init_error_tracking).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -332,6 +353,14 @@ REPORTING_RATE_THRESHOLD = env.float("REPORTING_RATE_THRESHOLD", default=90.0)
 # --- Notifications and reminders (communities.notifications, the apps' tasks) --------------------------
 # The SMS gateway: a class with send(phone, template, params). The default writes to the log.
 SMS_BACKEND = env.str("SMS_BACKEND", default="communities.sms.LogSmsBackend")
+# The outbox (communities.notifications.outbox_requeue, every 5 minutes): email and SMS still pending this many
+# minutes after they were stored or last taken in hand are queued again (their task was lost); after
+# NOTIFICATION_GIVE_UP_HOURS they are recorded as failed.
+NOTIFICATION_OUTBOX_AFTER_MINUTES = env.int("NOTIFICATION_OUTBOX_AFTER_MINUTES", default=10)
+NOTIFICATION_GIVE_UP_HOURS = env.int("NOTIFICATION_GIVE_UP_HOURS", default=48)
+# A watched run (communities.platform.watch: the assessment job) without progress for this many minutes is queued
+# again and reported to the system administrators (inbox and email). Above the longest chunk's time limit (11 min).
+WATCHED_RUN_STUCK_MINUTES = env.int("WATCHED_RUN_STUCK_MINUTES", default=30)
 # Days after a roster entry was added before its person, not yet registered, is reminded by SMS.
 REMINDER_UNREGISTERED_AFTER_DAYS = env.int("REMINDER_UNREGISTERED_AFTER_DAYS", default=14)
 # Days a report may wait for confirmation before the community's staff get a digest.

@@ -9,12 +9,17 @@ job again for the same year and scope resumes the unfinished run: only chunks no
 """
 
 from celery import shared_task
+from django.db.models import F, Max
+from django.db.models.functions import Coalesce
+from django.urls import reverse
+from django.utils.http import urlencode
 
 from communities.models import District
-from communities.platform import jobs
+from communities.platform import jobs, watch
 from communities.platform.jobs import TRANSIENT_ERRORS
 
 from . import runs
+from .models import AssessmentRun
 
 __all__ = ["assessment_run_task", "assessment_chunk_task"]
 
@@ -57,3 +62,35 @@ def assessment_chunk_task(self, run_id: int, start_pk: int, end_pk: int) -> bool
     except Exception as error:
         runs.run_mark_failed(run_id=run_id, error=f"{type(error).__name__}: {error}")
         raise
+
+
+# --- Runs that stop making progress (communities.platform.watch) ---------------------------------------------
+
+
+def _stuck_compute_runs(before) -> list:
+    """Computing runs still running whose last chunk (or start) is older than `before`: their tasks were lost."""
+    stuck = (
+        AssessmentRun.objects.filter(status=AssessmentRun.Status.RUNNING, kind=AssessmentRun.Kind.COMPUTE)
+        .annotate(progress_at=Coalesce(Max("chunks__done_at"), F("started_at")))
+        .filter(progress_at__lt=before)
+        .order_by("pk")
+    )
+    return [
+        watch.StuckRun(
+            key=str(run.pk),
+            label=str(run),
+            started_at=run.started_at,
+            progress_at=run.progress_at,
+            link=f"{reverse('assessment:admin')}?{urlencode({'year': run.year, 'district': run.district_id or ''})}",
+        )
+        for run in stuck
+    ]
+
+
+def _resume_compute_run(key: str) -> None:
+    """Queue the run again: a resumed run queues only its chunks not yet done."""
+    year, district_id = AssessmentRun.objects.values_list("year", "district_id").get(pk=key)
+    assessment_run_task.delay(year, district_id)
+
+
+watch.register("assessment", stuck=_stuck_compute_runs, resume=_resume_compute_run)

@@ -9,10 +9,12 @@ from tests import factories
 pytestmark = pytest.mark.django_db
 
 
-def test_anonymous_home_goes_to_login(client):
+def test_anonymous_home_is_the_front_door_with_register_and_log_in(client):
     response = client.get(reverse("home"))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("login"))
+    assert response.status_code == 200
+    assert response.templates[0].name == "communities/front_door.html"
+    page = response.content.decode()
+    assert f'href="{reverse("registration:register")}"' in page and f'href="{reverse("login")}"' in page
 
 
 @pytest.mark.parametrize(

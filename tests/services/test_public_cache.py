@@ -1,0 +1,146 @@
+"""The public board and its poster are drawn once and served from the shared cache; whatever changes what they
+show draws them again at once (communities.public_pages, services.public_pages)."""
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from communities import public_pages
+from registration import services as registration_services
+from registration.models import Report
+from services import services as service_ops
+from services.models import ServiceNeed
+from tests import factories
+from tests.conftest import make_staff
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def community():
+    return factories.CommunityFactory(name="卧虎湾社区")
+
+
+@pytest.fixture
+def staff(community):
+    return make_staff("community", community=community)
+
+
+def board(client, community) -> str:
+    response = client.get(reverse("services:public-board", args=[community.code]))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def poster(client, community, **extra) -> str:
+    return client.get(reverse("services:public-board-print", args=[community.code]), **extra).content.decode()
+
+
+def test_a_cached_board_and_poster_cost_no_query(client, community, django_assert_max_num_queries):
+    factories.ServiceNeedFactory(community=community, title="清理楼道")
+    factories.ReportFactory(community=community, status=Report.Status.CONFIRMED)
+    assert "清理楼道" in board(client, community)
+    # The community, its needs and who serves there all come from the cache.
+    with django_assert_max_num_queries(0):
+        assert "清理楼道" in board(client, community)
+    poster(client, community)
+    with django_assert_max_num_queries(0):
+        assert "清理楼道" in poster(client, community)
+
+
+def test_an_unknown_code_is_not_found_every_time(client, community):
+    for _ in range(2):
+        assert client.get(reverse("services:public-board", args=["999999999999"])).status_code == 404
+    board(client, community)
+    community.delete()
+    assert client.get(reverse("services:public-board", args=[community.code])).status_code == 404
+
+
+def test_a_renamed_community_shows_at_once(client, community):
+    assert "卧虎湾社区" in board(client, community)
+    community.name = "卧虎湾新社区"
+    community.save()
+    assert "卧虎湾新社区" in board(client, community)
+
+
+def test_a_published_need_shows_at_once_and_a_closed_one_goes(client, community, staff):
+    need = factories.ServiceNeedFactory(community=community, status=ServiceNeed.Status.DRAFT, title="陪老人看病")
+    assert "陪老人看病" not in board(client, community) and "陪老人看病" not in poster(client, community)
+    service_ops.need_publish(user=staff, need_id=need.pk)
+    assert "陪老人看病" in board(client, community) and "陪老人看病" in poster(client, community)
+    service_ops.need_update(
+        user=staff, need_id=need.pk, title="陪老人去医院", places=need.places, starts_at=need.starts_at
+    )
+    assert "陪老人去医院" in board(client, community)
+    service_ops.need_close(user=staff, need_id=need.pk, fulfilled=True)
+    assert "陪老人去医院" not in board(client, community) and "陪老人去医院" not in poster(client, community)
+
+
+def test_a_claim_and_its_cancellation_move_the_places_left(client, community):
+    need = factories.ServiceNeedFactory(community=community, places=3)
+    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    assert "剩余 3 / 3 个名额" in board(client, community)
+    claim = service_ops.claim_create(member=member, need_id=need.pk, commitment="按时到")
+    assert "剩余 2 / 3 个名额" in board(client, community)
+    service_ops.claim_cancel(member=member, claim_id=claim.pk)
+    assert "剩余 3 / 3 个名额" in board(client, community)
+
+
+def test_who_serves_here_follows_confirmations_moves_and_withdrawals(client, community, staff):
+    report = factories.ReportFactory(community=community, status=Report.Status.PENDING)
+    member = report.member
+    assert member.name not in board(client, community)
+    registration_services.report_confirm(report_id=report.pk, user=staff)
+    assert member.name in board(client, community)
+    # Reporting to another community ends this one by a queryset update: this board drops the member too.
+    elsewhere = factories.CommunityFactory()
+    assert member.name not in board(client, elsewhere)
+    moved = factories.ReportFactory(member=member, community=elsewhere, status=Report.Status.PENDING)
+    registration_services.report_confirm(report_id=moved.pk, user=make_staff("community", community=elsewhere))
+    assert member.name not in board(client, community) and member.name in board(client, elsewhere)
+    registration_services.member_withdraw(member=member)
+    assert member.name not in board(client, elsewhere)
+
+
+def test_a_renamed_unit_shows_at_once(client, community):
+    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    assert member.unit.name in board(client, community)
+    member.unit.name = "市新名称局"
+    member.unit.save()
+    assert "市新名称局" in board(client, community)
+
+
+def test_the_cached_part_is_shared_but_the_header_is_each_visitors_own(client, community):
+    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    logged_in = client.__class__()
+    logged_in.force_login(member.user)
+    page = board(logged_in, community)
+    assert 'action="/logout/"' in page and "csrfmiddlewaretoken" in page
+    anonymous = board(client, community)
+    assert 'action="/logout/"' not in anonymous and "csrfmiddlewaretoken" not in anonymous
+    assert member.name in anonymous  # the cached fragment, drawn for the member, serves the visitor
+
+
+def test_the_poster_is_cached_per_host_its_qr_code_names(client, community):
+    first = poster(client, community, HTTP_HOST="board.example.cn")
+    other = poster(client, community, HTTP_HOST="testserver")
+    assert first != other
+    assert poster(client, community, HTTP_HOST="board.example.cn") == first
+
+
+def test_a_bump_takes_effect_now_and_again_after_commit(django_capture_on_commit_callbacks):
+    scope = public_pages.community_scope(1)
+    before = public_pages.versions([scope])
+    with django_capture_on_commit_callbacks(execute=True):
+        public_pages.bump(scope)
+        inside = public_pages.versions([scope])
+    after = public_pages.versions([scope])
+    assert len({before, inside, after}) == 3
+
+
+def test_an_evicted_version_never_brings_back_an_old_page(client, community):
+    factories.ServiceNeedFactory(community=community, title="旧需求")
+    assert "旧需求" in board(client, community)
+    cache.delete_many([public_pages._version_key(public_pages.community_scope(community.pk))])
+    ServiceNeed.objects.filter(community=community).update(title="新需求")  # no signal: only the eviction tells
+    assert "新需求" in board(client, community)
