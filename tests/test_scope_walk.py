@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "services:public-board": "a community's public needs board: no login, names and units only",
     "services:public-board-print": "the printed version of the public board",
+    "activities:public-list": "a community's public activities: titles, times, places and figures, no names",
 }
 # Parameters that are not object ids.
 NOT_IDS = {"action"}

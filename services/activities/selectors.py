@@ -3,7 +3,7 @@ clock's (states.shown_status), set on each row as `shown`."""
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
@@ -118,3 +118,27 @@ def attendance_list(*, activity: Activity):
         .order_by("position", "created_at", "pk")
     )
     return sorted(rows, key=lambda signup: (order[signup.status], signup.position or 0))
+
+
+# The public page lists activities ended this long ago at most, and this many of each kind.
+PUBLIC_RECENT = datetime.timedelta(days=90)
+PUBLIC_LIMIT = 20
+
+
+def public_activities(*, community: Community) -> dict:
+    """The community's public page of activities (no login, no names): upcoming published ones with places
+    left, and the recently closed ones with their figures (members who came, hours credited). Two queries."""
+    now = timezone.now()
+    upcoming = (
+        Activity.objects.filter(community=community, status=Status.PUBLISHED, starts_at__gt=now)
+        .order_by("starts_at", "pk")[:PUBLIC_LIMIT]
+    )
+    recent = (
+        Activity.objects.filter(community=community, status=Status.ENDED, ends_at__gte=now - PUBLIC_RECENT)
+        .annotate(
+            attended=Count("signups", filter=Q(signups__status=SignUp.Status.ATTENDED)),
+            hours=Sum("signups__record__hours"),
+        )
+        .order_by("-starts_at", "-pk")[:PUBLIC_LIMIT]
+    )
+    return {"upcoming": list(upcoming), "recent": list(recent)}

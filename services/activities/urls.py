@@ -5,6 +5,8 @@ from . import staff_views, views
 app_name = "activities"
 
 urlpatterns = [
+    # A community's public page of activities: no login.
+    path("c/<str:code>/", views.public_list, name="public-list"),
     # Members
     path("", views.activity_list, name="list"),
     path("mine/", views.my_activities, name="mine"),

@@ -15,11 +15,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from icalendar import Calendar, Event
 
+from communities import public_pages
 from communities.pagination import get_page
 from communities.platform import policies
 from communities.platform.web import apply_service_errors
 from communities.qr import qr_svg
-from services.selectors import member_and_home_for_user
+from services.selectors import community_get_public, member_and_home_for_user
 
 from . import codes, selectors, services
 from .forms import CheckInForm
@@ -201,3 +202,11 @@ def my_code(request, activity_id: int):
 def my_code_json(request, activity_id: int):
     member, activity = _my_place(request, activity_id)
     return JsonResponse(_my_code_payload(request, activity, member))
+
+
+def public_list(request, code: str):
+    """A community's activities for anyone (no login): what is coming with places left, and what was done with
+    its figures. No member is named."""
+    community = public_pages.cached(f"community:{code}", get=lambda: community_get_public(code=code))
+    context = {"community": community, **selectors.public_activities(community=community)}
+    return render(request, "activities/public_list.html", context)

@@ -11,6 +11,7 @@ from icalendar import Calendar
 
 from communities.models import AuditEvent
 from services.activities import codes
+from services.activities import services as activity_ops
 from services.activities.models import Activity, CheckIn, SignUp
 from tests import factories
 from tests.conftest import make_staff
@@ -252,3 +253,31 @@ def test_a_member_without_a_place_has_no_code(client, community, member):
     activity = make_activity(community)
     client.force_login(member.user)
     assert client.get(reverse("activities:my-code", args=[activity.pk])).status_code == 404
+
+
+def test_the_public_page_shows_what_is_coming_and_what_was_done_without_names(client, community, staff, member,
+                                                                              django_assert_max_num_queries):
+    coming = make_activity(community, title="义诊健康服务", places=4)
+    sign_up(member, coming)
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=7), tick=False):
+        start = timezone.now() + datetime.timedelta(minutes=5)
+        done = make_activity(community, title="社区环境清洁日", starts_at=start,
+                             ends_at=start + datetime.timedelta(hours=2))
+        sign_up(member, done)
+    with time_machine.travel(start, tick=False):
+        CheckIn.objects.create(activity=done, signup=SignUp.objects.get(activity=done), member=member, kind="entry",
+                               method="code")
+    with time_machine.travel(start + datetime.timedelta(hours=2), tick=False):
+        CheckIn.objects.create(activity=done, signup=SignUp.objects.get(activity=done), member=member, kind="exit",
+                               method="code")
+        activity_ops.activity_close(user=staff, activity_id=done.pk)
+    make_activity(community, title="草稿活动", status=Status.DRAFT)
+    done.refresh_from_db()
+    client.logout()
+    # the community (cached after the first), the upcoming, the recent with their figures
+    with django_assert_max_num_queries(4):
+        response = client.get(reverse("activities:public-list", args=[community.code]))
+    page = response.content.decode()
+    assert "义诊健康服务" in page and "剩余 3 / 4 个名额" in page
+    assert "社区环境清洁日" in page and "1 名党员参加，共 2.0 小时" in page
+    assert "草稿活动" not in page and member.name not in page
