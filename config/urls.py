@@ -24,5 +24,6 @@ urlpatterns = [
     path("admin/rates/", include("registration.rates.urls")),
     path("admin/", admin.site.urls),
     path("assessment/", include("services.assessment.urls")),
+    path("activities/", include("services.activities.urls")),
     path("", include("services.urls")),
 ]

@@ -20,8 +20,11 @@ from config.celery import app as celery_app
 from registration import reminders as registration_reminders
 from registration.models import Report
 from services import reminders as service_reminders
+from services.activities import reminders as activity_reminders
+from services.activities.models import SignUp
 from services.models import ServiceRecord
 from tests import factories
+from tests.activities.helpers import make_activity
 from tests.services_required import require_or_skip
 
 Role = StaffAssignment.Role
@@ -36,6 +39,7 @@ ALL_KINDS = {
     service_reminders.NEED_UNCLAIMED,
     service_reminders.SHORTFALL,
     service_reminders.SHORTFALL_LIST,
+    activity_reminders.ACTIVITY_TOMORROW,
 }
 
 
@@ -53,7 +57,7 @@ def staff(role, **place):
 
 
 def one_candidate_per_rule():
-    """Data on which each of the five rules (seven reminders) has exactly one thing to say at NOW."""
+    """Data on which each of the six rules (eight reminders) has exactly one thing to say at NOW."""
     unit, community = factories.UnitFactory(), factories.CommunityFactory()
     staff(Role.UNIT_LIAISON, unit=unit)
     staff(Role.COMMUNITY_STAFF, community=community)
@@ -75,6 +79,10 @@ def one_candidate_per_rule():
         hours=2,
         status=ServiceRecord.Status.VERIFIED,
     )
+    # The activities' rule: the member has a place on an activity starting tomorrow.
+    tomorrow = NOW + datetime.timedelta(days=1)
+    activity = make_activity(community, starts_at=tomorrow, ends_at=tomorrow + datetime.timedelta(hours=2))
+    SignUp.objects.create(activity=activity, member=member)
 
 
 # --- Beat -------------------------------------------------------------------------------------------------------
@@ -114,13 +122,13 @@ def test_reminder_tasks_are_acknowledged_late_retried_on_database_errors_and_tim
 
 
 @pytest.mark.django_db
-def test_the_sweep_runs_all_five_reminders_once():
+def test_the_sweep_runs_all_six_reminders_once():
     one_candidate_per_rule()
 
     enqueued = reminders_sweep_task.delay(NOW.isoformat()).get()
     reminders_sweep_task.delay(NOW.isoformat()).get()
 
-    assert len(enqueued) == 7
+    assert len(enqueued) == 8
     assert set(Notification.objects.values_list("kind", flat=True)) == ALL_KINDS
     assert Notification.objects.count() == len(ALL_KINDS)
     assert ReminderSent.objects.count() == len(ALL_KINDS)

@@ -9,8 +9,10 @@ from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from registration.models import Report
+from services.activities.models import Activity
 from services.models import ServiceNeed
 from tests import factories
+from tests.activities.helpers import make_activity
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -19,6 +21,7 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "services:public-board": "a community's public needs board: no login, names and units only",
     "services:public-board-print": "the printed version of the public board",
+    "activities:public-list": "a community's public activities: titles, times, places and figures, no names",
 }
 # Parameters that are not object ids.
 NOT_IDS = {"action"}
@@ -47,6 +50,7 @@ def world():
     claim = factories.ClaimFactory(need=factories.ServiceNeedFactory(community=community), member=member)
     record = factories.ServiceRecordFactory(member=member, community=community)
     assessment = factories.AssessmentFactory(member=member, community=community, unit=unit, status="final")
+    activity = make_activity(community, status=Activity.Status.DRAFT)
     elsewhere = factories.CommunityFactory()  # another street and district
     outsiders = {
         "staff of another community": make_staff("community", community=elsewhere),
@@ -66,6 +70,7 @@ def world():
         "claim": claim,
         "record": record,
         "assessment": assessment,
+        "activity": activity,
         "outsiders": outsiders,
     }
 
@@ -92,6 +97,19 @@ CASES = {
     "assessment:staff-review": (lambda w: {"assessment_id": w["assessment"].pk}, ["get", "post"]),
     "assessment:unit-results": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
     "assessment:unit-export": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
+    "activities:detail": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:sign-up": (lambda w: {"activity_id": w["activity"].pk}, ["post"]),
+    "activities:cancel-sign-up": (lambda w: {"activity_id": w["activity"].pk}, ["post"]),
+    "activities:check-in": (lambda w: {"activity_id": w["activity"].pk}, ["get", "post"]),
+    "activities:calendar": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:my-code": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:my-code-json": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:staff-scan": (lambda w: {"activity_id": w["activity"].pk}, ["get", "post"]),
+    "activities:staff-detail": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:staff-code": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:staff-code-json": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
+    "activities:staff-manual-check-in": (lambda w: {"activity_id": w["activity"].pk}, ["post"]),
+    "activities:staff-action": (lambda w: {"activity_id": w["activity"].pk, "action": "publish"}, ["post"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -121,6 +139,8 @@ def test_outsiders_get_403_or_404(client, world, route):
     world["report"].refresh_from_db()
     world["need"].refresh_from_db()
     world["record"].refresh_from_db()
+    world["activity"].refresh_from_db()
+    assert world["activity"].status == Activity.Status.DRAFT
     assert world["report"].status == Report.Status.PENDING
     assert world["need"].status == ServiceNeed.Status.DRAFT
     assert world["record"].status == "submitted"

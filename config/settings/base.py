@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "registration.rates",
     "services",
     "services.assessment",
+    "services.activities",
 ]
 
 MIDDLEWARE = [

@@ -384,9 +384,9 @@ def test_the_apps_stages_are_discovered_from_their_demo_city_modules_in_order():
     stages = registry.ordered_stages()
     assert [stage.run.__module__ for stage in stages] == [
         "communities.demo_city", "communities.demo_city", "registration.demo_city", "services.demo_city",
-        "services.assessment.demo_city",
+        "services.activities.demo_city", "services.assessment.demo_city",
     ]
-    assert registry.app_labels() == ["communities", "registration", "services", "assessment"]
+    assert registry.app_labels() == ["communities", "registration", "services", "activities", "assessment"]
 
 
 @pytest.fixture
