@@ -22,5 +22,6 @@ urlpatterns = [
     path("admin/rates/", include("registration.rates.urls")),
     path("admin/", admin.site.urls),
     path("assessment/", include("services.assessment.urls")),
+    path("requests/", include("services.requests.urls")),
     path("", include("services.urls")),
 ]

@@ -8,8 +8,10 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from communities.grid.models import Building, Grid, GridWorker
 from registration.models import Report
 from services.models import ServiceNeed
+from services.requests.models import ResidentRequest
 from tests import factories
 from tests.conftest import make_staff
 
@@ -19,6 +21,8 @@ pytestmark = pytest.mark.django_db
 PUBLIC = {
     "services:public-board": "a community's public needs board: no login, names and units only",
     "services:public-board-print": "the printed version of the public board",
+    "resident_requests:public-raise": "a community's page where residents raise requests: figures only",
+    "resident_requests:track": "a resident's own request by its unguessable link: public notes only, no phone",
 }
 # Parameters that are not object ids.
 NOT_IDS = {"action"}
@@ -47,7 +51,16 @@ def world():
     claim = factories.ClaimFactory(need=factories.ServiceNeedFactory(community=community), member=member)
     record = factories.ServiceRecordFactory(member=member, community=community)
     assessment = factories.AssessmentFactory(member=member, community=community, unit=unit, status="final")
+    grid = Grid.objects.create(community=community, name="第1网格")
+    building = Building.objects.create(grid=grid, name="1号楼")
+    resident_request = ResidentRequest.objects.create(
+        community=community, grid=grid, building=building, category="help", text="x", phone="13900000000",
+        channel="public", token=ResidentRequest.new_token(), received_at=need.starts_at,
+        first_response_due_at=need.starts_at, resolution_due_at=need.starts_at,
+    )
     elsewhere = factories.CommunityFactory()  # another street and district
+    other_grid_worker = factories.UserFactory()
+    GridWorker.objects.create(user=other_grid_worker, grid=Grid.objects.create(community=community, name="第2网格"))
     outsiders = {
         "staff of another community": make_staff("community", community=elsewhere),
         "street staff of another street": make_staff("street", street=elsewhere.street),
@@ -56,6 +69,7 @@ def world():
         "a member who is not the owner": factories.ReportFactory(
             community=community, status=Report.Status.CONFIRMED
         ).member.user,
+        "grid worker of another area": other_grid_worker,
     }
     return {
         "community": community,
@@ -66,6 +80,8 @@ def world():
         "claim": claim,
         "record": record,
         "assessment": assessment,
+        "building": building,
+        "resident_request": resident_request,
         "outsiders": outsiders,
     }
 
@@ -92,6 +108,9 @@ CASES = {
     "assessment:staff-review": (lambda w: {"assessment_id": w["assessment"].pk}, ["get", "post"]),
     "assessment:unit-results": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
     "assessment:unit-export": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
+    "resident_requests:detail": (lambda w: {"request_id": w["resident_request"].pk}, ["get"]),
+    "resident_requests:change": (lambda w: {"request_id": w["resident_request"].pk}, ["post"]),
+    "resident_requests:building-head-assign": (lambda w: {"building_id": w["building"].pk}, ["get", "post"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -124,6 +143,8 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert world["report"].status == Report.Status.PENDING
     assert world["need"].status == ServiceNeed.Status.DRAFT
     assert world["record"].status == "submitted"
+    assert ResidentRequest.objects.get(pk=world["resident_request"].pk).state == "received"
+    assert not world["building"].heads.exists()
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

@@ -51,10 +51,12 @@ INSTALLED_APPS = [
     # Named permission predicates (communities.platform.policies) and their template tags.
     "rules",
     "communities",
+    "communities.grid",
     "registration",
     "registration.rates",
     "services",
     "services.assessment",
+    "services.requests",
 ]
 
 MIDDLEWARE = [

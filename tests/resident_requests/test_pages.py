@@ -1,0 +1,202 @@
+"""The pages: a resident's request from the public page to its rating, the handlers' scope, the rate limit and the
+query ceilings of the lists."""
+
+import pytest
+from django.test import override_settings
+from django.urls import reverse
+
+from communities.grid.models import Building
+from services.requests import services
+from services.requests.models import ResidentRequest
+from services.requests.workflow import State
+
+from .conftest import raise_request
+
+pytestmark = pytest.mark.django_db
+
+
+def raise_form(place, **overrides):
+    return {"category": "help", "text": "3单元楼道灯不亮", "building": place["building1"].pk,
+            "phone": "13912345678", **overrides}
+
+
+def test_a_request_from_the_public_page_to_its_rating(client, place):
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    page = client.get(url)
+    assert page.status_code == 200 and "1号楼" in page.content.decode()
+    response = client.post(url, raise_form(place))
+    request_obj = ResidentRequest.objects.get()
+    assert response.status_code == 302 and response.url == reverse("resident_requests:track", args=[request_obj.token])
+    assert request_obj.grid == place["grid1"] and request_obj.phone == "13912345678"
+    # The grid worker assigns it to the building head, who answers.
+    client.force_login(place["worker1"])
+    detail = client.get(reverse("resident_requests:detail", args=[request_obj.pk]))
+    assert "139****5678" in detail.content.decode() and "13912345678" not in detail.content.decode()
+    client.post(reverse("resident_requests:change", args=[request_obj.pk]),
+                {"to": "accepted", "handler": place["head"].pk, "note": "请楼长上门查看"})
+    client.force_login(place["head"])
+    detail = client.get(reverse("resident_requests:detail", args=[request_obj.pk]))
+    assert "13912345678" in detail.content.decode()  # the handler calls back
+    client.post(reverse("resident_requests:change", args=[request_obj.pk]),
+                {"to": "answered", "note": "线路老化需物业大修，已报物业"})
+    client.logout()
+    # The resident reopens it, it is resolved, and the resident confirms.
+    track = reverse("resident_requests:track", args=[request_obj.token])
+    assert "线路老化需物业大修" in client.get(track).content.decode()
+    client.post(track + "?action=reopen", {"note": "物业没有来"})
+    assert ResidentRequest.objects.get().state == State.REOPENED
+    client.force_login(place["head"])
+    client.post(reverse("resident_requests:change", args=[request_obj.pk]), {"to": "resolved", "note": "已更换线路"})
+    client.logout()
+    client.post(track + "?action=rate", {"satisfaction": "satisfied"})
+    request_obj.refresh_from_db()
+    assert (request_obj.state, request_obj.satisfaction) == (State.RESOLVED, "satisfied")
+    assert list(request_obj.events.values_list("state", flat=True)) == [
+        "received", "accepted", "answered", "reopened", "resolved"
+    ]
+    # The figures moved: the public page shows them, with no personal data.
+    page = client.get(url).content.decode()
+    assert 'data-figure="satisfaction_rate">100.0%' in page and "1391234" not in page
+
+
+def test_the_public_page_keeps_what_was_typed_on_an_error(client, place):
+    response = client.post(reverse("resident_requests:public-raise", args=[place["community"].code]),
+                           raise_form(place, phone="12345"))
+    assert response.status_code == 200 and "3单元楼道灯不亮" in response.content.decode()
+    assert not ResidentRequest.objects.exists()
+
+
+def test_a_building_of_another_community_is_not_offered(client, place):
+    other = Building.objects.create(grid=place["grid1"].__class__.objects.create(community=place["elsewhere"],
+                                                                                  name="外网格"), name="外楼")
+    response = client.post(reverse("resident_requests:public-raise", args=[place["community"].code]),
+                           raise_form(place, building=other.pk))
+    assert response.status_code == 200 and not ResidentRequest.objects.exists()
+
+
+@override_settings(RESIDENT_REQUEST_RATE_LIMIT_IP=3, RESIDENT_REQUEST_RATE_LIMIT_PHONE=2)
+def test_the_public_page_is_rate_limited_per_phone_and_per_ip(client, place):
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    for _ in range(2):
+        assert client.post(url, raise_form(place)).status_code == 302
+    refused = client.post(url, raise_form(place))  # third from this phone
+    assert refused.status_code == 200 and ResidentRequest.objects.count() == 2
+    assert client.post(url, raise_form(place, phone="13900000002")).status_code == 200  # fourth from this IP
+    other_ip = client.post(url, raise_form(place, phone="13900000003"), REMOTE_ADDR="10.0.0.9")
+    assert other_ip.status_code == 302 and ResidentRequest.objects.count() == 3
+
+
+def visible_ids(client, user):
+    client.force_login(user)
+    response = client.get(reverse("resident_requests:queue"), {"state": "all"})
+    assert response.status_code == 200
+    return {item.pk for item in response.context["page"]}
+
+
+def test_each_handler_sees_their_scope_only(client, place):
+    in_grid1 = raise_request(place, building="building1")
+    in_grid2 = raise_request(place, building="building2")
+    elsewhere = services.request_raise(community=place["elsewhere"], category="help", text="x", phone="13900000001")
+    assert visible_ids(client, place["worker1"]) == {in_grid1.pk}
+    assert visible_ids(client, place["worker2"]) == {in_grid2.pk}
+    assert visible_ids(client, place["staff"]) == {in_grid1.pk, in_grid2.pk}
+    assert visible_ids(client, place["street_staff"]) == {in_grid1.pk, in_grid2.pk}
+    assert visible_ids(client, place["other_street_staff"]) == {elsewhere.pk}
+    assert visible_ids(client, place["other_staff"]) == {elsewhere.pk}
+
+
+@pytest.mark.parametrize(
+    "who,expected",
+    [("worker2", 404), ("other_staff", 404), ("other_street_staff", 404), ("street_staff", 403), ("head", 403)],
+)
+def test_forbidden_changes(client, place, who, expected):
+    request_obj = raise_request(place, building="building1")
+    client.force_login(place[who])
+    response = client.post(reverse("resident_requests:change", args=[request_obj.pk]),
+                           {"to": "accepted", "handler": place[who].pk, "note": "越权"})
+    assert response.status_code == expected
+    assert ResidentRequest.objects.get(pk=request_obj.pk).state == State.RECEIVED
+
+
+def test_the_street_reads_a_request_without_a_form_and_with_the_phone_masked(client, place):
+    request_obj = raise_request(place)
+    client.force_login(place["street_staff"])
+    response = client.get(reverse("resident_requests:detail", args=[request_obj.pk]))
+    assert response.status_code == 200 and response.context["form"] is None
+    assert "139****5678" in response.content.decode()
+
+
+def test_the_building_head_page(client, place):
+    raise_request(place, building="building1")
+    raise_request(place, building="building2")
+    client.force_login(place["head"])
+    response = client.get(reverse("resident_requests:building-head"))
+    assert response.status_code == 200 and len(response.context["open_requests"]) == 1
+    response = client.post(reverse("resident_requests:building-head"),
+                           {"building": place["building1"].pk, "visited_on": "2026-01-05", "household": "1-302",
+                            "found": "楼道堆物", "problem_found": "on"})
+    assert response.status_code == 302
+    client.force_login(place["staff"])
+    assert client.get(reverse("resident_requests:building-head")).status_code == 403
+
+
+def test_staff_assign_a_building_head_from_their_page(client, place):
+    from registration.models import Report
+    from tests import factories
+
+    member = factories.ReportFactory(community=place["community"], status=Report.Status.CONFIRMED).member
+    client.force_login(place["staff"])
+    assert client.get(reverse("resident_requests:buildings")).status_code == 200
+    url = reverse("resident_requests:building-head-assign", args=[place["building2"].pk])
+    assert client.post(url, {"member": member.pk}).status_code == 302
+    assert place["building2"].heads.get().member == member
+    client.force_login(place["other_staff"])
+    assert client.post(url, {"member": member.pk}).status_code == 403
+
+
+def test_recording_on_a_residents_behalf(client, place):
+    client.force_login(place["head"])
+    response = client.post(reverse("resident_requests:record"),
+                           {"community": place["community"].pk, "category": "help", "text": "独居老人家水管漏水",
+                            "building": place["building1"].pk, "phone": ""})
+    assert response.status_code == 302
+    request_obj = ResidentRequest.objects.get()
+    assert (request_obj.channel, request_obj.recorded_by) == ("building_head", place["head"])
+    # A building outside the head's own is refused by the form.
+    response = client.post(reverse("resident_requests:record"),
+                           {"community": place["community"].pk, "category": "help", "text": "x",
+                            "building": place["building2"].pk})
+    assert response.status_code == 200 and ResidentRequest.objects.count() == 1
+
+
+def test_the_figures_page(client, place):
+    raise_request(place)
+    for who in ("staff", "street_staff", "worker1"):
+        client.force_login(place[who])
+        response = client.get(reverse("resident_requests:figures"))
+        assert response.status_code == 200
+        assert [row["place"].name for row in response.context["rows"]] in (
+            [place["community"].name], [place["community"].street.name]
+        )
+    client.force_login(place["head"])
+    assert client.get(reverse("resident_requests:figures")).status_code == 403
+
+
+def test_the_queue_and_the_building_head_page_hold_their_query_ceilings(client, place, django_assert_max_num_queries):
+    def fill(count):
+        for _ in range(count):
+            request_obj = raise_request(place)
+            services.request_change(request_id=request_obj.pk, to=State.ACCEPTED, note="已受理",
+                                    actor=place["staff"], handler=place["head"])
+
+    fill(3)
+    # The session, the user, their scope and roles, the page's rows and its count, the tabs' policies.
+    pages = [(place["staff"], "resident_requests:queue", 8), (place["worker1"], "resident_requests:queue", 8),
+             (place["head"], "resident_requests:building-head", 11), (place["head"], "resident_requests:mine", 8),
+             (place["staff"], "resident_requests:buildings", 8)]
+    for _rows in (3, 33):
+        for user, name, ceiling in pages:
+            client.force_login(user)
+            with django_assert_max_num_queries(ceiling):
+                assert client.get(reverse(name)).status_code == 200
+        fill(30)
