@@ -29,14 +29,20 @@ class RaiseForm(forms.Form):
                                       empty_label=_("Not about one building"))
     phone = forms.CharField(label=_("Mobile phone for the answer"), max_length=11, required=False,
                             help_text=_("Shown only to the person who handles your request."))
+    code = forms.CharField(label=_("Code from the SMS"), max_length=6, required=False,
+                           help_text=_("Press “Send me a code” first; the code arrives by SMS."))
 
-    def __init__(self, *args, buildings, phone_required=True, **kwargs):
+    def __init__(self, *args, buildings, phone_required=True, verify_phone=False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["building"].queryset = buildings
         self.fields["phone"].required = phone_required
         if not phone_required:
             self.fields["phone"].help_text = _("Leave empty for a resident without a phone: call them back to confirm.")
         self.helper = _helper(_("Send"))
+        if verify_phone:
+            self.helper.add_input(Submit("send_code", _("Send me a code"), css_class="btn-outline-secondary"))
+        else:
+            del self.fields["code"]
 
     def clean_phone(self):
         phone = self.cleaned_data["phone"].strip()

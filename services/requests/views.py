@@ -17,8 +17,9 @@ from communities.grid.models import Building, grid_ids_of
 from communities.models import Community
 from communities.platform import policies
 from communities.platform.web import apply_service_errors, paginate
+from registration.identity import mask_phone
 
-from . import selectors, services
+from . import selectors, services, verification
 from .forms import AssignHeadForm, ChangeForm, PeriodForm, RaiseForm, RateForm, RecordForm, ReopenForm, VisitForm
 from .models import BuildingHead, Channel, building_ids_headed_by
 from .ratelimit import raise_allowed
@@ -40,15 +41,20 @@ def _last_days(days: int):
 def public_raise(request, code: str):
     """The community's page for residents: raise a request, and the community's figures (no personal data)."""
     community = get_object_or_404(Community.objects.select_related("street", "district"), code=code)
-    form = RaiseForm(request.POST or None, buildings=selectors.buildings_of(community=community))
-    if request.method == "POST" and form.is_valid():
-        if not raise_allowed(request, phone=form.cleaned_data["phone"]):
+    verify = verification.is_required()
+    form = RaiseForm(request.POST or None, buildings=selectors.buildings_of(community=community), verify_phone=verify)
+    if request.method == "POST" and verify and "send_code" in request.POST:
+        _send_code(request, form)
+    elif request.method == "POST" and form.is_valid():
+        values = dict(form.cleaned_data)
+        code_typed = values.pop("code", "")
+        if not raise_allowed(request, phone=values["phone"]):
             form.add_error(None, _("Too many requests from here in the last hour. Please try again later."))
+        elif verify and not verification.code_check(phone=values["phone"], code=code_typed):
+            form.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
         else:
             try:
-                request_obj = services.request_raise(
-                    community=community, channel=Channel.PUBLIC_PAGE, **form.cleaned_data
-                )
+                request_obj = services.request_raise(community=community, channel=Channel.PUBLIC_PAGE, **values)
             except ValidationError as error:
                 apply_service_errors(form, error)
             else:
@@ -61,6 +67,21 @@ def public_raise(request, code: str):
         "days": PUBLIC_FIGURES_DAYS,
     }
     return render(request, "resident_requests/public_raise.html", context)
+
+
+def _send_code(request, form):
+    """The "send me a code" button: only the phone is checked; what else was typed stays in the form."""
+    form.is_valid()  # fills cleaned_data and the errors; only the phone's matter here
+    phone = form.cleaned_data.get("phone", "")
+    form.errors.clear()
+    if not phone:
+        form.add_error("phone", _("Enter an 11-digit mobile phone number."))
+    elif not raise_allowed(request, phone=phone, kind="code"):
+        form.add_error(None, _("Too many requests from here in the last hour. Please try again later."))
+    elif not verification.code_send(phone=phone):
+        form.add_error("phone", _("The SMS could not be sent. Please try again later."))
+    else:
+        messages.success(request, _("A code was sent to %(phone)s.") % {"phone": mask_phone(phone)})
 
 
 @never_cache

@@ -15,16 +15,39 @@ from .conftest import raise_request
 pytestmark = pytest.mark.django_db
 
 
+class RecordingSmsBackend:
+    sent = []
+
+    def send(self, phone, template, params):
+        self.sent.append((phone, template, params))
+
+
+@pytest.fixture(autouse=True)
+def sms(settings):
+    settings.SMS_BACKEND = f"{__name__}.RecordingSmsBackend"
+    RecordingSmsBackend.sent = []
+    return RecordingSmsBackend.sent
+
+
 def raise_form(place, **overrides):
     return {"category": "help", "text": "3单元楼道灯不亮", "building": place["building1"].pk,
             "phone": "13912345678", **overrides}
+
+
+def with_code(client, url, data):
+    """Ask for a code with the form as typed, then send it with the code that came by SMS."""
+    response = client.post(url, {**data, "send_code": "1"})
+    assert response.status_code == 200
+    phone, template, params = RecordingSmsBackend.sent[-1]
+    assert phone == data["phone"] and template == "resident_request_code"
+    return client.post(url, {**data, "code": params["code"]})
 
 
 def test_a_request_from_the_public_page_to_its_rating(client, place):
     url = reverse("resident_requests:public-raise", args=[place["community"].code])
     page = client.get(url)
     assert page.status_code == 200 and "1号楼" in page.content.decode()
-    response = client.post(url, raise_form(place))
+    response = with_code(client, url, raise_form(place))
     request_obj = ResidentRequest.objects.get()
     assert response.status_code == 302 and response.url == reverse("resident_requests:track", args=[request_obj.token])
     assert request_obj.grid == place["grid1"] and request_obj.phone == "13912345678"
@@ -61,7 +84,7 @@ def test_a_request_from_the_public_page_to_its_rating(client, place):
 
 def test_the_public_page_keeps_what_was_typed_on_an_error(client, place):
     response = client.post(reverse("resident_requests:public-raise", args=[place["community"].code]),
-                           raise_form(place, phone="12345"))
+                           raise_form(place, phone="12345", code="123456"))
     assert response.status_code == 200 and "3单元楼道灯不亮" in response.content.decode()
     assert not ResidentRequest.objects.exists()
 
@@ -69,12 +92,47 @@ def test_the_public_page_keeps_what_was_typed_on_an_error(client, place):
 def test_a_building_of_another_community_is_not_offered(client, place):
     other = Building.objects.create(grid=place["grid1"].__class__.objects.create(community=place["elsewhere"],
                                                                                   name="外网格"), name="外楼")
-    response = client.post(reverse("resident_requests:public-raise", args=[place["community"].code]),
-                           raise_form(place, building=other.pk))
+    response = with_code(client, reverse("resident_requests:public-raise", args=[place["community"].code]),
+                         raise_form(place, building=other.pk))
     assert response.status_code == 200 and not ResidentRequest.objects.exists()
 
 
-@override_settings(RESIDENT_REQUEST_RATE_LIMIT_IP=3, RESIDENT_REQUEST_RATE_LIMIT_PHONE=2)
+def test_the_phone_is_proved_by_an_sms_code(client, place, sms):
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    typed = raise_form(place)
+    response = client.post(url, {**typed, "send_code": "1"})
+    assert response.status_code == 200 and "3单元楼道灯不亮" in response.content.decode()  # kept as typed
+    code = sms[-1][2]["code"]
+    assert len(code) == 6 and code not in str(dict(client.session))
+    wrong = "000000" if code != "000000" else "111111"
+    response = client.post(url, {**typed, "code": wrong})
+    assert response.status_code == 200 and "code" in response.context["form"].errors
+    assert client.post(url, {**typed, "code": code}).status_code == 302
+    assert client.post(url, {**typed, "code": code}).status_code == 200  # used once
+    assert ResidentRequest.objects.count() == 1
+
+
+def test_a_code_stops_working_after_five_wrong_tries(client, place, sms):
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    client.post(url, {**raise_form(place), "send_code": "1"})
+    code = sms[-1][2]["code"]
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        client.post(url, {**raise_form(place), "code": wrong})
+    assert client.post(url, {**raise_form(place), "code": code}).status_code == 200
+    assert not ResidentRequest.objects.exists()
+
+
+@override_settings(RESIDENT_REQUEST_RATE_LIMIT_IP=5, RESIDENT_REQUEST_RATE_LIMIT_PHONE=2)
+def test_codes_are_rate_limited_per_phone(client, place, sms):
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    for _ in range(3):
+        client.post(url, {**raise_form(place), "send_code": "1"})
+    assert len(sms) == 2
+
+
+@override_settings(RESIDENT_REQUEST_RATE_LIMIT_IP=3, RESIDENT_REQUEST_RATE_LIMIT_PHONE=2,
+                   RESIDENT_REQUEST_VERIFY_PHONE=False)
 def test_the_public_page_is_rate_limited_per_phone_and_per_ip(client, place):
     url = reverse("resident_requests:public-raise", args=[place["community"].code])
     for _ in range(2):
