@@ -90,8 +90,9 @@ def track(request, token: str):
     """The resident's page of one request, by its unguessable link: the public notes, then rate or reopen."""
     request_obj = selectors.request_get_by_token(token=token)
     action = request.GET.get("action", "")
-    rate_form = RateForm(request.POST if action == "rate" else None)
-    reopen_form = ReopenForm(request.POST if action == "reopen" else None)
+    # Prefixed: both forms have a note, and two fields with one id would share their labels.
+    rate_form = RateForm(request.POST if action == "rate" else None, prefix="rate")
+    reopen_form = ReopenForm(request.POST if action == "reopen" else None, prefix="reopen")
     if request.method == "POST":
         form = rate_form if action == "rate" else reopen_form if action == "reopen" else None
         if form is None:

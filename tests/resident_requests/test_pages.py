@@ -66,12 +66,12 @@ def test_a_request_from_the_public_page_to_its_rating(client, place):
     # The resident reopens it, it is resolved, and the resident confirms.
     track = reverse("resident_requests:track", args=[request_obj.token])
     assert "线路老化需物业大修" in client.get(track).content.decode()
-    client.post(track + "?action=reopen", {"note": "物业没有来"})
+    client.post(track + "?action=reopen", {"reopen-note": "物业没有来"})
     assert ResidentRequest.objects.get().state == State.REOPENED
     client.force_login(place["head"])
     client.post(reverse("resident_requests:change", args=[request_obj.pk]), {"to": "resolved", "note": "已更换线路"})
     client.logout()
-    client.post(track + "?action=rate", {"satisfaction": "satisfied"})
+    client.post(track + "?action=rate", {"rate-satisfaction": "satisfied"})
     request_obj.refresh_from_db()
     assert (request_obj.state, request_obj.satisfaction) == (State.RESOLVED, "satisfied")
     assert list(request_obj.events.values_list("state", flat=True)) == [
