@@ -421,7 +421,7 @@ def test_a_new_sub_domain_adds_its_stage_without_editing_the_builder(clean_regis
         return [DemoLogin(username="team-lead", password=DEMO_PASSWORD, description="服务队队长")]
 
     output = seed(reset=True, today=PINNED_DAY)
-    assert seen["produced"] == ["city", "membership", "skill_ids", "staff_user_ids"]
+    assert seen["produced"] == ["buildings", "city", "membership", "skill_ids", "staff_user_ids"]
     assert seen["reference_at"] == timezone.make_aware(datetime.datetime.combine(PINNED_DAY, datetime.time()))
     assert seen["finished"] is True
     assert city_rows() == without
