@@ -169,6 +169,15 @@ class ResidentRequest(models.Model):
     clock_stopped_at = models.DateTimeField(_("clock stopped at"), null=True, blank=True)
     reopened_count = models.PositiveSmallIntegerField(_("times reopened"), default=0)
     satisfaction = models.CharField(_("satisfaction"), max_length=20, choices=Satisfaction.choices, blank=True)
+    # The need posted on the needs list for members to meet it (need.resident_request is the way back).
+    need = models.OneToOneField(
+        "services.ServiceNeed",
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="resident_request",
+        verbose_name=_("need"),
+    )
     rated_at = models.DateTimeField(_("rated at"), null=True, blank=True)
 
     objects = ResidentRequestQuerySet.as_manager()

@@ -129,13 +129,8 @@ def place_filter(*, community=None, street=None, district=None) -> Q:
     return Q()
 
 
-def figures(*, start: datetime.datetime, end: datetime.datetime, now: datetime.datetime, community=None,
-            street=None, district=None, category: str = "") -> Figures:
-    """The figures of a community, street or district (or the city) for the period [start, end), as they stand at
-    `now`; one aggregate query."""
-    requests = ResidentRequest.objects.filter(place_filter(community=community, street=street, district=district))
-    if category:
-        requests = requests.filter(category=category)
+def _figure_counts(*, start, end, now) -> dict:
+    """The counts behind the figures, as aggregate expressions (one definition for every grouping)."""
     horizon = min(end, now)
     # Due for a first response in the period: its due time is in the period, and has come (or it was responded).
     due_first = Q(first_response_due_at__gte=start, first_response_due_at__lt=end) & (
@@ -145,18 +140,50 @@ def figures(*, start: datetime.datetime, end: datetime.datetime, now: datetime.d
     # Open, clock running, whose resolution limit fell in the period and has passed.
     open_overdue = Q(state__in=CLOCK_RUNS, resolution_due_at__gte=start, resolution_due_at__lt=horizon)
     rated = Q(rated_at__gte=start, rated_at__lt=end)
-    row = requests.aggregate(
-        received=Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
-        due_first_response=Count("pk", filter=due_first),
-        responded_in_time=Count("pk", filter=due_first & Q(first_responded_at__lte=F("first_response_due_at"))),
-        resolved=Count("pk", filter=closed_in_period & Q(state=State.RESOLVED)),
-        answered=Count("pk", filter=closed_in_period & Q(state=State.ANSWERED)),
-        open_overdue=Count("pk", filter=open_overdue),
-        rated=Count("pk", filter=rated),
-        satisfied=Count("pk", filter=rated & Q(satisfaction__in=SATISFIED)),
-        overdue_now=Count("pk", filter=Q(state__in=CLOCK_RUNS, resolution_due_at__lt=now)),
+    return {
+        "received": Count("pk", filter=Q(received_at__gte=start, received_at__lt=end)),
+        "due_first_response": Count("pk", filter=due_first),
+        "responded_in_time": Count("pk", filter=due_first & Q(first_responded_at__lte=F("first_response_due_at"))),
+        "resolved": Count("pk", filter=closed_in_period & Q(state=State.RESOLVED)),
+        "answered": Count("pk", filter=closed_in_period & Q(state=State.ANSWERED)),
+        "open_overdue": Count("pk", filter=open_overdue),
+        "rated": Count("pk", filter=rated),
+        "satisfied": Count("pk", filter=rated & Q(satisfaction__in=SATISFIED)),
+        "overdue_now": Count("pk", filter=Q(state__in=CLOCK_RUNS, resolution_due_at__lt=now)),
+    }
+
+
+def _of_place(*, community=None, street=None, district=None, category: str = ""):
+    requests = ResidentRequest.objects.filter(place_filter(community=community, street=street, district=district))
+    return requests.filter(category=category) if category else requests
+
+
+def figures(*, start: datetime.datetime, end: datetime.datetime, now: datetime.datetime, community=None,
+            street=None, district=None, category: str = "") -> Figures:
+    """The figures of a community, street or district (or the city) for the period [start, end), as they stand at
+    `now`; one aggregate query."""
+    requests = _of_place(community=community, street=street, district=district, category=category)
+    return Figures(**requests.aggregate(**_figure_counts(start=start, end=end, now=now)))
+
+
+def figures_by_handler(*, start, end, now, **place) -> list[tuple[str, Figures]]:
+    """The same figures per handler (requests with no handler yet under "—"), one grouped query; busiest first."""
+    rows = (
+        _of_place(**place)
+        .order_by()
+        .values("handler_id", "handler__full_name", "handler__username")
+        .annotate(**_figure_counts(start=start, end=end, now=now))
     )
-    return Figures(**row)
+    found = []
+    for row in rows:
+        full_name, username, _handler_id = row.pop("handler__full_name"), row.pop("handler__username"), row.pop(
+            "handler_id"
+        )
+        name = full_name or username or "—"
+        figures_row = Figures(**row)
+        if any(value for value in row.values()):
+            found.append((name, figures_row))
+    return sorted(found, key=lambda pair: (-pair[1].received, pair[0]))
 
 
 def figures_by_category(*, start, end, now, **place) -> list[tuple[str, Figures]]:

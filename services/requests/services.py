@@ -19,6 +19,7 @@ from communities.notifications import Channel as NotificationChannel
 from communities.notifications import notify
 from communities.platform import policies
 from registration.models import Member, Report
+from services.services import need_create
 
 from .audit_actions import Action
 from .conf import setting
@@ -231,6 +232,25 @@ def request_rate(*, token: str, satisfaction: str, note: str = "", now=None) -> 
     request_obj.save(update_fields=["satisfaction", "rated_at"])
     audit(action=Action.REQUEST_RATE, user=None, obj=request_obj, detail={"satisfaction": satisfaction})
     return request_obj
+
+
+@transaction.atomic
+def request_to_need(*, request_id: int, actor, skills=(), **need_values):
+    """Post a draft need for members from an open request (services.need_create decides what a need may be), link
+    them both ways, and tell the resident in a public note. Only the staff of the request's community."""
+    request_obj = ResidentRequest.objects.select_for_update().select_related("community").get(pk=request_id)
+    policies.require("communities.manage_community", actor, request_obj.community)
+    if request_obj.is_closed:
+        raise ValidationError(_("A closed request cannot become a need."))
+    if request_obj.need_id is not None:
+        raise ValidationError(_("This request is on the needs list already."))
+    need = need_create(user=actor, community=request_obj.community, skills=skills, **need_values)
+    request_obj.need = need
+    request_obj.save(update_fields=["need"])
+    _event(request_obj, state=request_obj.state, actor=actor, now=timezone.now(),
+           note=_("The community asked its Party members to help: %(title)s") % {"title": need.title})
+    audit(action=Action.REQUEST_TO_NEED, user=actor, obj=request_obj, detail={"need": need.pk})
+    return need
 
 
 # --- Building heads -------------------------------------------------------------------------------------------

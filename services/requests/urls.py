@@ -16,6 +16,7 @@ urlpatterns = [
     path("staff/figures/", views.figures_page, name="figures"),
     path("staff/<int:request_id>/", views.detail, name="detail"),
     path("staff/<int:request_id>/change/", views.change, name="change"),
+    path("staff/<int:request_id>/need/", views.to_need, name="to-need"),
     path("staff/buildings/", views.buildings, name="buildings"),
     path("staff/buildings/<int:building_id>/head/", views.building_head_assign, name="building-head-assign"),
     path("mine/", views.my_requests, name="mine"),

@@ -18,6 +18,8 @@ from communities.models import Community
 from communities.platform import policies
 from communities.platform.web import apply_service_errors, paginate
 from registration.identity import mask_phone
+from services.forms import NeedForm
+from services.services import NEED_FIELDS
 
 from . import selectors, services, verification
 from .forms import AssignHeadForm, ChangeForm, PeriodForm, RaiseForm, RateForm, RecordForm, ReopenForm, VisitForm
@@ -167,6 +169,8 @@ def detail(request, request_id: int):
         "phone": request_obj.phone_for(request.user),
         "events": request_obj.events.select_related("actor"),
         "form": _change_form(request, request_obj),
+        "can_post_need": not request_obj.is_closed and request_obj.need_id is None
+        and policies.allowed("communities.manage_community", request.user, request_obj.community),
     }
     return render(request, "resident_requests/detail.html", context)
 
@@ -192,6 +196,27 @@ def change(request, request_id: int):
     context = {"item": request_obj, "phone": request_obj.phone_for(request.user),
                "events": request_obj.events.select_related("actor"), "form": form}
     return render(request, "resident_requests/detail.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def to_need(request, request_id: int):
+    """Staff post the request as a need on the needs list (a draft they publish from the needs pages)."""
+    request_obj = selectors.request_get(user=request.user, request_id=request_id)
+    if not policies.allowed("communities.manage_community", request.user, request_obj.community):
+        raise PermissionDenied
+    form = NeedForm(request.POST or None, initial={"description": request_obj.text, "places": 1})
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in NEED_FIELDS}
+        try:
+            need = services.request_to_need(request_id=request_obj.pk, actor=request.user,
+                                            skills=form.cleaned_data["skills"], **values)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Saved as a draft need. Publish it when it is ready."))
+            return redirect("services:staff-need-detail", need_id=need.pk)
+    return render(request, "resident_requests/to_need.html", {"item": request_obj, "form": form})
 
 
 def _recording_places(user):
@@ -256,6 +281,9 @@ def figures_page(request):
             "place": place,
             "total": selectors.figures(start=start, end=end, now=now, **where),
             "by_category": selectors.figures_by_category(start=start, end=end, now=now, **where),
+            # Handlers are named for a community only: a street's or district's list would be long and personal.
+            "by_handler": selectors.figures_by_handler(start=start, end=end, now=now, **where)
+            if kind == "community" else [],
         })
     return render(request, "resident_requests/figures.html", {"form": form, "rows": rows})
 

@@ -100,3 +100,15 @@ def test_the_figures_by_category_add_up(place, month):
     parts = [figures for _label, figures in selectors.figures_by_category(community=place["community"], **month)]
     assert sum(part.resolved for part in parts) == total.resolved
     assert sum(part.due_first_response for part in parts) == total.due_first_response
+
+
+def test_the_figures_by_handler_add_up_to_the_whole(place, month):
+    total = selectors.figures(community=place["community"], **month)
+    by_handler = dict(selectors.figures_by_handler(community=place["community"], **month))
+    # a, b, d went to the grid worker; c was answered by staff without a handler; e, f have none yet.
+    worker = by_handler[place["worker1"].full_name]
+    assert (worker.resolved, worker.open_overdue, worker.responded_in_time, worker.due_first_response) == (2, 1, 2, 3)
+    unassigned = by_handler["—"]
+    assert (unassigned.answered, unassigned.received) == (1, 3)
+    assert sum(figures.received for figures in by_handler.values()) == total.received
+    assert sum(figures.rated for figures in by_handler.values()) == total.rated

@@ -258,3 +258,25 @@ def test_the_queue_and_the_building_head_page_hold_their_query_ceilings(client, 
             with django_assert_max_num_queries(ceiling):
                 assert client.get(reverse(name)).status_code == 200
         fill(30)
+
+
+def test_staff_post_a_request_as_a_need_linked_both_ways(client, place):
+    request_obj = raise_request(place)
+    client.force_login(place["staff"])
+    assert "resident_requests/to_need.html" in [t.name for t in client.get(
+        reverse("resident_requests:to-need", args=[request_obj.pk])).templates]
+    response = client.post(reverse("resident_requests:to-need", args=[request_obj.pk]), {
+        "title": "为3号楼独居老人更换灯泡", "description": request_obj.text, "post_type": "helping_vulnerable",
+        "fulfilment": "direct", "places": "1", "starts_at": "2030-01-05T09:00",
+    })
+    request_obj.refresh_from_db()
+    assert response.status_code == 302 and request_obj.need is not None
+    assert request_obj.need.resident_request == request_obj and request_obj.need.status == "draft"
+    assert request_obj.events.last().note.endswith("为3号楼独居老人更换灯泡")
+    # Once only; grid workers and handlers do not post needs (staff do).
+    assert client.post(reverse("resident_requests:to-need", args=[request_obj.pk]), {
+        "title": "再来一次", "description": "x", "post_type": "helping_vulnerable", "fulfilment": "direct",
+        "places": "1", "starts_at": "2030-01-05T09:00",
+    }).status_code == 200
+    client.force_login(place["worker1"])
+    assert client.get(reverse("resident_requests:to-need", args=[request_obj.pk])).status_code == 403
