@@ -280,3 +280,17 @@ def test_staff_post_a_request_as_a_need_linked_both_ways(client, place):
     }).status_code == 200
     client.force_login(place["worker1"])
     assert client.get(reverse("resident_requests:to-need", args=[request_obj.pk])).status_code == 403
+
+
+def test_the_tabs_and_the_home_page_come_from_the_platform_registries(client, place):
+    from communities.platform import navigation
+
+    assert [entry.key for entry in navigation.staff_tabs.for_user(place["staff"])].count("requests") == 1
+    assert "buildings" in [entry.key for entry in navigation.staff_tabs.for_user(place["staff"])]
+    assert "buildings" not in [entry.key for entry in navigation.staff_tabs.for_user(place["street_staff"])]
+    assert "building_head" in [entry.key for entry in navigation.member_tabs.for_user(place["head"])]
+    assert "building_head" not in [entry.key for entry in navigation.member_tabs.for_user(place["staff"])]
+    # A grid worker holds no staff assignment: the home page sends them to their queue.
+    client.force_login(place["worker1"])
+    response = client.get(reverse("home"))
+    assert response.status_code == 302 and response.url == reverse("resident_requests:queue")
