@@ -10,4 +10,4 @@ class ResidentRequestsConfig(AppConfig):
 
     def ready(self):
         # Declare this app's audit actions, policies, reminder rules and tabs (communities.platform).
-        from . import audit_actions, navigation, policies, tasks  # noqa: F401
+        from . import audit_actions, navigation, policies, signals, tasks  # noqa: F401

@@ -12,8 +12,8 @@ staff_tabs.add("request_figures", _("Request figures"), "resident_requests:figur
 staff_tabs.add("buildings", _("Buildings"), "resident_requests:buildings",
                policy="resident_requests.assign_building_head", order=47)
 member_tabs.add("building_head", _("My buildings"), "resident_requests:building-head",
-                policy="resident_requests.open_building_head_page", order=50)
+                policy="resident_requests.show_building_head_tab", order=50)
 member_tabs.add("handled_requests", _("Requests to handle"), "resident_requests:mine",
-                policy="resident_requests.open_building_head_page", order=51)
+                policy="resident_requests.show_building_head_tab", order=51)
 # A grid worker holds no staff assignment: the home page sends them to their queue.
 add_home("resident_requests:queue", policy="grid.is_grid_worker", order=35)

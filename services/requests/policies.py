@@ -8,6 +8,7 @@ import rules
 from communities.grid.policies import is_grid_worker, manages_grid
 from communities.platform.policies import (
     define,
+    is_active,
     is_community_staff,
     is_place_staff,
     is_superuser,
@@ -15,6 +16,7 @@ from communities.platform.policies import (
 )
 
 from .models import ResidentRequest, building_ids_headed_by
+from .signals import heads_buildings_flag
 
 
 @rules.predicate
@@ -56,6 +58,15 @@ define("resident_requests.handle_request", is_superuser | manages_request_place 
 # Record a request on a resident's behalf (residents without a phone or a smartphone).
 define("resident_requests.record_request", is_community_staff | is_grid_worker | is_building_head)
 define("resident_requests.open_building_head_page", is_building_head)
+
+
+@rules.predicate
+def shows_building_head_tab(user) -> bool:
+    """For the tab only: the flag kept in the cache (signals), so members' pages cost no query for it."""
+    return bool(is_active(user) and heads_buildings_flag(user.pk))
+
+
+define("resident_requests.show_building_head_tab", shows_building_head_tab)
 define("resident_requests.record_visit", heads_building)
 # Building heads are assigned by the staff of the building's community.
 define("resident_requests.assign_building_head", is_superuser | is_community_staff)

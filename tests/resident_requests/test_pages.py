@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from communities.grid.models import Building
 from services.requests import services
-from services.requests.models import ResidentRequest
+from services.requests.models import BuildingHead, ResidentRequest
 from services.requests.workflow import State
 
 from .conftest import raise_request
@@ -294,3 +294,20 @@ def test_the_tabs_and_the_home_page_come_from_the_platform_registries(client, pl
     client.force_login(place["worker1"])
     response = client.get(reverse("home"))
     assert response.status_code == 302 and response.url == reverse("resident_requests:queue")
+
+
+def test_the_building_head_tab_follows_assignment_with_no_query_on_members_pages(place, django_assert_num_queries):
+    from communities.platform import navigation
+    from registration.models import Report
+    from tests import factories
+
+    member = factories.ReportFactory(community=place["community"], status=Report.Status.CONFIRMED).member
+    user = type(member.user).objects.get(pk=member.user_id)
+    assert "building_head" not in [entry.key for entry in navigation.member_tabs.for_user(user)]
+    services.building_head_assign(building_id=place["building2"].pk, member_id=member.pk, by=place["staff"])
+    user = type(member.user).objects.get(pk=member.user_id)
+    with django_assert_num_queries(0):
+        assert "building_head" in [entry.key for entry in navigation.member_tabs.for_user(user)]
+    BuildingHead.objects.filter(member=member).delete()
+    user = type(member.user).objects.get(pk=member.user_id)
+    assert "building_head" not in [entry.key for entry in navigation.member_tabs.for_user(user)]
