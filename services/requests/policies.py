@@ -16,7 +16,7 @@ from communities.platform.policies import (
 )
 
 from .models import ResidentRequest, building_ids_headed_by
-from .signals import heads_buildings_flag
+from .signals import head_user_ids
 
 
 @rules.predicate
@@ -63,7 +63,7 @@ define("resident_requests.open_building_head_page", is_building_head)
 @rules.predicate
 def shows_building_head_tab(user) -> bool:
     """For the tab only: the flag kept in the cache (signals), so members' pages cost no query for it."""
-    return bool(is_active(user) and heads_buildings_flag(user.pk))
+    return bool(is_active(user) and user.pk in head_user_ids())
 
 
 define("resident_requests.show_building_head_tab", shows_building_head_tab)

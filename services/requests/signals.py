@@ -1,42 +1,34 @@
-"""Whether a user heads a building, kept in the cache for the member's tab strip: the members' pages hold pinned query
-counts, so the tab's visibility is read from the cache (set at login and whenever a head is assigned or removed),
-never from the database on every page. The building head's page itself checks the table (policies)."""
+"""Who heads a building, kept in the cache for the member's tab strip.
 
-from django.contrib.auth.signals import user_logged_in
+The members' pages hold pinned query counts (and so does the registration POST, which logs the new member in), so
+the tab's visibility never costs a query: it reads one cache entry, the set of the users who head a building, written
+whenever a head is assigned or removed and rebuilt by a job every ten minutes (and by the building head's own page).
+With the entry missing (a cache restarted), nobody sees the tab until the next rebuild: the tab is a convenience, the
+building head's page itself checks the table (policies)."""
+
 from django.core.cache import cache
 from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from .models import BuildingHead
 
-TIMEOUT_SECONDS = 24 * 3600
+KEY = "resident-requests:building-head-users"
 
 
-def _key(user_id: int) -> str:
-    return f"resident-requests:heads-buildings:{user_id}"
+def head_user_ids() -> frozenset:
+    return cache.get(KEY) or frozenset()
 
 
-def heads_buildings_flag(user_id: int) -> bool:
-    flag = cache.get(_key(user_id))
-    if flag is None:
-        flag = refresh(user_id)
-    return flag
+def rebuild() -> int:
+    """Rebuild the set from the table (one query); returns its size."""
+    ids = frozenset(BuildingHead.objects.values_list("member__user_id", flat=True).distinct())
+    cache.set(KEY, ids, timeout=None)
+    return len(ids)
 
 
-def refresh(user_id: int) -> bool:
-    flag = BuildingHead.objects.filter(member__user_id=user_id).exists()
-    cache.set(_key(user_id), flag, timeout=TIMEOUT_SECONDS)
-    return flag
-
-
-@receiver(user_logged_in, dispatch_uid="resident_requests_heads_flag_at_login")
-def _at_login(sender, request, user, **kwargs):
-    refresh(user.pk)
-
-
-@receiver(post_save, sender=BuildingHead, dispatch_uid="resident_requests_heads_flag_saved")
-@receiver(post_delete, sender=BuildingHead, dispatch_uid="resident_requests_heads_flag_deleted")
+@receiver(post_save, sender=BuildingHead, dispatch_uid="resident_requests_heads_saved")
+@receiver(post_delete, sender=BuildingHead, dispatch_uid="resident_requests_heads_deleted")
 def _head_changed(sender, instance, **kwargs):
-    user_id = type(instance.member).objects.filter(pk=instance.member_id).values_list("user_id", flat=True).first()
-    if user_id is not None:
-        refresh(user_id)
+    # At once, in the writer's transaction: a rolled-back assignment leaves a stale set until the next rebuild,
+    # which only shows or hides a tab.
+    rebuild()

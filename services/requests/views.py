@@ -25,6 +25,8 @@ from . import selectors, services, verification
 from .forms import AssignHeadForm, ChangeForm, PeriodForm, RaiseForm, RateForm, RecordForm, ReopenForm, VisitForm
 from .models import BuildingHead, Channel, building_ids_headed_by
 from .ratelimit import raise_allowed
+from .signals import head_user_ids
+from .signals import rebuild as rebuild_head_user_ids
 from .workflow import ALLOWED_CHANGES, RESIDENT_CHANGES, State
 
 # The figures on the public page: the last 30 days.
@@ -332,6 +334,8 @@ def building_head_assign(request, building_id: int):
 def building_head_home(request):
     """The building head's page: their buildings, open requests there, visits and the quarter's coverage."""
     policies.require("resident_requests.open_building_head_page", request.user)
+    if request.user.pk not in head_user_ids():
+        rebuild_head_user_ids()  # the tab's cached set had lost this head (a restarted cache)
     form = VisitForm(request.POST or None, buildings=selectors.headed_buildings(user=request.user))
     if request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
