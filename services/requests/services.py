@@ -124,7 +124,10 @@ def request_change(*, request_id: int, to: str, note: str, actor, handler=None, 
     received is the first response; waiting for the resident stops both clocks, leaving it moves the resolution
     limit by the time waited; a closing state stamps the closing time."""
     now = now or timezone.now()
-    request_obj = ResidentRequest.objects.select_for_update().select_related("community", "grid").get(pk=request_id)
+    # of=("self",): the grid is the nullable side of an outer join, which PostgreSQL does not lock.
+    request_obj = (
+        ResidentRequest.objects.select_for_update(of=("self",)).select_related("community", "grid").get(pk=request_id)
+    )
     if to == State.REOPENED:
         raise PermissionDenied  # only the resident reopens (request_reopen)
     if to == State.ACCEPTED:
@@ -206,7 +209,7 @@ def request_reopen(*, token: str, note: str, now=None) -> ResidentRequest:
     """The resident reopens a resolved or answered request from the tracking page: within the reopening window
     after it closed, once."""
     now = now or timezone.now()
-    request_obj = ResidentRequest.objects.select_for_update().select_related("handler").get(token=token)
+    request_obj = ResidentRequest.objects.select_for_update(of=("self",)).select_related("handler").get(token=token)
     if not note.strip():
         raise ValidationError({"note": _("Say what is still wrong.")})
     _reopen(request_obj, note=note.strip(), now=now)
@@ -218,7 +221,7 @@ def request_rate(*, token: str, satisfaction: str, note: str = "", now=None) -> 
     """The resident rates the outcome of a resolved or answered request. An unsatisfied rating reopens it when it
     still may be reopened; otherwise it stays as the rating."""
     now = now or timezone.now()
-    request_obj = ResidentRequest.objects.select_for_update().select_related("handler").get(token=token)
+    request_obj = ResidentRequest.objects.select_for_update(of=("self",)).select_related("handler").get(token=token)
     if request_obj.state not in (State.RESOLVED, State.ANSWERED):
         raise ValidationError(_("Only a resolved or answered request can be rated."))
     if request_obj.satisfaction:
@@ -238,7 +241,7 @@ def request_rate(*, token: str, satisfaction: str, note: str = "", now=None) -> 
 def request_to_need(*, request_id: int, actor, skills=(), **need_values):
     """Post a draft need for members from an open request (services.need_create decides what a need may be), link
     them both ways, and tell the resident in a public note. Only the staff of the request's community."""
-    request_obj = ResidentRequest.objects.select_for_update().select_related("community").get(pk=request_id)
+    request_obj = ResidentRequest.objects.select_for_update(of=("self",)).select_related("community").get(pk=request_id)
     policies.require("communities.manage_community", actor, request_obj.community)
     if request_obj.is_closed:
         raise ValidationError(_("A closed request cannot become a need."))
@@ -266,7 +269,7 @@ def confirmed_members_of(*, community):
 @transaction.atomic
 def building_head_assign(*, building_id: int, member_id: int, by) -> BuildingHead:
     """Make a confirmed member of the building's community its head (replacing the head it had)."""
-    building = Building.objects.select_related("grid__community").select_for_update().get(pk=building_id)
+    building = Building.objects.select_related("grid__community").select_for_update(of=("self",)).get(pk=building_id)
     community = building.grid.community
     policies.require("resident_requests.assign_building_head", by)
     policies.require("communities.manage_community", by, community)

@@ -12,8 +12,10 @@ class Migration(migrations.Migration):
     dependencies = [
         ('communities', '0010_audit_action_declared_by_apps'),
         ('grid', '0001_initial'),
-        ('registration', '0006_tallies_to_rates'),
-        ('services', '0003_assessment_moved_to_its_app'),
+        # Not registration's latest: tests/rates/test_migration.py migrates registration back to 0005 and forward
+        # again, which would unapply (and not reapply) a migration that depends on 0006.
+        ('registration', '0005_member_ledger_order_idx'),
+        ('services', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
