@@ -25,5 +25,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("assessment/", include("services.assessment.urls")),
     path("activities/", include("services.activities.urls")),
+    path("requests/", include("services.requests.urls")),
     path("", include("services.urls")),
 ]

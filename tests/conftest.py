@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import Group
 from django.test import Client
+from django.utils import timezone
 
 from communities import second_factor
 from communities.models import ExportRecord, Notification, ReminderSent, StaffAssignment
@@ -89,7 +90,23 @@ def populated(city):
     ExportRecord.objects.create(user=report.member.user, kind="member-ledger", row_count=1)
     Notification.objects.create(user=report.member.user, kind="test", title="报到已确认")
     ReminderSent.objects.create(kind="test", period="2026-W47", recipient="member:1")
+    _populate_grid_and_requests(report)
     return report
+
+
+def _populate_grid_and_requests(report):
+    from communities.grid.models import Building, Grid, GridWorker
+    from services.requests import services as requests_services
+    from services.requests.models import BuildingHead, BuildingVisit
+
+    grid = Grid.objects.create(community=report.community, name="第1网格")
+    building = Building.objects.create(grid=grid, name="1号楼", address="幸福路1号", households=40)
+    GridWorker.objects.create(user=factories.UserFactory(), grid=grid)
+    BuildingHead.objects.create(member=report.member, building=building, assigned_by=report.member.user)
+    BuildingVisit.objects.create(building=building, head=report.member, visited_on=timezone.localdate(),
+                                 household="1-101")
+    requests_services.request_raise(community=report.community, category="help", text="楼道灯不亮",
+                                    building=building, phone="13900000000")
 
 
 # --- No secret in the logs -------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
+from services.requests.models import BuildingHead, BuildingVisit, ResidentRequest
 from tests import factories
 from tests.inline_markup import find_inline_markup
 
@@ -16,6 +17,8 @@ pytestmark = pytest.mark.django_db
 # django-axes' login records are written by logins only, second-factor devices by their enrolment only.
 READ_ONLY = {AuditEvent, ExportRecord, Member, Report, RosterEntry, Notification, ReminderSent}
 READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog, SecondFactorDevice}
+# Residents' requests, building heads and visits change only through their pages (events, clocks, the audit trail).
+READ_ONLY |= {ResidentRequest, BuildingHead, BuildingVisit}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

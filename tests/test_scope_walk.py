@@ -8,9 +8,11 @@ import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from communities.grid.models import Building, Grid, GridWorker
 from registration.models import Report
 from services.activities.models import Activity
 from services.models import ServiceNeed
+from services.requests.models import ResidentRequest
 from tests import factories
 from tests.activities.helpers import make_activity
 from tests.conftest import make_staff
@@ -22,6 +24,8 @@ PUBLIC = {
     "services:public-board": "a community's public needs board: no login, names and units only",
     "services:public-board-print": "the printed version of the public board",
     "activities:public-list": "a community's public activities: titles, times, places and figures, no names",
+    "resident_requests:public-raise": "a community's page where residents raise requests: figures only",
+    "resident_requests:track": "a resident's own request by its unguessable link: public notes only, no phone",
 }
 # Parameters that are not object ids.
 NOT_IDS = {"action"}
@@ -51,7 +55,16 @@ def world():
     record = factories.ServiceRecordFactory(member=member, community=community)
     assessment = factories.AssessmentFactory(member=member, community=community, unit=unit, status="final")
     activity = make_activity(community, status=Activity.Status.DRAFT)
+    grid = Grid.objects.create(community=community, name="第1网格")
+    building = Building.objects.create(grid=grid, name="1号楼")
+    resident_request = ResidentRequest.objects.create(
+        community=community, grid=grid, building=building, category="help", text="x", phone="13900000000",
+        channel="public", token=ResidentRequest.new_token(), received_at=need.starts_at,
+        first_response_due_at=need.starts_at, resolution_due_at=need.starts_at,
+    )
     elsewhere = factories.CommunityFactory()  # another street and district
+    other_grid_worker = factories.UserFactory()
+    GridWorker.objects.create(user=other_grid_worker, grid=Grid.objects.create(community=community, name="第2网格"))
     outsiders = {
         "staff of another community": make_staff("community", community=elsewhere),
         "street staff of another street": make_staff("street", street=elsewhere.street),
@@ -60,6 +73,7 @@ def world():
         "a member who is not the owner": factories.ReportFactory(
             community=community, status=Report.Status.CONFIRMED
         ).member.user,
+        "grid worker of another area": other_grid_worker,
     }
     return {
         "community": community,
@@ -71,6 +85,8 @@ def world():
         "record": record,
         "assessment": assessment,
         "activity": activity,
+        "building": building,
+        "resident_request": resident_request,
         "outsiders": outsiders,
     }
 
@@ -110,6 +126,10 @@ CASES = {
     "activities:staff-code-json": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
     "activities:staff-manual-check-in": (lambda w: {"activity_id": w["activity"].pk}, ["post"]),
     "activities:staff-action": (lambda w: {"activity_id": w["activity"].pk, "action": "publish"}, ["post"]),
+    "resident_requests:detail": (lambda w: {"request_id": w["resident_request"].pk}, ["get"]),
+    "resident_requests:change": (lambda w: {"request_id": w["resident_request"].pk}, ["post"]),
+    "resident_requests:to-need": (lambda w: {"request_id": w["resident_request"].pk}, ["get", "post"]),
+    "resident_requests:building-head-assign": (lambda w: {"building_id": w["building"].pk}, ["get", "post"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -144,6 +164,8 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert world["report"].status == Report.Status.PENDING
     assert world["need"].status == ServiceNeed.Status.DRAFT
     assert world["record"].status == "submitted"
+    assert ResidentRequest.objects.filter(pk=world["resident_request"].pk, state="received", need=None).exists()
+    assert not world["building"].heads.exists()
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

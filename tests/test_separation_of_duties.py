@@ -87,10 +87,12 @@ def test_each_administrator_sees_only_their_part_of_the_admin(admins):
         [
             "AccessAttempt",
             "AccessFailureLog",
+            "Building",
             "ClockedSchedule",
             "Community",
             "CrontabSchedule",
             "District",
+            "Grid",
             "IntervalSchedule",
             "Notification",
             "Pairing",
@@ -103,13 +105,21 @@ def test_each_administrator_sees_only_their_part_of_the_admin(admins):
             "User",
         ]
     )
-    assert admin_models(admins["security"]) == ["SecondFactorDevice", "StaffAssignment", "User"]
+    assert admin_models(admins["security"]) == ["GridWorker", "SecondFactorDevice", "StaffAssignment", "User"]
     assert admin_models(admins["audit"]) == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord"]
 
 
 @pytest.mark.parametrize("role", ["system", "security", "audit"])
 @pytest.mark.parametrize(
-    "page", ["registration_member", "registration_rosterentry", "registration_report", "services_servicerecord"]
+    "page",
+    [
+        "registration_member",
+        "registration_rosterentry",
+        "registration_report",
+        "services_servicerecord",
+        "resident_requests_residentrequest",
+        "resident_requests_buildingvisit",
+    ],
 )
 def test_no_administrator_reaches_personal_data(admins, role, page):
     assert client_for(admins[role]).get(reverse(f"admin:{page}_changelist")).status_code == 403

@@ -51,11 +51,13 @@ INSTALLED_APPS = [
     # Named permission predicates (communities.platform.policies) and their template tags.
     "rules",
     "communities",
+    "communities.grid",
     "registration",
     "registration.rates",
     "services",
     "services.assessment",
     "services.activities",
+    "services.requests",
 ]
 
 MIDDLEWARE = [

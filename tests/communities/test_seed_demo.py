@@ -383,10 +383,13 @@ def test_seed_demo_refuses_a_day_it_cannot_read():
 def test_the_apps_stages_are_discovered_from_their_demo_city_modules_in_order():
     stages = registry.ordered_stages()
     assert [stage.run.__module__ for stage in stages] == [
-        "communities.demo_city", "communities.demo_city", "registration.demo_city", "services.demo_city",
-        "services.activities.demo_city", "services.assessment.demo_city",
+        "communities.demo_city", "communities.grid.demo_city", "communities.demo_city", "registration.demo_city",
+        "services.demo_city", "services.activities.demo_city", "services.assessment.demo_city",
+        "services.requests.demo_city",
     ]
-    assert registry.app_labels() == ["communities", "registration", "services", "activities", "assessment"]
+    assert registry.app_labels() == [
+        "communities", "grid", "registration", "services", "activities", "assessment", "resident_requests"
+    ]
 
 
 @pytest.fixture
@@ -419,7 +422,7 @@ def test_a_new_sub_domain_adds_its_stage_without_editing_the_builder(clean_regis
         return [DemoLogin(username="team-lead", password=DEMO_PASSWORD, description="服务队队长")]
 
     output = seed(reset=True, today=PINNED_DAY)
-    assert seen["produced"] == ["city", "membership", "skill_ids", "staff_user_ids"]
+    assert seen["produced"] == ["buildings", "city", "membership", "skill_ids", "staff_user_ids"]
     assert seen["reference_at"] == timezone.make_aware(datetime.datetime.combine(PINNED_DAY, datetime.time()))
     assert seen["finished"] is True
     assert city_rows() == without

@@ -1,0 +1,19 @@
+"""The requests' tabs (communities.platform.navigation): the staff's queue, figures and buildings; the building
+head's page and the requests handed to a member."""
+
+from django.utils.translation import gettext_lazy as _
+
+from communities.platform.navigation import add_home, member_tabs, staff_tabs
+
+staff_tabs.add("requests", _("Residents' requests"), "resident_requests:queue",
+               policy="resident_requests.open_queue", order=45)
+staff_tabs.add("request_figures", _("Request figures"), "resident_requests:figures",
+               policy="resident_requests.open_queue", order=46)
+staff_tabs.add("buildings", _("Buildings"), "resident_requests:buildings",
+               policy="resident_requests.assign_building_head", order=47)
+member_tabs.add("building_head", _("My buildings"), "resident_requests:building-head",
+                policy="resident_requests.show_building_head_tab", order=50)
+member_tabs.add("handled_requests", _("Requests to handle"), "resident_requests:mine",
+                policy="resident_requests.show_building_head_tab", order=51)
+# A grid worker holds no staff assignment: the home page sends them to their queue.
+add_home("resident_requests:queue", policy="grid.is_grid_worker", order=35)
