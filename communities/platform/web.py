@@ -20,7 +20,11 @@ YEARS_OFFERED = 5
 
 def next_url(request, default: str) -> str:
     """Where to go after a POST: the page it came from, if it is ours; never another site."""
-    target = request.POST.get("next", "")
+    return safe_target(request, request.POST.get("next", ""), default)
+
+
+def safe_target(request, target: str, default: str) -> str:
+    """`target` if it is a page of this site, else `default`: never another site (an open redirect)."""
     if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
         return target
     return default
