@@ -75,9 +75,9 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_mark_read(request):
-    Notification.objects.filter(
-        user=request.user, channel=Notification.Channel.INBOX, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    Notification.objects.filter(user=request.user, channel=Notification.Channel.INBOX, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     return redirect("communities:inbox")
 
 

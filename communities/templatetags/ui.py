@@ -11,10 +11,22 @@ register = template.Library()
 # Which colour a status wears, by its stored value, across the apps' state machines: done and good are green,
 # waiting is yellow, refused or ended early is red, anything else grey.
 TONES = {
-    "confirmed": "success", "verified": "success", "fulfilled": "success", "published": "success",
-    "completed": "success", "active": "success", "final": "success", "finalised": "success",
-    "pending": "warning", "submitted": "warning", "draft": "warning", "computed": "warning",
-    "rejected": "danger", "cancelled": "danger", "withdrawn": "secondary", "closed": "secondary",
+    "confirmed": "success",
+    "verified": "success",
+    "fulfilled": "success",
+    "published": "success",
+    "completed": "success",
+    "active": "success",
+    "final": "success",
+    "finalised": "success",
+    "pending": "warning",
+    "submitted": "warning",
+    "draft": "warning",
+    "computed": "warning",
+    "rejected": "danger",
+    "cancelled": "danger",
+    "withdrawn": "secondary",
+    "closed": "secondary",
 }
 
 
@@ -29,7 +41,7 @@ def status_badge(status, label, extra_class=""):
 
 
 @register.inclusion_tag("partials/empty_state.html")
-def empty_state(message, tag="p"):
+def empty_state(message):
     return {"message": message}
 
 
