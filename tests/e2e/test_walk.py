@@ -90,13 +90,17 @@ def watch_errors(page) -> list[str]:
     return errors
 
 
-def walk(browser, live_server, role, paths, *, log_in, axe=True):
-    """Open each path at both widths after `log_in(page)`; return what failed, page by page."""
+def walk(browser, live_server, role, paths, *, log_in, widths=WIDTHS, axe=True, large_text=False):
+    """Open each path at each width after `log_in(page)` (with the large-text mode on, if asked); return what
+    failed, page by page."""
     SCREENS.mkdir(parents=True, exist_ok=True)
     axe_source = AXE.read_text()
     problems = []
-    for width, options in WIDTHS.items():
+    for width, options in widths.items():
         context = browser.new_context(**options)
+        if large_text:
+            context.add_cookies([{"name": "large_text", "value": "1", "url": live_server.url}])
+            width = f"{width}-large"
         page = context.new_page()
         errors = watch_errors(page)
         log_in(page)
@@ -157,6 +161,17 @@ def test_a_members_pages(live_server, browser, place):
         "/password/",
     ]
     problems = walk(browser, live_server, "member", paths, log_in=log_in)
+    # The large-text mode (长辈版) on a phone: still no sideways scroll and no wrapped label.
+    problems += walk(
+        browser,
+        live_server,
+        "member",
+        paths,
+        log_in=log_in,
+        widths={"phone": WIDTHS["phone"]},
+        axe=False,
+        large_text=True,
+    )
     assert not problems, "\n".join(problems)
 
 
