@@ -23,6 +23,7 @@ TONES = {
     "submitted": "warning",
     "draft": "warning",
     "computed": "warning",
+    "reviewed": "primary",
     "rejected": "danger",
     "cancelled": "danger",
     "withdrawn": "secondary",
