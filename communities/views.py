@@ -14,7 +14,7 @@ from django_otp import login as otp_login
 from . import second_factor, selectors
 from .forms import SecondFactorForm
 from .models import Notification
-from .platform import navigation
+from .platform import navigation, web
 from .qr import qr_svg
 
 
@@ -44,6 +44,26 @@ def front_door(request):
     return render(request, "communities/front_door.html", context)
 
 
+# The large-text mode (长辈版): a cookie the base template reads; a year, so it stays on for whoever switched it on.
+LARGE_TEXT_COOKIE = "large_text"
+LARGE_TEXT_MAX_AGE = 365 * 24 * 3600
+
+
+@require_http_methods(["GET"])
+def large_text(request):
+    """Switch the large-text mode on (?on=1) or off (?on=0) from any page, and go back to that page (if it is
+    ours). A GET link, so it works without JavaScript and before login; it changes nothing but how pages look.
+    The link carries the page's path only (a page never echoes its address's query back); the referring address,
+    sent within the site (Referrer-Policy same-origin), keeps the page's filters when there is one."""
+    back = web.safe_target(request, request.GET.get("next", ""), reverse("home"))
+    response = redirect(web.safe_target(request, request.headers.get("referer", ""), back))
+    if request.GET.get("on") == "1":
+        response.set_cookie(LARGE_TEXT_COOKIE, "1", max_age=LARGE_TEXT_MAX_AGE, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(LARGE_TEXT_COOKIE, samesite="Lax")
+    return response
+
+
 @login_required
 def inbox(request):
     """The user's in-app messages, newest first."""
@@ -55,9 +75,9 @@ def inbox(request):
 @login_required
 @require_POST
 def inbox_mark_read(request):
-    Notification.objects.filter(
-        user=request.user, channel=Notification.Channel.INBOX, read_at__isnull=True
-    ).update(read_at=timezone.now())
+    Notification.objects.filter(user=request.user, channel=Notification.Channel.INBOX, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
     return redirect("communities:inbox")
 
 

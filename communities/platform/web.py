@@ -19,12 +19,17 @@ YEARS_OFFERED = 5
 
 
 def next_url(request, default: str) -> str:
-    """Where to go after a POST: the page it came from, if it is a path of ours; never another site. Only an
+    """Where to go after a POST: the page it came from, if it is a path of ours; never another site."""
+    return safe_target(request, request.POST.get("next", ""), default)
+
+
+def safe_target(request, target: str, default: str) -> str:
+    """`target` if it is a page of this site, else `default`: never another site (an open redirect). Only an
     absolute path is taken: anything else ("abc") would reach redirect() as a view name and fail there, after
-    the POST's work was done (issue 19, finding 8)."""
-    target = request.POST.get("next", "")
+    the POST's work was done (issue 19, finding 8). A full URL of this host (a Referer) is taken too."""
     host = request.get_host()
-    if target.startswith("/") and url_has_allowed_host_and_scheme(target, {host}, require_https=request.is_secure()):
+    shaped = target.startswith(("/", "http://", "https://"))
+    if shaped and url_has_allowed_host_and_scheme(target, {host}, require_https=request.is_secure()):
         return target
     return default
 

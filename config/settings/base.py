@@ -58,6 +58,8 @@ INSTALLED_APPS = [
     "services.assessment",
     "services.activities",
     "services.requests",
+    # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
+    "django.forms",
 ]
 
 MIDDLEWARE = [
@@ -240,6 +242,9 @@ STORAGES = {
     },
 }
 
+# Widgets render through TEMPLATES, so templates/django/forms/ overrides a widget's template in one place (the empty
+# choice of every select reads "Please choose…" instead of "---------").
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

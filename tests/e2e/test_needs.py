@@ -38,6 +38,7 @@ def test_staff_publish_a_member_claims_and_serves_staff_verify_and_the_hours_mov
     desk.get_by_label("结束时间").fill(f"{today + datetime.timedelta(days=7)}T18:00")
     desk.get_by_role("button", name="保存").click()
     desk.get_by_role("button", name="发布").click()
+    desk.locator("#confirm-dialog").get_by_role("button", name="发布").click()  # the one confirm step
     expect(desk.locator(".need-status")).to_have_text("已发布")
 
     # The member finds it on the board and claims it; the card changes in place.
@@ -68,10 +69,12 @@ def test_staff_publish_a_member_claims_and_serves_staff_verify_and_the_hours_mov
     desk.evaluate("window.sameDocument = true")
     row = desk.locator(".record-row", has_text="代购降压药两盒")
     row.get_by_role("button", name="审核通过").click()
+    desk.locator("#confirm-dialog").get_by_role("button", name="审核通过").click()
     expect(row.locator(".record-status")).to_have_text("已审核")
     other = desk.locator(".record-row", has_text="帮忙搬家")
     other.get_by_placeholder("退回原因").fill("不是社区服务")
     other.get_by_role("button", name="退回").click()
+    desk.locator("#confirm-dialog").get_by_role("button", name="退回").click()
     expect(other.locator(".record-status")).to_have_text("已退回")
     assert desk.evaluate("window.sameDocument") is True
 
