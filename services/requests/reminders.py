@@ -1,7 +1,8 @@
 """Reminders of the residents' requests (on the machinery of communities.reminders):
 
 - overdue: an open request whose first response or resolution limit has passed, its clock running, reminds its
-  handler once per request per day (kind "request-overdue", period "request:<id>:<date>");
+  handler once per request per day (kind "request-overdue", period "<date>", recipient "user:<id>:request:<id>": the
+  period column holds 20 characters, too few for a request id and a date);
 - escalation: once its resolution limit has passed, it goes up to the staff of its community once per request
   (kind "request-escalated", period "request:<id>"); a request with no handler yet goes up as soon as its first
   response is late.
@@ -50,19 +51,21 @@ def _message(request_obj, *, user_id, title):
     )
 
 
+def _handler_key(request_obj) -> str:
+    return f"{user_key(request_obj.handler_id)}:request:{request_obj.pk}"
+
+
 def remind_overdue_handlers(*, now=None) -> int:
     now = resolve_now(now)
     day = timezone.localdate(now).isoformat()
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         for batch in pk_batches(overdue_for_handler(now=now)):
-            waiting = not_yet_reminded(
-                kind=OVERDUE, items=batch, key=lambda item: (f"request:{item.pk}:{day}", user_key(item.handler_id))
-            )
+            waiting = not_yet_reminded(kind=OVERDUE, items=batch, key=lambda item: (day, _handler_key(item)))
             reminders = [
                 Reminder(
-                    period=f"request:{item.pk}:{day}",
-                    recipient=user_key(item.handler_id),
+                    period=day,
+                    recipient=_handler_key(item),
                     message=_message(item, user_id=item.handler_id,
                                      title=_("Request #%(id)d is overdue") % {"id": item.pk}),
                 )

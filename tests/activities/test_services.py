@@ -456,3 +456,24 @@ def test_the_organiser_scans_the_members_own_code_within_a_minute(running, staff
     with pytest.raises(ValidationError):
         activity_ops.checkin_by_organiser_scan(user=staff, activity_id=activity.pk, token="forged", kind="entry")
     assert CheckIn.objects.count() == 1
+
+
+def test_closing_settles_every_member_across_update_batches(running, staff, home, monkeypatch):
+    monkeypatch.setattr(activity_ops, "SETTLE_BATCH", 2)
+    activity, members = running
+    with time_machine.travel(START - datetime.timedelta(days=1), tick=False):
+        members += [confirmed_member(home)]
+        sign_up(members[-1], activity)
+    with at(0):
+        for member in members[:2]:
+            scan(member, activity)
+    with at(150):
+        for member in members[:2]:
+            scan(member, activity, "exit")
+        activity_ops.activity_close(user=staff, activity_id=activity.pk)
+    settled = {signup.member_id: signup for signup in SignUp.objects.filter(activity=activity)}
+    for member in members[:2]:
+        assert settled[member.pk].status == S.ATTENDED and settled[member.pk].present_seconds == 150 * 60
+        assert settled[member.pk].record.hours == Decimal("2.5")
+    assert settled[members[2].pk].status == S.NO_SHOW and settled[members[2].pk].record is None
+    assert settled[members[2].pk].present_seconds == 0

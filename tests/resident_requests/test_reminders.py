@@ -55,3 +55,21 @@ def test_a_request_with_a_handler_goes_up_only_after_the_resolution_limit(place,
                             handler=place["worker1"])
     assert reminders.escalate_overdue(now=START + 4 * DAY) == 0
     assert reminders.escalate_overdue(now=START + 5 * DAY + datetime.timedelta(minutes=1)) == 1
+
+
+def test_the_keys_fit_their_columns_whatever_the_ids(place, clock):
+    from communities.models import ReminderSent
+    from services.requests.models import ResidentRequest
+
+    big = 9_999_999_999  # ten digits: a city's requests for thousands of years
+    ResidentRequest.objects.create(
+        id=big, community=place["community"], grid=place["grid1"], building=place["building1"],
+        category="consultation", text="x", channel="public", token=ResidentRequest.new_token(), state="accepted",
+        handler=place["worker1"], received_at=START, first_responded_at=START, first_response_due_at=START + DAY,
+        resolution_due_at=START + DAY,
+    )
+    late = START + 2 * DAY
+    assert reminders.remind_overdue_handlers(now=late) == 1
+    assert reminders.escalate_overdue(now=late) == 1
+    period_length = ReminderSent._meta.get_field("period").max_length
+    assert all(len(period) <= period_length for period in ReminderSent.objects.values_list("period", flat=True))

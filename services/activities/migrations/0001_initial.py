@@ -12,7 +12,9 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('communities', '0010_audit_action_declared_by_apps'),
-        ('registration', '0006_tallies_to_rates'),
+        # The oldest registration state with what these tables refer to (Member): migrating registration back to
+        # 0005 (tests/rates/test_migration.py) then must not unapply this app.
+        ('registration', '0005_member_ledger_order_idx'),
         ('services', '0003_assessment_moved_to_its_app'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
