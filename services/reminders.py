@@ -96,7 +96,7 @@ def remind_claims_without_record(*, now=None) -> int:
                     title=_("Log your service for %(need)s") % {"need": need.title},
                     body=_(
                         "%(need)s of %(community)s ended on %(date)s and your claim has no service "
-                        "record yet. Log what you did, or cancel the claim if you could not serve."
+                        "record yet. Log what you did; if you could not serve, tell the community's staff."
                     )
                     % {
                         "need": need.title,
