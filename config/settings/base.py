@@ -384,6 +384,8 @@ REMINDER_PENDING_REPORT_DAYS = env.int("REMINDER_PENDING_REPORT_DAYS", default=3
 REMINDER_CLAIM_NO_RECORD_DAYS = env.int("REMINDER_CLAIM_NO_RECORD_DAYS", default=3)
 # Days before a published need's start when its free places are reported to the staff.
 REMINDER_UNCLAIMED_NEED_DAYS = env.int("REMINDER_UNCLAIMED_NEED_DAYS", default=2)
+# Share of an activity a member must be present for (check-in to check-out) before its hours are credited.
+ACTIVITY_MIN_PRESENCE = env.str("ACTIVITY_MIN_PRESENCE", default="0.6")
 # The yearly minimum of verified service hours, and how many days before the year's end the shortfall
 # reminder goes out.
 SERVICE_MINIMUM_YEARLY_HOURS = env.float("SERVICE_MINIMUM_YEARLY_HOURS", default=12.0)

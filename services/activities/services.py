@@ -67,7 +67,7 @@ REASON_MAX_LENGTH = CheckIn._meta.get_field("reason").max_length
 
 def min_presence() -> Decimal:
     """The share of the scheduled time a member must be present for hours to be credited (0.6 by default)."""
-    return Decimal(str(getattr(settings, "ACTIVITY_MIN_PRESENCE", "0.6")))
+    return Decimal(str(settings.ACTIVITY_MIN_PRESENCE))
 
 
 def _require_manager(user, community: Community):
