@@ -32,6 +32,7 @@ from communities.text import InvisibleCharacterValidator, normalize_text
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
 from .models import Member, RosterEntry
 from .rates.tallies import tallies_follow
+from .signals import members_changed_in_bulk
 
 logger = logging.getLogger(__name__)
 
@@ -604,6 +605,8 @@ def _write(
         for entry in to_create:
             if entry.id_number_hash in waiting:
                 Member.objects.filter(pk=waiting[entry.id_number_hash]).update(roster_entry=entry, unit_id=unit.pk)
+    if waiting:
+        members_changed_in_bulk.send(sender=Member, member_ids=list(waiting.values()))
     return len(to_create), matched
 
 

@@ -1,20 +1,27 @@
 from django.contrib import admin
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from communities.admin import ScopedModelAdmin
 from communities.admin_filters import place_filters
 
-from .models import Claim, ServiceNeed, ServiceRecord
+from .models import Claim, NeedState, ServiceNeed, ServiceRecord
 
 
 @admin.register(ServiceNeed)
 class ServiceNeedAdmin(ScopedModelAdmin):
     scope_community_path = "community"
-    list_display = ["title", "community", "post_type", "fulfilment", "places", "claimed_count", "status", "starts_at"]
+    list_display = ["title", "community", "post_type", "fulfilment", "places", "claimed_count", "state", "starts_at"]
     list_filter = ["status", "post_type", "fulfilment", *place_filters("community")]
     search_fields = ["title"]
     list_select_related = ["community"]
     autocomplete_fields = ["community", "created_by"]
     filter_horizontal = ["skills"]
+
+    @admin.display(description=_("state"), ordering="status")
+    def state(self, need):
+        """What readers see elsewhere (已结束, 已满 by time and places), not the stored status alone."""
+        return NeedState(need.state_at(timezone.now())).label
 
 
 @admin.register(Claim)

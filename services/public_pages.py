@@ -7,6 +7,7 @@ from django.dispatch import receiver
 
 from communities.public_pages import bump, community_scope
 from registration.models import Member, Report
+from registration.signals import members_changed_in_bulk
 
 from .models import Claim, ServiceNeed
 
@@ -54,3 +55,9 @@ def member_changed(sender, instance, created, **kwargs):
     if created:
         return  # no report yet
     _bump_communities(Report.objects.filter(member_id=instance.pk).values_list("community_id", flat=True))
+
+
+@receiver(members_changed_in_bulk, dispatch_uid="public-pages-members-bulk")
+def members_changed(sender, member_ids, **kwargs):
+    """Members moved to the unit whose roster lists them: their unit is shown where they serve."""
+    _bump_communities(Report.objects.filter(member_id__in=member_ids).values_list("community_id", flat=True))

@@ -1,9 +1,12 @@
 """Every admin page loads for a superuser, and the org department's admin is read-only and scoped."""
 
+from datetime import timedelta
+
 import pytest
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
 from django.urls import reverse
+from django.utils import timezone, translation
 
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
@@ -147,3 +150,20 @@ def test_place_filters_narrow_level_by_level_and_filter_the_rows(client, city, s
     assert choices(chosen, "社区") == [community.name for community in city["communities"][:2]]
     narrowed = client.get(url, {"community": city["communities"][0].pk})
     assert list(narrowed.context["cl"].result_list) == [here]
+
+
+def test_the_need_list_says_ended_and_full_as_every_other_screen_does(superuser_client):
+    from services.models import ServiceNeed
+
+    now = timezone.now()
+    ended = factories.ServiceNeedFactory(
+        title="已过期的需求", starts_at=now - timedelta(days=3), ends_at=now - timedelta(days=1)
+    )
+    full = factories.ServiceNeedFactory(title="已满的需求", places=1)
+    ServiceNeed.objects.filter(pk=full.pk).update(claimed_count=1)
+    with translation.override("zh-hans"):
+        page = superuser_client.get("/admin/services/serviceneed/").content.decode()
+    assert ended.status == ServiceNeed.Status.PUBLISHED
+    rows = {title: page.split(title, 1)[1].split("</tr>", 1)[0] for title in ("已过期的需求", "已满的需求")}
+    assert "已结束" in rows["已过期的需求"]
+    assert "已满" in rows["已满的需求"]

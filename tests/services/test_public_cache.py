@@ -1,11 +1,16 @@
 """The public board and its poster are drawn once and served from the shared cache; whatever changes what they
 show draws them again at once (communities.public_pages, services.public_pages)."""
 
+import io
+
 import pytest
 from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from openpyxl import Workbook
 
 from communities import public_pages
+from registration import roster
 from registration import services as registration_services
 from registration.models import Report
 from services import services as service_ops
@@ -24,6 +29,16 @@ def community():
 @pytest.fixture
 def staff(community):
     return make_staff("community", community=community)
+
+
+def roster_xlsx(rows):
+    workbook = Workbook()
+    workbook.active.append([column.header for column in roster.ROSTER_COLUMNS])
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return SimpleUploadedFile("roster.xlsx", buffer.getvalue())
 
 
 def board(client, community) -> str:
@@ -108,6 +123,20 @@ def test_a_renamed_unit_shows_at_once(client, community):
     member.unit.name = "市新名称局"
     member.unit.save()
     assert "市新名称局" in board(client, community)
+
+
+def test_a_member_linked_by_a_roster_upload_shows_the_new_unit_at_once(client, community):
+    """The upload links the member with a queryset update, which sends no post_save of its own."""
+    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    listing_unit = factories.UnitFactory(name="市名册局")  # created first: a new unit draws every page again
+    assert member.unit.name in board(client, community)
+    id_number = member.id_number
+    roster.roster_import_file(
+        unit=listing_unit, uploaded_file=roster_xlsx([[member.name, id_number, "科员", "13900000001", ""]])
+    )
+    member.refresh_from_db()
+    assert member.unit_id == listing_unit.pk
+    assert "市名册局" in board(client, community)
 
 
 def test_the_cached_part_is_shared_but_the_header_is_each_visitors_own(client, community):
