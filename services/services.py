@@ -11,7 +11,7 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -140,6 +140,26 @@ def needs_close_ended(*, now: datetime.datetime | None = None) -> int:
         ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED)
         .ended(now)
         .update(status=ServiceNeed.Status.CLOSED)
+    )
+
+
+def claims_abandon_lapsed(*, now: datetime.datetime | None = None) -> int:
+    """Mark abandoned every claim in progress whose need's record window has closed without a record that
+    stands (submitted or verified): nothing can be logged against it any more (record_create's date rule), so
+    it counts as abandoned in the year-end assessment. A claim on an ongoing need (no end) never lapses; a
+    claim whose record waits for staff stays in progress (verifying it fulfils the claim). One UPDATE;
+    idempotent. Returns how many were marked."""
+    today = timezone.localdate(now or timezone.now())
+    last_open_day = today - datetime.timedelta(days=RECORD_DAYS_AFTER_NEED_END)
+    # The window of a need ending on day D closes after D + RECORD_DAYS_AFTER_NEED_END: lapsed when D < this.
+    window_closed_before = timezone.make_aware(datetime.datetime.combine(last_open_day, datetime.time.min))
+    standing_record = ServiceRecord.objects.filter(claim=OuterRef("pk")).exclude(
+        status=ServiceRecord.Status.REJECTED
+    )
+    return (
+        Claim.objects.filter(status=Claim.Status.ACTIVE, need__ends_at__lt=window_closed_before)
+        .exclude(Exists(standing_record))
+        .update(status=Claim.Status.ABANDONED)
     )
 
 
