@@ -143,3 +143,12 @@ def test_an_undeclared_audit_action_is_refused():
 def test_an_unknown_policy_is_a_programming_error_not_a_refusal():
     with pytest.raises(ImproperlyConfigured):
         policies.allowed("no.such_policy", None)
+
+
+def test_a_role_predicate_is_built_once_per_set_of_roles():
+    from communities.models import StaffAssignment
+    from communities.platform.policies import holds, is_community_staff
+
+    Role = StaffAssignment.Role
+    assert holds(Role.COMMUNITY_STAFF) is is_community_staff
+    assert holds(Role.STREET_STAFF, Role.COMMUNITY_STAFF) is holds(Role.COMMUNITY_STAFF, Role.STREET_STAFF)

@@ -7,6 +7,8 @@ The base app defines the predicates of its roles (``is_community_staff`` …) an
 A predicate reads the user's Scope (one query a request, cached on the user), never ``scope.roles`` by hand.
 """
 
+import functools
+
 import rules
 from django.core.exceptions import ImproperlyConfigured, PermissionDenied
 from rules.rulesets import default_rules
@@ -31,9 +33,13 @@ def is_superuser(user) -> bool:
 
 
 def holds(*roles) -> rules.Predicate:
-    """A predicate: the active user holds at least one of these roles."""
-    wanted = frozenset(roles)
+    """A predicate: the active user holds at least one of these roles. One predicate per set of roles, built
+    once: admin pages ask per request and per model (communities.admin_roles.holds_role)."""
+    return _holds(frozenset(roles))
 
+
+@functools.cache
+def _holds(wanted: frozenset) -> rules.Predicate:
     def check(user) -> bool:
         return bool(getattr(user, "is_authenticated", False) and user.is_active and scope_of(user).roles & wanted)
 
