@@ -234,6 +234,7 @@ def page_targets() -> list[Target]:
         Target("trivial", "Trivial view (ceiling: template, no database)", None, "/", "ceiling"),
         Target("member-home", "Member home `/registration/me/`", "13800138000", "/registration/me/"),
         Target("needs-board", "Members' needs board `/needs/`", "13800138000", "/needs/"),
+        Target("front-door", "Front door `/` (anonymous: find a community)", None, "/"),
         Target(
             "public-board", f"Public board of {community.name} `/c/<code>/board/`", None, f"/c/{community.code}/board/"
         ),
