@@ -204,6 +204,10 @@ def ensure_city(args, env) -> dict:
         log(f"demo city of {args.members:,} (seed {args.seed}) found: reused ({status.counts})")
         demo_second_factors_ready()
         return {"action": "reused", **status.counts}
+    if status.state == "different" and args.any_city:
+        log("measuring on the city the database holds (--any-city): " + "; ".join(status.reasons))
+        demo_second_factors_ready()
+        return {"action": "reused as it is (--any-city)", **status.counts}
     if status.state == "different" and not args.rebuild:
         raise SystemExit(
             "bench: the database holds a city that is not `seed_demo --members "
@@ -1027,6 +1031,11 @@ def parse_args(argv=None):
     parser.add_argument("--members", type=int, default=1_000_000, help="size of the demo city (seed_demo --members)")
     parser.add_argument("--seed", type=int, default=2026, help="seed of the demo city (seed_demo --seed)")
     parser.add_argument("--rebuild", action="store_true", help="rebuild a different city with seed_demo --reset")
+    parser.add_argument(
+        "--any-city",
+        action="store_true",
+        help="measure on whatever city the database holds (two commits compared on the same rows; no rebuild)",
+    )
     parser.add_argument("--duration", type=int, default=10, help="seconds per load run")
     parser.add_argument("--warmup", type=int, default=2, help="seconds of load per page before the rounds")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of every page at every concurrency")

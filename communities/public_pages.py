@@ -9,12 +9,17 @@ change, and nothing to delete. Only a fragment is
 cached, never a response: the header around it differs per visitor (the logged-in user, the CSRF token).
 """
 
+import contextvars
+import functools
 import hashlib
 import math
+import time
 import uuid
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
@@ -69,12 +74,118 @@ def cached(key: str, *, scopes=(), get, seconds=None):
     tokens = _tokens(version_keys, found)
     stored = found.get(key)
     if stored is not None and stored[0] == tokens:
+        _note_read(version_keys, tokens, stored[2] if len(stored) > 2 else None)
         return stored[1]
     value = get()
     limit = seconds() if seconds is not None else None
     keep = FRAGMENT_SECONDS if limit is None else max(1, min(FRAGMENT_SECONDS, math.ceil(limit)))
-    cache.set(key, (tokens, value), keep)
+    expires = time.time() + keep
+    cache.set(key, (tokens, value, expires), keep)
+    _note_read(version_keys, tokens, expires)
     return value
+
+
+# --- Whole pages for anonymous visitors --------------------------------------------------------------------------
+# A poster's QR code is scanned by a crowd, all anonymous: for them the whole response is kept, so that a hit
+# renders no template at all. What a page shows is what its cached parts (above) show: while the view runs, every
+# version token those parts were read under is noted, and the page is served again only while all are unchanged,
+# and no longer than its shortest-lived part.
+
+
+class _Reads:
+    def __init__(self):
+        self.tokens: dict = {}
+        self.expires: float | None = None
+
+    def note(self, version_keys, tokens, expires):
+        for key, token in zip(version_keys, tokens, strict=True):
+            # The first token read is kept: a bump while the page is drawn makes the page stale at once.
+            self.tokens.setdefault(key, token)
+        if expires is not None:
+            self.expires = expires if self.expires is None else min(self.expires, expires)
+
+
+_reads: contextvars.ContextVar[_Reads | None] = contextvars.ContextVar("public_page_reads", default=None)
+
+
+def _note_read(version_keys, tokens, expires) -> None:
+    reads = _reads.get()
+    if reads is not None:
+        reads.note(version_keys, tokens, expires)
+
+
+# The cookies an anonymous public page may be asked with and still be shared: the large-text mode is part of the
+# key, CSRF's cookie is not used by a page without a form. Any other cookie (a session, messages) draws the page.
+LARGE_TEXT_COOKIE = "large_text"  # the large-text mode (长辈版), switched by communities.views.large_text
+SHARED_COOKIES = frozenset({LARGE_TEXT_COOKIE, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
+_KEPT_HEADERS = ("Content-Type", "Content-Language")
+
+
+def _shareable(request) -> bool:
+    return request.method == "GET" and set(request.COOKIES) <= SHARED_COOKIES
+
+
+# Page key → the version keys it was last stored under, per process: bounded, a miss only costs a round trip.
+_page_versions: dict = {}
+_PAGE_VERSIONS_KEPT = 10_000
+
+
+def _remember_versions(key: str, tokens: dict) -> None:
+    if len(_page_versions) >= _PAGE_VERSIONS_KEPT:
+        _page_versions.clear()
+    _page_versions[key] = tuple(tokens)
+
+
+def whole_page(view):
+    """A public view whose response, for an anonymous visitor, depends on nothing but its address, the language and
+    the large-text mode, and whose data all come through `cached`/`fragment` (so that their versions say when it
+    changed). Logged-in visitors and any response that sets a cookie or used CSRF are drawn as usual."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not _shareable(request):
+            return view(request, *args, **kwargs)
+        # The host too: the poster's QR code names the address it was asked at.
+        variant = ":".join(
+            [get_language(), request.COOKIES.get(LARGE_TEXT_COOKIE, ""), request.get_host(), request.get_full_path()]
+        )
+        key = "public:page:" + hashlib.md5(variant.encode(), usedforsecurity=False).hexdigest()
+        # One round trip for the page and its versions once this process has seen which versions it has.
+        found = cache.get_many([key, *_page_versions.get(key, ())])
+        stored = found.get(key)
+        if stored is not None:
+            tokens, status, headers, content = stored
+            if not all(version_key in found for version_key in tokens):
+                _remember_versions(key, tokens)
+                found.update(cache.get_many(list(tokens)))
+            if all(found.get(version_key) == token for version_key, token in tokens.items()):
+                response = HttpResponse(content, status=status)
+                for name, value in headers:
+                    response[name] = value
+                return response
+        reads = _Reads()
+        context_token = _reads.set(reads)
+        try:
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        finally:
+            _reads.reset(context_token)
+        keep = FRAGMENT_SECONDS if reads.expires is None else math.floor(reads.expires - time.time())
+        if (
+            response.status_code == 200
+            and not response.streaming
+            and not response.cookies
+            and not request.META.get("CSRF_COOKIE_NEEDS_UPDATE")
+            and reads.tokens
+            and keep >= 1
+        ):
+            headers = [(name, response[name]) for name in _KEPT_HEADERS if response.has_header(name)]
+            cache.set(key, (reads.tokens, response.status_code, headers, response.content), min(keep, FRAGMENT_SECONDS))
+            _remember_versions(key, reads.tokens)
+        return response
+
+    return wrapper
 
 
 def _bump_now(scopes) -> None:

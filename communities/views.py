@@ -11,7 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 from django_otp import login as otp_login
 
-from . import second_factor, selectors
+from . import public_pages, second_factor, selectors
 from .forms import SecondFactorForm
 from .models import Notification
 from .platform import navigation, web
@@ -29,6 +29,7 @@ def home(request):
     return redirect(target)
 
 
+@public_pages.whole_page
 def front_door(request):
     """Find a community (district → street → community, or a part of its name) and open its public pages; no
     login. Names and public pages only: nothing a community's own public page does not show. The list is drawn
@@ -45,7 +46,7 @@ def front_door(request):
 
 
 # The large-text mode (长辈版): a cookie the base template reads; a year, so it stays on for whoever switched it on.
-LARGE_TEXT_COOKIE = "large_text"
+LARGE_TEXT_COOKIE = public_pages.LARGE_TEXT_COOKIE
 LARGE_TEXT_MAX_AGE = 365 * 24 * 3600
 
 

@@ -39,6 +39,7 @@ def _public_community(code: str):
     return public_pages.cached(f"community:{code}", get=lambda: selectors.community_get_public(code=code))
 
 
+@public_pages.whole_page
 def public_board(request, code: str):
     """社区需求公示栏: published needs by post type with places left, and who serves here (name and unit)."""
     community = _public_community(code)
@@ -47,6 +48,7 @@ def public_board(request, code: str):
     return render(request, "services/public_board.html", context)
 
 
+@public_pages.whole_page
 def public_board_print(request, code: str):
     """The A4 poster for the party-affairs notice board, with a QR code that opens the board on a phone."""
     community = _public_community(code)

@@ -173,3 +173,107 @@ def test_an_evicted_version_never_brings_back_an_old_page(client, community):
     cache.delete_many([public_pages._version_key(public_pages.community_scope(community.pk))])
     ServiceNeed.objects.filter(community=community).update(title="新需求")  # no signal: only the eviction tells
     assert "新需求" in board(client, community)
+
+
+# --- Whole pages for anonymous visitors (communities.public_pages.whole_page) ---------------------------------------
+
+
+def rendered_templates(client, url, **extra) -> tuple[list, str]:
+    from django.test.signals import template_rendered
+
+    names = []
+
+    def note(sender, template, **kwargs):
+        names.append(template.name)
+
+    template_rendered.connect(note)
+    try:
+        html = client.get(url, **extra).content.decode()
+    finally:
+        template_rendered.disconnect(note)
+    return names, html
+
+
+@pytest.mark.parametrize("page", ["services:public-board", "services:public-board-print"])
+def test_an_anonymous_visitor_gets_the_whole_page_from_the_cache_without_a_template(client, community, page):
+    factories.ServiceNeedFactory(community=community, title="清理楼道")
+    url = reverse(page, args=[community.code])
+    first, html = rendered_templates(client, url)
+    again, cached_html = rendered_templates(client, url)
+    assert first and not again
+    assert cached_html == html and "清理楼道" in cached_html
+
+
+def test_the_front_door_is_a_whole_page_per_address(client, community):
+    first, _ = rendered_templates(client, "/")
+    again, _ = rendered_templates(client, "/")
+    searched, html = rendered_templates(client, "/?q=卧虎")
+    assert first and not again
+    assert searched and community.name in html
+
+
+def test_a_logged_in_visitor_is_never_served_the_anonymous_page(client, community, staff):
+    url = reverse("services:public-board", args=[community.code])
+    client.get(url)
+    client.get(url)
+    client.force_login(staff)
+    names, html = rendered_templates(client, url)
+    assert names and reverse("logout") in html
+
+
+def test_the_large_text_mode_has_a_page_of_its_own(client, community):
+    url = reverse("services:public-board", args=[community.code])
+    standard = client.get(url).content.decode()
+    client.cookies["large_text"] = "1"
+    names, large = rendered_templates(client, url)
+    assert names and large != standard
+    client.cookies.pop("large_text")
+    assert client.get(url).content.decode() == standard
+
+
+def test_a_visitor_with_another_cookie_gets_the_page_drawn(client, community):
+    url = reverse("services:public-board", args=[community.code])
+    client.get(url)
+    client.cookies["sessionid"] = "abc"
+    names, _ = rendered_templates(client, url)
+    assert names
+
+
+def test_a_page_bumped_while_it_was_drawn_is_drawn_again_next_time(client, community, monkeypatch):
+    """It is kept under the tokens read first: the bump that came after makes it stale at once."""
+    url = reverse("services:public-board", args=[community.code])
+    real = public_pages.fragment
+
+    def bumped_after_reading(*args, **kwargs):
+        html = real(*args, **kwargs)
+        public_pages.bump(public_pages.community_scope(community.pk))
+        return html
+
+    monkeypatch.setattr(public_pages, "fragment", bumped_after_reading)
+    client.get(url)
+    monkeypatch.setattr(public_pages, "fragment", real)
+    names, _ = rendered_templates(client, url)
+    assert names
+
+
+def test_a_whole_page_hit_is_one_cache_round_trip(client, community, monkeypatch):
+    url = reverse("services:public-board", args=[community.code])
+    client.get(url)
+    calls, depth = [], [0]
+
+    def counted(name, real):
+        def call(*args, **kwargs):
+            if not depth[0]:  # the in-process test cache builds get_many on get: count the outer call only
+                calls.append(name)
+            depth[0] += 1
+            try:
+                return real(*args, **kwargs)
+            finally:
+                depth[0] -= 1
+
+        return call
+
+    for name in ("get", "get_many", "set", "set_many", "add"):
+        monkeypatch.setattr(public_pages.cache, name, counted(name, getattr(public_pages.cache, name)))
+    client.get(url)
+    assert calls == ["get_many"]
