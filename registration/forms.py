@@ -13,6 +13,7 @@ from communities.text import LoginNameField, MultilineTextField, PlainTextField
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, parse_id_number
 from .models import Report, Skill, User
+from .selfservice.fields import CORRECTABLE_FIELDS
 
 CITY_LEVEL = "city"  # The unit-district choice for units directly under the city (市直单位).
 
@@ -223,6 +224,14 @@ class RejectForm(forms.Form):
         max_length=200,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The member sees this reason."),
+    )
+    # Which details the reason concerns: the member's correction shows the reason beside them (registration.selfservice).
+    fields = forms.MultipleChoiceField(
+        label=_("The reason concerns"),
+        choices=CORRECTABLE_FIELDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick the details the member must correct; none: the report as a whole."),
     )
 
     def __init__(self, *args, **kwargs):

@@ -22,6 +22,7 @@ from . import roster, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
 from .identity import mask_address, mask_search_term
 from .rates import selectors as rates
+from .selfservice import services as selfservice
 
 MAX_ERRORS_SHOWN = 200
 
@@ -101,7 +102,12 @@ def report_reject(request, report_id: int):
     form = RejectForm(request.POST)
     if form.is_valid():
         try:
-            services.report_reject(report_id=report.pk, user=request.user, reason=form.cleaned_data["reason"])
+            selfservice.report_return(
+                report_id=report.pk,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                fields=form.cleaned_data["fields"],
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
