@@ -225,7 +225,7 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The member sees this reason."),
     )
-    # Which details the reason concerns: the member's correction shows the reason beside them (registration.selfservice).
+    # Which details the reason concerns: the member's correction shows the reason beside them (selfservice).
     fields = forms.MultipleChoiceField(
         label=_("The reason concerns"),
         choices=CORRECTABLE_FIELDS,

@@ -298,7 +298,9 @@ def roster_remind_unregistered(*, user, unit_id: int, now=None) -> NudgeResult:
             roster_list(unit=unit, status=RosterStatus.NOT_REGISTERED).order_by("pk").values_list("pk", "name", "phone")
         )
         with_phone = [person for person in people if person[2]]
-        waiting = not_yet_reminded(kind=LIAISON_NUDGE, items=with_phone, key=lambda person: (week, roster_key(person[0])))
+        waiting = not_yet_reminded(
+            kind=LIAISON_NUDGE, items=with_phone, key=lambda person: (week, roster_key(person[0]))
+        )
         week_start = day_start(today - datetime.timedelta(days=today.weekday()))
         automatic = set(
             ReminderSent.objects.filter(

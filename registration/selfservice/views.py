@@ -199,7 +199,7 @@ def roster_remove(request, unit_id: int, entry_id: int):
     policies.require("selfservice.remove_roster_entry", request.user)
     unit = registration_selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
     entry = selectors.roster_entry_for_unit(unit=unit, entry_id=entry_id)
-    form = RosterRemoveForm(request.POST or None)
+    form = RosterRemoveForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.roster_entry_remove(user=request.user, entry_id=entry.pk, reason=form.cleaned_data["reason"])
         messages.success(request, _("%(name)s is off the roster.") % {"name": entry.name})

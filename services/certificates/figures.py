@@ -11,6 +11,8 @@ from services.points import star_level
 
 from .sources import ZERO, registered_sources
 
+TENTH = Decimal("0.1")
+
 
 @dataclass(frozen=True)
 class Figures:
@@ -32,6 +34,8 @@ def certificate_figures(*, member_id: int, year: int) -> Figures:
     for source in registered_sources():
         totals = source.totals(member_id, year)
         hours, points, entries = hours + totals.hours, points + totals.points, entries + totals.count
+    # One decimal, as records hold them, whatever the database's SUM gives back (SQLite drops a trailing zero).
+    hours, points = hours.quantize(TENTH), points.quantize(TENTH)
     return Figures(year=year, hours=hours, points=points, entries=entries, stars=star_level(points))
 
 

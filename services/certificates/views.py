@@ -58,7 +58,8 @@ def certificate(request, year: int):
     figures = certificate_figures(member_id=member.pk, year=year)
     token = certificate_token(member_id=member.pk, figures=figures, issued_on=today)
     verify_url = request.build_absolute_uri(reverse("services:certificate-verify", args=[token]))
-    communities = sorted({entry.place for group in history(member_id=member.pk, year=year) for entry in group["entries"]})
+    groups = history(member_id=member.pk, year=year)
+    communities = sorted({entry.place for group in groups for entry in group["entries"]})
     context = {
         "member": member,
         "figures": figures,
