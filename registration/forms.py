@@ -225,7 +225,17 @@ class RejectForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("The member sees this reason."),
     )
-    # Which details the reason concerns: the member's correction shows the reason beside them (selfservice).
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ReportRejectForm(RejectForm):
+    """A report's rejection: the reason, and which of the member's details it concerns, so that the member's
+    correction shows the reason beside them (registration.selfservice)."""
+
     fields = forms.MultipleChoiceField(
         label=_("The reason concerns"),
         choices=CORRECTABLE_FIELDS,
@@ -233,11 +243,6 @@ class RejectForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text=_("Tick the details the member must correct; none: the report as a whole."),
     )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.helper = FormHelper()
-        self.helper.form_tag = False
 
 
 class LedgerSearchForm(forms.Form):

@@ -304,3 +304,13 @@ def test_the_phone_links_to_its_page_once_it_exists(client, place):
     client.force_login(member.user)
     page = client.get(reverse("registration:profile")).content.decode()
     assert 'href="/phone/change/"' in page and "修改手机号需短信验证" not in page
+
+
+def test_a_service_records_rejection_does_not_ask_which_member_details(client, place):
+    factories.ServiceRecordFactory(community=place["community"])  # waiting: its row has the reject form
+    client.force_login(place["staff"])
+    page = client.get(reverse("services:staff-record-queue")).content.decode()
+    assert 'name="reason"' in page and 'name="fields"' not in page
+    registration = register(place["community"], place["units"][0], 1)
+    review = client.get(reverse("registration:report-review", args=[registration.report.pk])).content.decode()
+    assert 'name="fields"' in review
