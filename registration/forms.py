@@ -13,6 +13,7 @@ from communities.text import LoginNameField, MultilineTextField, PlainTextField
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, parse_id_number
 from .models import Report, Skill, User
+from .selfservice.fields import CORRECTABLE_FIELDS
 
 CITY_LEVEL = "city"  # The unit-district choice for units directly under the city (市直单位).
 
@@ -229,6 +230,19 @@ class RejectForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+
+class ReportRejectForm(RejectForm):
+    """A report's rejection: the reason, and which of the member's details it concerns, so that the member's
+    correction shows the reason beside them (registration.selfservice)."""
+
+    fields = forms.MultipleChoiceField(
+        label=_("The reason concerns"),
+        choices=CORRECTABLE_FIELDS,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Tick the details the member must correct; none: the report as a whole."),
+    )
 
 
 class LedgerSearchForm(forms.Form):

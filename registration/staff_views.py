@@ -19,9 +19,10 @@ from communities.platform import policies
 from communities.platform.web import PAGE_SIZE, next_url, paginate
 
 from . import roster, selectors, services
-from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
+from .forms import LedgerSearchForm, ReportRejectForm, RosterUploadForm
 from .identity import mask_address, mask_search_term
 from .rates import selectors as rates
+from .selfservice import services as selfservice
 
 MAX_ERRORS_SHOWN = 200
 
@@ -76,7 +77,7 @@ def report_review(request, report_id: int):
         "report": report,
         "member": report.member,
         "can_decide": policies.allowed("communities.manage_community", request.user, report.community),
-        "reject_form": RejectForm(),
+        "reject_form": ReportRejectForm(),
     }
     return render(request, "registration/report_review.html", context)
 
@@ -98,10 +99,15 @@ def report_confirm(request, report_id: int):
 @require_POST
 def report_reject(request, report_id: int):
     report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
-    form = RejectForm(request.POST)
+    form = ReportRejectForm(request.POST)
     if form.is_valid():
         try:
-            services.report_reject(report_id=report.pk, user=request.user, reason=form.cleaned_data["reason"])
+            selfservice.report_return(
+                report_id=report.pk,
+                user=request.user,
+                reason=form.cleaned_data["reason"],
+                fields=form.cleaned_data["fields"],
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import staff_views, views
+from .selfservice.urls import urlpatterns as selfservice_urlpatterns
 
 app_name = "registration"
 
@@ -26,3 +27,5 @@ urlpatterns = [
     path("units/<int:unit_id>/roster/upload/", staff_views.roster_upload, name="roster-upload"),
     path("roster-template.xlsx", staff_views.roster_template, name="roster-template"),
 ]
+# Members and liaisons helping themselves (registration.selfservice): own data, corrections, the liaison's tools.
+urlpatterns += selfservice_urlpatterns

@@ -18,6 +18,7 @@ from . import selectors, services
 from .forms import ChangeCommunityForm, OwnPasswordChangeForm, RegistrationForm
 from .models import Report
 from .ratelimit import registration_allowed
+from .selfservice.services import correctable
 
 # The choices below the one changed, which narrowing drops (the rest is kept); passwords are never sent back.
 NARROWING_DROPS = {"district": ("street", "community"), "street": ("community",), "unit_district": ("unit",)}
@@ -106,6 +107,8 @@ def _member_or_403(user):
 def member_home(request):
     member = _member_or_403(request.user)
     reports = list(selectors.report_history(member=member))
+    for report in reports:
+        report.correctable = correctable(report, reports)
     context = {
         "member": member,
         "reports": reports,

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import staff_views, views
+from .certificates.urls import urlpatterns as certificates_urlpatterns
 
 app_name = "services"
 
@@ -26,3 +27,5 @@ urlpatterns = [
     path("staff/records/<int:record_id>/reject/", staff_views.record_reject, name="staff-record-reject"),
     path("staff/dashboard/", staff_views.dashboard, name="staff-dashboard"),
 ]
+# Points history, the certificate of service and its public verification (services.certificates).
+urlpatterns += certificates_urlpatterns

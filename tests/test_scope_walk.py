@@ -26,9 +26,10 @@ PUBLIC = {
     "activities:public-list": "a community's public activities: titles, times, places and figures, no names",
     "resident_requests:public-raise": "a community's page where residents raise requests: figures only",
     "resident_requests:track": "a resident's own request by its unguessable link: public notes only, no phone",
+    "services:certificate-verify": "a certificate's figures by its signed token: no personal data",
 }
 # Parameters that are not object ids.
-NOT_IDS = {"action"}
+NOT_IDS = {"action", "year"}
 
 
 def walk(resolver=None, namespace=""):
@@ -100,6 +101,18 @@ CASES = {
     "registration:report-reject": (lambda w: {"report_id": w["report"].pk}, ["post"]),
     "registration:unit-roster": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
     "registration:roster-upload": (lambda w: {"unit_id": w["unit"].pk}, ["get", "post"]),
+    "registration:report-correct": (lambda w: {"report_id": w["report"].pk}, ["get", "post"]),
+    "registration:liaison-contacts": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
+    "registration:liaison-phone": (
+        lambda w: {"unit_id": w["unit"].pk, "entry_id": w["member"].roster_entry_id},
+        ["post"],
+    ),
+    "registration:liaison-remind": (lambda w: {"unit_id": w["unit"].pk}, ["post"]),
+    "registration:roster-add-member": (lambda w: {"unit_id": w["unit"].pk, "member_id": w["member"].pk}, ["post"]),
+    "registration:roster-remove": (
+        lambda w: {"unit_id": w["unit"].pk, "entry_id": w["member"].roster_entry_id},
+        ["get", "post"],
+    ),
     "services:need-detail": (lambda w: {"need_id": w["claim"].need_id}, ["get"]),
     "services:claim-create": (lambda w: {"need_id": w["claim"].need_id}, ["post"]),
     "services:claim-cancel": (lambda w: {"claim_id": w["claim"].pk}, ["post"]),
@@ -166,6 +179,7 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert world["record"].status == "submitted"
     assert ResidentRequest.objects.filter(pk=world["resident_request"].pk, state="received", need=None).exists()
     assert not world["building"].heads.exists()
+    assert world["member"].__class__.objects.get(pk=world["member"].pk).roster_entry_id is not None
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

@@ -54,10 +54,12 @@ INSTALLED_APPS = [
     "communities.grid",
     "registration",
     "registration.rates",
+    "registration.selfservice",
     "services",
     "services.assessment",
     "services.activities",
     "services.requests",
+    "services.certificates",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
     "django.forms",
 ]
