@@ -33,7 +33,8 @@ class LoginForm(AuthenticationForm):
         self.fields["username"].label = _("Mobile phone or username")
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
-        if request is not None and captcha_required(request, self.typed_username()):
+        # Judged on a submitted form only (the user name is known then): the page shown before needs no query.
+        if request is not None and self.is_bound and captcha_required(request, self.typed_username()):
             self.add_captcha()
 
     def typed_username(self) -> str | None:

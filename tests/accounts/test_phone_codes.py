@@ -139,7 +139,7 @@ def test_a_transient_gateway_failure_is_retried_by_the_worker_and_a_permanent_on
     # On a worker, the same failure is retried (with the same idempotency key on every attempt).
     with pytest.raises(Retry):
         phone_code_deliver_task.run(row.pk, codes.seal("123456"))
-    assert Flaky.calls == ["phone-code-%d" % row.pk] * 2
+    assert Flaky.calls == [f"phone-code-{row.pk}"] * 2
     Flaky.error = SmsError("bad number", transient=False)
     assert phone_code_deliver_task.run(row.pk, codes.seal("123456")) is False
 

@@ -106,11 +106,13 @@ def test_the_captcha_is_asked_after_three_failures_and_nothing_is_counted_withou
     assert response.status_code == 302 and "_auth_user_id" in browser.session
 
 
-def test_the_login_page_asks_the_captcha_from_an_address_with_many_failures(clock):
+def test_an_address_with_many_failures_is_asked_the_captcha_for_any_account(clock, member):
     for n in range(django_settings.LOGIN_CAPTCHA_IP_AFTER):
         login_post(f"guess{n}", "wrong-password")
-    assert asks_captcha(Client().get(reverse("login"), REMOTE_ADDR=HOME_IP))
-    assert not asks_captcha(Client().get(reverse("login"), REMOTE_ADDR=OTHER_IP))
+    data = {"username": member.username, "password": PASSWORD}
+    response = Client().post(reverse("login"), data, REMOTE_ADDR=HOME_IP)
+    assert asks_captcha(response) and "captcha" in response.context["form"].errors  # the password was not checked
+    assert Client().post(reverse("login"), data, REMOTE_ADDR=OTHER_IP).status_code == 302
 
 
 # --- An account at one address: 5 failures lock it there, and only there ------------------------------------------
