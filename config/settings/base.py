@@ -401,6 +401,17 @@ REPORTING_RATE_THRESHOLD = env.float("REPORTING_RATE_THRESHOLD", default=90.0)
 SMS_BACKEND = env.str(
     "SMS_BACKEND", default="communities.sms.ConsoleSmsBackend" if DEBUG else "communities.sms.LogSmsBackend"
 )
+# The gateways' account (communities/sms_gateways.py says what each takes): the key pair, the approved signature, the
+# approved template of each message kind ("phone_code=SMS_1234,default=SMS_5678"), Tencent's SDK app id and region,
+# another endpoint (a proxy; the tests' local fake), and how long to wait for an answer.
+SMS_ACCESS_KEY_ID = env.str("SMS_ACCESS_KEY_ID", default="")
+SMS_ACCESS_KEY_SECRET = env.str("SMS_ACCESS_KEY_SECRET", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")
+SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
+SMS_SDK_APP_ID = env.str("SMS_SDK_APP_ID", default="")
+SMS_REGION = env.str("SMS_REGION", default="ap-guangzhou")
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
 # The outbox (communities.notifications.outbox_requeue, every 5 minutes): email and SMS still pending this many
 # minutes after they were stored or last taken in hand are queued again (their task was lost); after
 # NOTIFICATION_GIVE_UP_HOURS they are recorded as failed.
