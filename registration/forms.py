@@ -1,6 +1,6 @@
 """Forms check shape (ID checksum, mobile number, lengths); services check what needs the database."""
 
-from captcha.fields import CaptchaField
+from captcha.fields import CaptchaField, CaptchaTextInput
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
@@ -18,6 +18,13 @@ from .models import Report, Skill, User
 from .ratelimit import captcha_required
 
 CITY_LEVEL = "city"  # The unit-district choice for units directly under the city (市直单位).
+
+
+class CaptchaInput(CaptchaTextInput):
+    """The CAPTCHA's widget with one visible input named by a <label for> (Django would wrap a two-part widget in a
+    fieldset whose legend names no input, which screen readers then read unlabelled)."""
+
+    use_fieldset = False
 
 
 class LoginForm(AuthenticationForm):
@@ -48,7 +55,10 @@ class LoginForm(AuthenticationForm):
     def add_captcha(self):
         if "captcha" not in self.fields:
             self.fields["captcha"] = CaptchaField(
-                label=_("Picture check"), help_text=_("Type the result of the sum in the picture.")
+                label=_("Picture check"),
+                help_text=_("Type the result of the sum in the picture."),
+                widget=CaptchaInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                error_messages={"invalid": _("The answer to the picture is not right. Try the new picture.")},
             )
 
     def clean(self):

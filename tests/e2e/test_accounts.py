@@ -83,3 +83,22 @@ def test_a_member_logs_in_with_the_phone_and_an_sms_code(live_server, phone, mem
     phone.get_by_role("button", name="登录", exact=True).click()
     phone.wait_for_url(f"{live_server.url}/registration/me/")
     assert phone.get_by_text("王晓红").first.is_visible()
+
+
+def test_after_three_wrong_passwords_the_login_asks_the_picture(live_server, phone, member):
+    from captcha.models import CaptchaStore
+
+    phone.goto(f"{live_server.url}/login/")
+    for _ in range(3):
+        phone.get_by_label("手机号或用户名").fill(member.phone)
+        phone.get_by_label("密码").fill("wrong-password")
+        with phone.expect_navigation():
+            phone.get_by_role("button", name="登录", exact=True).click()
+    image = phone.locator("img.captcha")
+    assert image.is_visible() and image.evaluate("img => img.naturalWidth") > 0  # drawn by the app itself
+    check_page(phone, "login-captcha")
+    key = phone.locator("input[name=captcha_0]").input_value()
+    phone.get_by_label("密码").fill("Test2026pass")
+    phone.get_by_label("图形验证码").fill(CaptchaStore.objects.get(hashkey=key).response)
+    phone.get_by_role("button", name="登录", exact=True).click()
+    phone.wait_for_url(f"{live_server.url}/registration/me/")

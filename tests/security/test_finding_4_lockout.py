@@ -282,6 +282,7 @@ def test_a_locked_account_answers_in_the_time_of_a_wrong_password(settings, memb
 
     wrong = _median_seconds(member.username, "wrong-password", "192.0.2.90")
     refused = _median_seconds(locked.username, PASSWORD, OTHER_IP)
-    # The same work (one Argon2 hash) either way: within a third of each other, where it was 3-5 times apart.
-    assert refused > wrong * 0.66, (refused, wrong)
-    assert refused < wrong * 1.5, (refused, wrong)
+    # The same work (one Argon2 hash) either way: within a factor of two (on a shared machine), where a refusal used
+    # to answer 3-5 times faster.
+    assert refused > wrong * 0.5, (refused, wrong)
+    assert refused < wrong * 2, (refused, wrong)
