@@ -8,7 +8,7 @@ import factory
 from django.utils import timezone
 
 from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
-from registration.identity import id_check_char, protect_id_number
+from registration.identity import MOBILE_SHAPE, id_check_char, protect_id_number
 from registration.models import Member, Report, RosterEntry, Skill, User
 from services.assessment.models import Assessment, Grade
 from services.models import Claim, PostType, ServiceNeed, ServiceRecord
@@ -209,8 +209,10 @@ def registration_form_data(place, unit, /, **overrides) -> dict:
     }
     data.update(overrides)
     if "phone_code" not in overrides:
-        # Stored for the phone as the form normalises it (NFKC: a full-width number is the ASCII one).
-        data["phone_code"] = phone_code_for(unicodedata.normalize("NFKC", data["phone"]).strip(), purpose="register")
+        # Stored for the phone as the form normalises it (NFKC: a full-width number is the ASCII one); a malformed
+        # phone, which the form refuses before any code is looked at, gets none.
+        phone = unicodedata.normalize("NFKC", data["phone"]).strip()
+        data["phone_code"] = phone_code_for(phone, purpose="register") if MOBILE_SHAPE.match(phone) else "000000"
     return data
 
 
