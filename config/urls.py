@@ -3,17 +3,17 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from communities import views as communities_views
+from registration import account_views
 from registration import views as registration_views
-from registration.forms import LoginForm
 
 urlpatterns = [
     # A visitor's front door; a logged-in user's way to the place of their role.
     path("", communities_views.home, name="home"),
-    path(
-        "login/",
-        auth_views.LoginView.as_view(authentication_form=LoginForm, redirect_authenticated_user=True),
-        name="login",
-    ),
+    path("login/", account_views.LoginView.as_view(), name="login"),
+    path("login/code/", account_views.login_code, name="login-code"),
+    path("password/forgot/", account_views.password_forgot, name="password-forgot"),
+    # The login's CAPTCHA images (django-simple-captcha), drawn here.
+    path("captcha/", include("captcha.urls")),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/", registration_views.PasswordChangeView.as_view(), name="password-change"),
     # Street staff's reporting rates: the same figures, outside the admin (they are not admin users).

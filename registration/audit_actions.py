@@ -9,3 +9,5 @@ class Action:
     REPORT_CONFIRM = register("report_confirm", _("report confirmed"))
     REPORT_REJECT = register("report_reject", _("report rejected"))
     MEMBER_WITHDRAW = register("member_withdraw", _("member withdrew consent"))
+    PASSWORD_RESET = register("password_reset", _("password reset with an SMS code"))
+    PHONE_CHANGE = register("member_phone_change", _("member changed their phone"))

@@ -1,5 +1,6 @@
 """Forms check shape (ID checksum, mobile number, lengths); services check what needs the database."""
 
+from captcha.fields import CaptchaField, CaptchaTextInput
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import HTML, Div, Fieldset, Layout, Submit
 from django import forms
@@ -11,21 +12,60 @@ from django.utils.translation import gettext_lazy as _
 from communities.models import Community, District, Street, Unit
 from communities.text import LoginNameField, MultilineTextField, PlainTextField
 
+from .account_forms import CodeField, send_code_button
 from .identity import MOBILE_SHAPE, InvalidIdNumber, parse_id_number
 from .models import Report, Skill, User
+from .ratelimit import captcha_required
 from .selfservice.fields import CORRECTABLE_FIELDS
 
 CITY_LEVEL = "city"  # The unit-district choice for units directly under the city (市直单位).
 
 
+class CaptchaInput(CaptchaTextInput):
+    """The CAPTCHA's widget with one visible input named by a <label for> (Django would wrap a two-part widget in a
+    fieldset whose legend names no input, which screen readers then read unlabelled)."""
+
+    use_fieldset = False
+
+
 class LoginForm(AuthenticationForm):
+    """Django's login form with the project's user-name field, and a CAPTCHA drawn locally once the account or the
+    address has had LOGIN_CAPTCHA_AFTER / LOGIN_CAPTCHA_IP_AFTER failures (registration.ratelimit.captcha_required).
+    A wrong or missing CAPTCHA answer stops the form before the password is checked, so it is not counted as a failed
+    login: locking an account takes solved CAPTCHAs (issue 19, finding 4)."""
+
     username = LoginNameField()
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
         self.fields["username"].label = _("Mobile phone or username")
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+        # Judged on a submitted form only (the user name is known then): the page shown before needs no query.
+        if request is not None and self.is_bound and captcha_required(request, self.typed_username()):
+            self.add_captcha()
+
+    def typed_username(self) -> str | None:
+        if not self.is_bound:
+            return None
+        try:
+            return self.fields["username"].clean(self.data.get("username", ""))
+        except ValidationError:
+            return None
+
+    def add_captcha(self):
+        if "captcha" not in self.fields:
+            self.fields["captcha"] = CaptchaField(
+                label=_("Picture check"),
+                help_text=_("Type the result of the sum in the picture."),
+                widget=CaptchaInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+                error_messages={"invalid": _("The answer to the picture is not right. Try the new picture.")},
+            )
+
+    def clean(self):
+        if "captcha" in self.fields and "captcha" not in self.cleaned_data:
+            return self.cleaned_data  # no password check, no failure counted, without a solved CAPTCHA
+        return super().clean()
 
 
 class OwnPasswordChangeForm(PasswordChangeForm):
@@ -69,6 +109,13 @@ class PlaceChoiceMixin:
 
 
 class RegistrationForm(PlaceChoiceMixin, forms.Form):
+    phone = PlainTextField(
+        label=_("Mobile phone"),
+        max_length=11,
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+        help_text=_("You log in with this number. We send a code to it first, to be sure it is yours."),
+    )
+    phone_code = CodeField()
     name = PlainTextField(label=_("Name"), max_length=50)
     id_number = PlainTextField(
         label=_("ID card number"),
@@ -76,12 +123,6 @@ class RegistrationForm(PlaceChoiceMixin, forms.Form):
         min_length=18,
         help_text=_("18 characters; birth date and gender are taken from it."),
         widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "text"}),
-    )
-    phone = PlainTextField(
-        label=_("Mobile phone"),
-        max_length=11,
-        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
-        help_text=_("You log in with this number."),
     )
     unit_district = forms.ChoiceField(label=_("Where your unit belongs"))
     unit = forms.ModelChoiceField(label=_("Work unit"), queryset=Unit.objects.none())
@@ -138,7 +179,7 @@ class RegistrationForm(PlaceChoiceMixin, forms.Form):
             self.fields["unit"].queryset = Unit.objects.filter(district_id=_selected_id(unit_district))
         self.helper = FormHelper()
         self.helper.layout = Layout(
-            Fieldset(_("Basic information"), "name", "id_number", "phone"),
+            Fieldset(_("Basic information"), "phone", send_code_button(), "phone_code", "name", "id_number"),
             Fieldset(
                 _("Unit and position"),
                 "unit_district",

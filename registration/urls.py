@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import account_views, staff_views, views
 from .selfservice.urls import urlpatterns as selfservice_urlpatterns
 
 app_name = "registration"
@@ -10,6 +10,8 @@ urlpatterns = [
     path("register/", views.register, name="register"),
     path("me/", views.member_home, name="member-home"),
     path("me/change-community/", views.change_community, name="change-community"),
+    # Named for the profile page's link (issue 18).
+    path("me/phone/", account_views.phone_change, name="phone_change"),
     path("me/withdraw/", views.member_withdraw, name="member-withdraw"),
     path("letters/<int:report_id>/", views.letter, name="letter"),
     path("me/reports/<int:report_id>/withdraw/", views.report_withdraw, name="report-withdraw"),

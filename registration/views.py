@@ -5,17 +5,21 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.utils import ErrorDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities.phone_codes.codes import CodeRefused, Purpose, code_check, code_send
 from communities.platform.web import apply_service_errors
 from communities.qr import qr_svg
 from communities.sessions import end_other_sessions
 
 from . import selectors, services
+from .account_views import WRONG_CODE
 from .forms import ChangeCommunityForm, OwnPasswordChangeForm, RegistrationForm
+from .identity import mask_phone
 from .models import Report
 from .ratelimit import registration_allowed
 from .selfservice.services import correctable
@@ -59,6 +63,8 @@ def register(request):
         return redirect("registration:member-home")
     if request.method == "POST" and request.POST.get("narrow"):
         form = RegistrationForm(initial=narrowed_initial(request.POST, narrow=request.POST["narrow"]))
+    elif request.method == "POST" and request.POST.get("send"):
+        form = _registration_code_send(request)
     elif request.method == "POST" and not registration_allowed(request):
         # Over REGISTRATION_RATE_LIMIT for this IP: nothing is checked or saved; the typed values stay.
         messages.error(request, _("Too many registrations were submitted from your network. Please try again later."))
@@ -66,6 +72,14 @@ def register(request):
         return render(request, "registration/register.html", {"form": form}, status=429)
     elif request.method == "POST":
         form = RegistrationForm(request.POST)
+        if form.is_valid() and not code_check(
+            phone=form.cleaned_data["phone"],
+            purpose=Purpose.REGISTER,
+            code=form.cleaned_data["phone_code"],
+            request=request,
+            consume=False,  # a repeated submit (double click) still lands on the letter; the code expires soon
+        ):
+            form.add_error("phone_code", WRONG_CODE)
         if form.is_valid():
             data = form.cleaned_data
             try:
@@ -94,6 +108,24 @@ def register(request):
     else:
         form = RegistrationForm()
     return render(request, "registration/register.html", {"form": form})
+
+
+def _registration_code_send(request):
+    """The registration form's "send me a code" button: only the phone is checked, and a code sent to it; the
+    form comes back with what was typed (passwords excepted) and only the phone's errors."""
+    form = RegistrationForm(request.POST)
+    form.is_valid()
+    phone_errors = form.errors.get("phone")
+    form._errors = ErrorDict({"phone": phone_errors} if phone_errors else {})
+    if not phone_errors:
+        phone = form.cleaned_data["phone"]
+        try:
+            code_send(phone=phone, purpose=Purpose.REGISTER, request=request)
+        except CodeRefused as refused:
+            form.add_error("phone", refused.message)
+        else:
+            messages.info(request, _("A code is on its way to %(phone)s by SMS.") % {"phone": mask_phone(phone)})
+    return form
 
 
 def _member_or_403(user):

@@ -50,8 +50,11 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_totp",
     # Named permission predicates (communities.platform.policies) and their template tags.
     "rules",
+    # The login's CAPTCHA, drawn here (issue 19, finding 4): no outside service.
+    "captcha",
     "communities",
     "communities.grid",
+    "communities.phone_codes",
     "registration",
     "registration.rates",
     "registration.selfservice",
@@ -145,9 +148,10 @@ PASSWORD_HASHERS = [
     "registration.hashers.Argon2idPasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-# django-axes' backend first: it refuses locked accounts and IPs before any password is checked.
+# django-axes' backend first: it refuses locked accounts and IPs before any password is checked (at the cost of one
+# password hash, so that a refusal takes as long as a wrong password: registration.ratelimit.LockoutTimingBackend).
 AUTHENTICATION_BACKENDS = [
-    "axes.backends.AxesStandaloneBackend",
+    "registration.ratelimit.LockoutTimingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 # Every session (members' on shared phones too) ends after SESSION_IDLE_SECONDS without a request (renewed at most
@@ -168,23 +172,33 @@ OTP_TOTP_ISSUER = "在职党员到社区报到"  # the account's name in the aut
 OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Login lockout and rate limits (registration.ratelimit) ------------------------------------------
-# An account (the username typed, from any IP) with LOGIN_FAILURE_LIMIT failed logins within
-# LOGIN_FAILURE_WINDOW_MINUTES, counted since its last successful login, is locked for LOGIN_LOCKOUT_MINUTES from the
-# failure that locked it. An IP with LOGIN_IP_FAILURE_LIMIT failures in the last hour has every further attempt
-# refused until the oldest is an hour old. Both windows slide, counted on axes' AccessFailureLog (one row a failure)
-# by registration.ratelimit.LoginLockoutHandler. A refused login shows the same page and error as a wrong password;
-# attempts refused are not counted, so they do not extend a lock. Deleting an account's "access attempts" in the
-# admin (or manage.py axes_reset_username) lifts its lock early.
+# Counted on axes' AccessFailureLog (one row a failure) by registration.ratelimit.LoginLockoutHandler, each since the
+# account's last successful login, in windows that slide (issue 19, finding 4: nobody can lock a victim out for long):
+# - an account from one address: LOGIN_FAILURE_LIMIT failures within LOGIN_FAILURE_WINDOW_MINUTES lock that account at
+#   that address for LOGIN_LOCKOUT_MINUTES from the failure that locked it (the owner elsewhere is not affected);
+# - an account from anywhere: LOGIN_ACCOUNT_FAILURE_LIMIT failures within LOGIN_LOCKOUT_MINUTES lock it everywhere until
+#   they age; its owner is told (SMS and inbox) and lifts the lock by logging in with an SMS code or resetting the
+#   password with one;
+# - an address: LOGIN_IP_FAILURE_LIMIT failures in the last hour refuse every login from it, a threshold high enough
+#   for an office or a carrier's NAT;
+# - a CAPTCHA drawn locally is asked after LOGIN_CAPTCHA_AFTER failures of the account, or LOGIN_CAPTCHA_IP_AFTER of
+#   the address, within the window.
+# A refused login shows the same page and error as a wrong password, and costs the same time (a password hash).
+# Attempts refused are not counted. Deleting "access attempts" (admin, manage.py axes_reset, axes_reset_ip,
+# axes_reset_username) lifts the locks they cover.
 AXES_ENABLED = True
 AXES_HANDLER = "registration.ratelimit.LoginLockoutHandler"
-AXES_LOCKOUT_PARAMETERS = ["username"]  # the IP rule is the handler's, with its own limit (see above)
+AXES_LOCKOUT_PARAMETERS = ["username"]  # the address rules are the handler's, with their own limits (see above)
 # Axes announces itself at every start otherwise.
 AXES_VERBOSE = False
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = timedelta(minutes=env.int("LOGIN_FAILURE_WINDOW_MINUTES", default=15))
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
-LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=50)
+LOGIN_ACCOUNT_FAILURE_LIMIT = env.int("LOGIN_ACCOUNT_FAILURE_LIMIT", default=20)
+LOGIN_IP_FAILURE_LIMIT = env.int("LOGIN_IP_FAILURE_LIMIT", default=500)
 LOGIN_IP_FAILURE_WINDOW = timedelta(hours=1)
+LOGIN_CAPTCHA_AFTER = env.int("LOGIN_CAPTCHA_AFTER", default=3)
+LOGIN_CAPTCHA_IP_AFTER = env.int("LOGIN_CAPTCHA_IP_AFTER", default=20)
 AXES_LOCK_OUT_AT_FAILURE = True
 AXES_RESET_ON_SUCCESS = True
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
@@ -198,6 +212,20 @@ AXES_CLIENT_IP_CALLABLE = "registration.ratelimit.client_ip"
 TRUSTED_PROXY_COUNT = env.int("DJANGO_TRUSTED_PROXY_COUNT", default=0)
 # axes.W006 warns that username-only lockout parameters leave IPs unlimited; the handler limits IPs itself.
 SILENCED_SYSTEM_CHECKS = ["axes.W006"]
+# The CAPTCHA (django-simple-captcha): a sum of two small numbers, easy to type on a phone's number pad.
+CAPTCHA_CHALLENGE_FUNCT = "captcha.helpers.math_challenge"
+CAPTCHA_MATH_CHALLENGE_OPERATOR = "+"
+CAPTCHA_TIMEOUT = 5  # minutes
+CAPTCHA_IMAGE_SIZE = (120, 44)
+
+# --- One-time SMS codes (communities.phone_codes) ------------------------------------------------
+# Codes live PHONE_CODE_TTL_MINUTES and allow PHONE_CODE_MAX_ATTEMPTS wrong tries; a phone gets one every
+# PHONE_CODE_RESEND_SECONDS and PHONE_CODE_PER_PHONE_HOUR an hour; an address asks PHONE_CODE_PER_IP_HOUR an hour.
+PHONE_CODE_TTL_MINUTES = env.int("PHONE_CODE_TTL_MINUTES", default=5)
+PHONE_CODE_MAX_ATTEMPTS = env.int("PHONE_CODE_MAX_ATTEMPTS", default=5)
+PHONE_CODE_RESEND_SECONDS = env.int("PHONE_CODE_RESEND_SECONDS", default=60)
+PHONE_CODE_PER_PHONE_HOUR = env.int("PHONE_CODE_PER_PHONE_HOUR", default=5)
+PHONE_CODE_PER_IP_HOUR = env.int("PHONE_CODE_PER_IP_HOUR", default=30)
 # Submissions of the registration form (not the posts that only narrow a list) per IP and clock hour; 0: no limit.
 REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
 # The registration limit is counted in this cache. The default (local memory) is per process: with several
@@ -368,8 +396,24 @@ PRIVACY_NOTICE_VERSION = "2026-01"
 REPORTING_RATE_THRESHOLD = env.float("REPORTING_RATE_THRESHOLD", default=90.0)
 
 # --- Notifications and reminders (communities.notifications, the apps' tasks) --------------------------
-# The SMS gateway: a class with send(phone, template, params). The default writes to the log.
-SMS_BACKEND = env.str("SMS_BACKEND", default="communities.sms.LogSmsBackend")
+# The SMS gateway: a class with send(phone, template, params) (communities.sms). The embedded default prints each
+# message, codes included, on the console (so `make run` works offline); production without a gateway logs them
+# without their values. The gateways: communities.sms_gateways.AliyunSmsBackend and .TencentSmsBackend, configured by
+# the SMS_* variables below.
+SMS_BACKEND = env.str(
+    "SMS_BACKEND", default="communities.sms.ConsoleSmsBackend" if DEBUG else "communities.sms.LogSmsBackend"
+)
+# The gateways' account (communities/sms_gateways.py says what each takes): the key pair, the approved signature, the
+# approved template of each message kind ("phone_code=SMS_1234,default=SMS_5678"), Tencent's SDK app id and region,
+# another endpoint (a proxy; the tests' local fake), and how long to wait for an answer.
+SMS_ACCESS_KEY_ID = env.str("SMS_ACCESS_KEY_ID", default="")
+SMS_ACCESS_KEY_SECRET = env.str("SMS_ACCESS_KEY_SECRET", default="")
+SMS_SIGN_NAME = env.str("SMS_SIGN_NAME", default="")
+SMS_TEMPLATES = env.dict("SMS_TEMPLATES", default={})
+SMS_SDK_APP_ID = env.str("SMS_SDK_APP_ID", default="")
+SMS_REGION = env.str("SMS_REGION", default="ap-guangzhou")
+SMS_ENDPOINT = env.str("SMS_ENDPOINT", default="")
+SMS_TIMEOUT_SECONDS = env.float("SMS_TIMEOUT_SECONDS", default=5.0)
 # The outbox (communities.notifications.outbox_requeue, every 5 minutes): email and SMS still pending this many
 # minutes after they were stored or last taken in hand are queued again (their task was lost); after
 # NOTIFICATION_GIVE_UP_HOURS they are recorded as failed.

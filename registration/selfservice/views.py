@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,14 +24,6 @@ def _member_or_403(user):
     if member is None or member.withdrawn_at is not None:
         raise PermissionDenied
     return member
-
-
-def phone_change_url() -> str | None:
-    """The page for changing the phone (with its SMS check), once the accounts side provides it."""
-    try:
-        return reverse("phone_change")
-    except NoReverseMatch:
-        return None
 
 
 def _profile_values(data) -> dict:
@@ -76,7 +68,7 @@ def profile(request):
     history = list(selectors.profile_history(member=member)[:20])
     for change in history:
         change.labels = field_labels(change.fields)
-    context = {"member": member, "form": form, "history": history, "phone_change_url": phone_change_url()}
+    context = {"member": member, "form": form, "history": history}
     return render(request, "selfservice/profile.html", context, status=400 if form.errors else 200)
 
 

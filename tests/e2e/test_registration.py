@@ -3,6 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from communities.sms import LocmemSmsBackend
 from registration.models import Member, Report
 from tests import factories
 from tests.e2e.conftest import CHROMIUM  # noqa: F401  (the browser fixture needs it installed)
@@ -18,10 +19,15 @@ def test_a_member_registers_on_a_phone_and_prints_the_letter(live_server, phone)
     unit = factories.UnitFactory(district=None, name="市财政局", party_organisation="中共市财政局机关委员会")
     factories.SkillFactory(name="法律咨询")
 
+    LocmemSmsBackend.outbox = []
     phone.goto(f"{live_server.url}/registration/register/")
+    # The phone first: a code is sent to it, and typed back (issue 18).
+    phone.get_by_label("手机号码").fill("13912345678")
+    with phone.expect_navigation():
+        phone.get_by_role("button", name="获取验证码").click()
+    phone.get_by_label("短信验证码").fill(LocmemSmsBackend.outbox[-1]["params"]["code"])
     phone.get_by_label("姓名").fill("王晓红")
     phone.get_by_role("textbox", name="身份证号码").fill(factories.valid_id_number(41))
-    phone.get_by_label("手机号码").fill("13912345678")
     # Each choice re-posts the form to narrow the next list; what was typed survives.
     with phone.expect_navigation():
         phone.get_by_label("单位所属").select_option(label="市直单位")

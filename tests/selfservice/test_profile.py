@@ -291,19 +291,12 @@ def test_the_staffs_reject_form_names_the_fields(client, place):
     assert ReturnedFields.objects.get(report=registration.report).fields == ["position"]
 
 
-def test_the_phone_is_read_only_with_a_note_until_its_page_exists(client, place):
+def test_the_phone_is_changed_on_its_own_page_with_an_sms_check(client, place):
     member = register(place["community"], place["units"][0], 1).member
     client.force_login(member.user)
     page = client.get(reverse("registration:profile")).content.decode()
-    assert "修改手机号需短信验证" in page and "/phone/change/" not in page
-
-
-@pytest.mark.urls("tests.selfservice.urls_with_phone_change")
-def test_the_phone_links_to_its_page_once_it_exists(client, place):
-    member = register(place["community"], place["units"][0], 1).member
-    client.force_login(member.user)
-    page = client.get(reverse("registration:profile")).content.decode()
-    assert 'href="/phone/change/"' in page and "修改手机号需短信验证" not in page
+    assert f'href="{reverse("registration:phone_change")}"' in page
+    assert 'name="phone"' not in page  # never changed here without the code
 
 
 def test_a_service_records_rejection_does_not_ask_which_member_details(client, place):
