@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "services",
     "services.assessment",
     "services.activities",
+    "services.teams",
     "services.requests",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
     "django.forms",
