@@ -24,7 +24,7 @@ LINK_SALT = "activities.feedback-link"
 
 
 def resident_key(mobile: str) -> str:
-    return salted_hmac("activities.feedback-resident", mobile).hexdigest()
+    return salted_hmac("activities.feedback-resident", mobile, algorithm="sha256").hexdigest()
 
 
 def resident_link_token(*, activity_id: int) -> str:
