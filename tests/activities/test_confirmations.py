@@ -59,8 +59,9 @@ def test_only_the_members_own_one_to_one_records_awaiting_verification_get_a_cod
     with pytest.raises(record.DoesNotExist):
         confirmations.confirmation_issue(member=confirmed_member(community), record_id=record.pk)
     own_initiative = factories.ServiceRecordFactory(member=record.member, community=community)
-    coordinated = factories.ServiceRecordFactory(member=record.member, community=community, claim=factories.ClaimFactory(
-        member=record.member, need=factories.ServiceNeedFactory(community=community, fulfilment="coordinate")))
+    coordinating = factories.ServiceNeedFactory(community=community, fulfilment="coordinate")
+    coordinated = factories.ServiceRecordFactory(member=record.member, community=community,
+                                                 claim=factories.ClaimFactory(member=record.member, need=coordinating))
     verified = factories.ServiceRecordFactory(member=record.member, community=community, claim=record.claim,
                                               status="verified")
     for other in (own_initiative, coordinated, verified):
@@ -123,7 +124,7 @@ def test_a_record_already_verified_can_no_longer_be_confirmed(record):
         confirmations.confirmation_confirm(code=code, address="10.0.0.3")
 
 
-def test_the_staff_queue_marks_a_record_the_resident_confirmed(client, community, record, django_assert_max_num_queries):
+def test_the_staff_queue_marks_a_record_the_resident_confirmed(client, community, record):
     other = factories.ServiceRecordFactory(member=record.member, community=community, hours=Decimal("1"),
                                            served_on=timezone.localdate() - datetime.timedelta(days=2))
     code = confirmations.confirmation_issue(member=record.member, record_id=record.pk).code
