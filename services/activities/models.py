@@ -298,4 +298,5 @@ class ServiceConfirmation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.record_id} {self.code}"
+        # Never the code: whoever has it can confirm the service.
+        return f"#{self.record_id} {self.method or '-'}"

@@ -105,7 +105,8 @@ def member_teams(*, member):
 
 
 def team_work(*, team: Team, limit: int = 20) -> dict:
-    """What the team did: the needs it claimed and the activities it signed up for, newest first, each once."""
+    """What the team did: the needs it claimed and the activities it signed up for, newest first, each once; and
+    the activities it organises."""
     needs = (
         ServiceNeed.objects.filter(claims__team_claim__team=team)
         .annotate(members=Count("claims", filter=Q(claims__team_claim__team=team)))
@@ -116,7 +117,10 @@ def team_work(*, team: Team, limit: int = 20) -> dict:
         .annotate(members=Count("signups", filter=Q(signups__team_signup__team=team)))
         .order_by("-starts_at", "-pk")[:limit]
     )
-    return {"needs": list(needs), "activities": list(activities)}
+    organised = (
+        Activity.objects.filter(organising_team__team=team).order_by("-starts_at", "-pk")[:limit]
+    )
+    return {"needs": list(needs), "activities": list(activities), "organised": list(organised)}
 
 
 def open_needs_for(*, team: Team):

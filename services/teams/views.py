@@ -17,6 +17,7 @@ from communities.platform.web import apply_service_errors
 from registration.models import Member
 from services.activities import services as activity_ops
 from services.activities.forms import ActivityForm
+from services.activities.selectors import with_shown
 from services.selectors import community_get_public, member_and_home_for_user
 
 from . import selectors, services
@@ -72,6 +73,7 @@ def team_detail(request, team_id: int):
         "can_apply": member is not None and mine is None and activity_ops.may_take_part(member, team.community),
         **selectors.team_work(team=team),
     }
+    context["organised"] = with_shown(context["organised"])
     return render(request, "teams/team_detail.html", context)
 
 

@@ -110,6 +110,8 @@ def test_the_leader_creates_the_teams_activity_and_opens_its_organisers_page(cli
     activity = TeamActivity.objects.get(team=team).activity
     assert response.status_code == 302
     assert client.get(reverse("activities:staff-detail", args=[activity.pk])).status_code == 200
+    team_page = client.get(reverse("teams:detail", args=[team.pk])).content.decode()
+    assert reverse("activities:staff-detail", args=[activity.pk]) in team_page
     client.post(reverse("activities:staff-action", args=[activity.pk, "publish"]))
     activity.refresh_from_db()
     assert activity.status == Activity.Status.PUBLISHED
@@ -177,8 +179,8 @@ def test_the_teams_pages_query_counts_are_fixed(client, community, staff, count,
     with django_assert_max_num_queries(7):
         client.get(reverse("teams:list"))
     # session, user, scope, member with community, team with figures, the report check (may view), policies
-    # (led teams, staff), memberships, member hours, needs, activities, unread notifications
-    with django_assert_max_num_queries(12):
+    # (led teams, staff), memberships, member hours, needs, activities, organised activities, unread notifications
+    with django_assert_max_num_queries(13):
         client.get(reverse("teams:detail", args=[teams[0].pk]))
     client.force_login(staff)
     # session, user, scope, teams with figures, unread notifications
