@@ -186,7 +186,10 @@ def team_claim(*, user, team_id: int, need_id: int, member_ids, commitment: str)
         need = ServiceNeed.objects.select_for_update(of=("self",)).get(pk=need_id)
         if need.community_id != team.community_id:
             raise ValidationError(_("A team claims the needs of its own community."))
-        if need.status == ServiceNeed.Status.PUBLISHED and need.places_left < len(members):
+        refusal = service_ops.claim_refusal(need)  # ended, full, not published: said once, for the team
+        if refusal is not None:
+            raise ValidationError(refusal)
+        if need.places_left < len(members):
             raise ValidationError(
                 {"members": _("Only %(left)s place(s) left: assign at most that many members.")
                  % {"left": need.places_left}}
