@@ -11,12 +11,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from communities.models import Community
+from communities.platform import marks
 from registration.models import Member, Report
 from registration.selectors import member_for_user, reported_here_count
 
 from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord, verified_in_year
 from .points import star_level
 from .services import PLACE_HOLDING, member_service_community
+
+# Where other apps mark the records of the staff's queue (communities.platform.marks).
+RECORD_QUEUE = "service_record_queue"
 
 # A need card loops over the need's skills: a list, not a queryset that `.all` clones for every card.
 CARD_SKILLS = Prefetch("skills", to_attr="skill_list")
@@ -146,13 +150,15 @@ def staff_need_get(*, user, need_id: int) -> ServiceNeed:
 def record_queue(*, user):
     """Records awaiting verification in the user's communities, oldest first (the longest waiting on top),
     with what record_warnings reads joined in."""
-    return (
+    records = (
         ServiceRecord.objects.filter(
             status=ServiceRecord.Status.SUBMITTED, community__in=Community.objects.visible_to(user)
         )
         .select_related("member__unit", "community", "claim__need")
         .order_by("created_at", "pk")
     )
+    # Other apps' marks (the resident's confirmation: services.activities), as annotations of this one query.
+    return marks.annotate(RECORD_QUEUE, records)
 
 
 def record_warnings(record: ServiceRecord) -> list[str]:

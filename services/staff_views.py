@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.models import Community
-from communities.platform import policies
+from communities.platform import marks, policies, tiles
 from communities.platform.web import apply_service_errors, next_url, paginate
 from registration.forms import RejectForm
 
@@ -128,6 +128,7 @@ def record_queue(request):
     for record in page:
         record.can_manage = policies.allowed("communities.manage_community", request.user, record.community)
         record.warnings = selectors.record_warnings(record)
+        record.marks = marks.labels(selectors.RECORD_QUEUE, record)
     return render(request, "services/staff_record_queue.html", {"page": page, "reject_form": RejectForm()})
 
 
@@ -178,6 +179,8 @@ def dashboard(request):
         start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     communities = Community.objects.visible_to(request.user)
     figures = selectors.community_dashboard(communities=communities, start=start, end=end)
+    # Other apps' tiles (the teams: services.teams), after the dashboard's own.
+    figures["tiles"] = tiles.figures_for("staff_dashboard", communities=communities, start=start, end=end)
     return render(
         request, "services/staff_dashboard.html", {"form": form, "figures": figures, "start": start, "end": end}
     )

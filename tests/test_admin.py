@@ -10,7 +10,9 @@ from django.utils import timezone, translation
 
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
+from services.activities.models import Activity, ActivitySeries, CheckIn, Feedback, ServiceConfirmation, SignUp
 from services.requests.models import BuildingHead, BuildingVisit, ResidentRequest
+from services.teams.models import Membership, Team, TeamActivity, TeamClaim, TeamSignUp
 from tests import factories
 from tests.inline_markup import find_inline_markup
 
@@ -22,6 +24,9 @@ READ_ONLY = {AuditEvent, ExportRecord, Member, Report, RosterEntry, Notification
 READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog, SecondFactorDevice}
 # Residents' requests, building heads and visits change only through their pages (events, clocks, the audit trail).
 READ_ONLY |= {ResidentRequest, BuildingHead, BuildingVisit}
+# Activities and teams change only through their pages and services (places, waiting list, hours, leaders).
+READ_ONLY |= {Activity, ActivitySeries, SignUp, CheckIn, Feedback, ServiceConfirmation}
+READ_ONLY |= {Team, Membership, TeamClaim, TeamSignUp, TeamActivity}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

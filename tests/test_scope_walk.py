@@ -13,6 +13,7 @@ from registration.models import Report
 from services.activities.models import Activity
 from services.models import ServiceNeed
 from services.requests.models import ResidentRequest
+from services.teams.models import Membership, Team
 from tests import factories
 from tests.activities.helpers import make_activity
 from tests.conftest import make_staff
@@ -27,9 +28,12 @@ PUBLIC = {
     "resident_requests:public-raise": "a community's page where residents raise requests: figures only",
     "resident_requests:track": "a resident's own request by its unguessable link: public notes only, no phone",
     "services:certificate-verify": "a certificate's figures by its signed token: no personal data",
+    "activities:resident-feedback": "a resident's feedback by the organiser's signed link: a form, no names",
+    "activities:confirm": "a resident's confirmation by the member's unguessable code: the service, a masked name",
+    "teams:public-list": "a community's public teams: names, specialities and figures, no member named",
 }
 # Parameters that are not object ids.
-NOT_IDS = {"action", "year"}
+NOT_IDS = {"action", "year", "decision"}
 
 
 def walk(resolver=None, namespace=""):
@@ -56,6 +60,10 @@ def world():
     record = factories.ServiceRecordFactory(member=member, community=community)
     assessment = factories.AssessmentFactory(member=member, community=community, unit=unit, status="final")
     activity = make_activity(community, status=Activity.Status.DRAFT)
+    team = Team.objects.create(community=community, name="医疗服务队", speciality=factories.SkillFactory(),
+                               leader=member)
+    application = Membership.objects.create(team=team, member=factories.ReportFactory(
+        community=community, status=Report.Status.CONFIRMED).member)
     grid = Grid.objects.create(community=community, name="第1网格")
     building = Building.objects.create(grid=grid, name="1号楼")
     resident_request = ResidentRequest.objects.create(
@@ -86,6 +94,8 @@ def world():
         "record": record,
         "assessment": assessment,
         "activity": activity,
+        "team": team,
+        "application": application,
         "building": building,
         "resident_request": resident_request,
         "outsiders": outsiders,
@@ -139,6 +149,16 @@ CASES = {
     "activities:staff-code-json": (lambda w: {"activity_id": w["activity"].pk}, ["get"]),
     "activities:staff-manual-check-in": (lambda w: {"activity_id": w["activity"].pk}, ["post"]),
     "activities:staff-action": (lambda w: {"activity_id": w["activity"].pk, "action": "publish"}, ["post"]),
+    "activities:feedback": (lambda w: {"activity_id": w["activity"].pk}, ["post"]),
+    "activities:confirmation-code": (lambda w: {"record_id": w["record"].pk}, ["get"]),
+    "teams:detail": (lambda w: {"team_id": w["team"].pk}, ["get"]),
+    "teams:apply": (lambda w: {"team_id": w["team"].pk}, ["post"]),
+    "teams:leave": (lambda w: {"team_id": w["team"].pk}, ["post"]),
+    "teams:claim": (lambda w: {"team_id": w["team"].pk}, ["get", "post"]),
+    "teams:sign-up": (lambda w: {"team_id": w["team"].pk}, ["get", "post"]),
+    "teams:activity-create": (lambda w: {"team_id": w["team"].pk}, ["get", "post"]),
+    "teams:decide": (lambda w: {"membership_id": w["application"].pk, "decision": "accept"}, ["post"]),
+    "teams:staff-edit": (lambda w: {"team_id": w["team"].pk}, ["get", "post"]),
     "resident_requests:detail": (lambda w: {"request_id": w["resident_request"].pk}, ["get"]),
     "resident_requests:change": (lambda w: {"request_id": w["resident_request"].pk}, ["post"]),
     "resident_requests:to-need": (lambda w: {"request_id": w["resident_request"].pk}, ["get", "post"]),
@@ -146,7 +166,7 @@ CASES = {
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
-MEMBER_MAY_SEE = {"services:need-detail", "services:claim-create"}
+MEMBER_MAY_SEE = {"services:need-detail", "services:claim-create", "teams:detail", "teams:apply"}
 
 
 def test_every_route_with_an_id_has_a_scope_case():
@@ -180,6 +200,8 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert ResidentRequest.objects.filter(pk=world["resident_request"].pk, state="received", need=None).exists()
     assert not world["building"].heads.exists()
     assert world["member"].__class__.objects.get(pk=world["member"].pk).roster_entry_id is not None
+    assert Membership.objects.get(pk=world["application"].pk).status == Membership.Status.APPLIED
+    assert not Membership.objects.filter(team=world["team"]).exclude(pk=world["application"].pk).exists()
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "services",
     "services.assessment",
     "services.activities",
+    "services.teams",
     "services.requests",
     "services.certificates",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.

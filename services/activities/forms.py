@@ -6,7 +6,8 @@ from django import forms
 from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
-from communities.text import PlainTextField, model_formfield
+from communities.text import MultilineTextField, PlainTextField, model_formfield
+from registration.identity import MOBILE_SHAPE
 
 from .models import Activity, ActivitySeries, CheckIn
 from .services import MAX_OCCURRENCES, MAX_PLACES
@@ -91,3 +92,45 @@ class ManualCheckInForm(forms.Form):
         self.fields["member"].choices = [(member.pk, member.name) for member in members]
         self.helper = FormHelper()
         self.helper.add_input(Submit("submit", _("Record"), css_class="btn-party"))
+
+
+RATINGS = [(value, "★" * value) for value in range(5, 0, -1)]
+
+
+class FeedbackForm(forms.Form):
+    rating = forms.TypedChoiceField(label=_("Rating"), choices=RATINGS, coerce=int, widget=forms.RadioSelect)
+    comment = MultilineTextField(label=_("Comment"), max_length=500, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.add_input(Submit("submit", _("Send feedback"), css_class="btn-party"))
+
+
+class ResidentFeedbackForm(FeedbackForm):
+    mobile = PlainTextField(
+        label=_("Your mobile number"), max_length=11,
+        help_text=_("Only so that each person leaves one feedback; the number is not kept."),
+        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "tel"}),
+    )
+    field_order = ["mobile", "rating", "comment"]
+
+    def clean_mobile(self):
+        mobile = self.cleaned_data["mobile"]
+        if not MOBILE_SHAPE.match(mobile):
+            raise forms.ValidationError(_("Enter an 11-digit mainland mobile number starting with 13 to 19."))
+        return mobile
+
+
+class ConfirmationCodeForm(forms.Form):
+    code = PlainTextField(
+        label=_("Code shown by the member"), max_length=12,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters"}),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Find the service"), css_class="btn-party"))

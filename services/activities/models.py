@@ -2,6 +2,8 @@
 check-in and check-out scans from which service hours are credited. The rules are in services.py; the states and
 their allowed changes in states.py."""
 
+import datetime
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -201,3 +203,100 @@ class CheckIn(models.Model):
 
     def __str__(self):
         return f"{self.signup_id} {self.kind} {self.at:%H:%M:%S}"
+
+
+# Feedback is taken for this long after an activity's end (the database checks it on every row).
+FEEDBACK_DAYS = 14
+
+
+class Feedback(models.Model):
+    """反馈: what a member who came, or a resident served, thought of an activity; one per person, within
+    FEEDBACK_DAYS of its end. A resident has no account: the one-per-person key is a keyed hash of the mobile
+    number they give (the number itself is not kept)."""
+
+    class Author(models.TextChoices):
+        MEMBER = "member", _("member")
+        RESIDENT = "resident", _("resident served")
+
+    activity = models.ForeignKey(Activity, models.PROTECT, related_name="feedback", verbose_name=_("activity"))
+    author = models.CharField(_("from"), max_length=10, choices=Author.choices)
+    member = models.ForeignKey(
+        Member, models.PROTECT, null=True, blank=True, related_name="activity_feedback", verbose_name=_("member")
+    )
+    resident_key = models.CharField(max_length=64, blank=True, editable=False)
+    rating = models.PositiveSmallIntegerField(_("rating"))
+    comment = models.CharField(_("comment"), max_length=500, blank=True)
+    # The activity's end, copied so that the database can check the window on the row itself.
+    activity_ends_at = models.DateTimeField(editable=False)
+    created_at = models.DateTimeField(_("left at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("feedback")
+        verbose_name_plural = _("feedback")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["activity", "member"], condition=Q(member__isnull=False), name="feedback_one_per_member"
+            ),
+            models.UniqueConstraint(
+                fields=["activity", "resident_key"], condition=~Q(resident_key=""), name="feedback_one_per_resident"
+            ),
+            models.CheckConstraint(
+                condition=(Q(author="member", member__isnull=False, resident_key=""))
+                | (Q(author="resident", member__isnull=True) & ~Q(resident_key="")),
+                name="feedback_one_author",
+            ),
+            models.CheckConstraint(condition=Q(rating__gte=1, rating__lte=5), name="feedback_rating_1_to_5"),
+            models.CheckConstraint(
+                condition=Q(created_at__lte=F("activity_ends_at") + datetime.timedelta(days=FEEDBACK_DAYS)),
+                name="feedback_within_14_days",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.activity_id} {self.author} {self.rating}"
+
+    @property
+    def stars(self) -> str:
+        return "★" * self.rating
+
+
+class ServiceConfirmation(models.Model):
+    """The served resident's one-tap confirmation of a one-to-one service (a record against a claim of a
+    direct-help need): the member shows a short code (and its QR code), the resident opens or types it without
+    logging in and confirms, or the building head of the community confirms for them. Staff see the mark in the
+    record queue."""
+
+    class Method(models.TextChoices):
+        RESIDENT = "resident", _("confirmed by the resident")
+        BUILDING_HEAD = "building_head", _("confirmed by the building head")
+
+    record = models.OneToOneField(
+        ServiceRecord, models.CASCADE, related_name="resident_confirmation", verbose_name=_("service record")
+    )
+    code = models.CharField(_("code"), max_length=8, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    method = models.CharField(_("confirmed how"), max_length=20, choices=Method.choices, blank=True)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("confirmed by"),
+    )
+
+    class Meta:
+        verbose_name = _("resident's confirmation")
+        verbose_name_plural = _("residents' confirmations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(confirmed_at__isnull=True, method="") | Q(confirmed_at__isnull=False) & ~Q(method=""),
+                name="confirmation_method_when_confirmed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(method="building_head") | Q(confirmed_by__isnull=False),
+                name="confirmation_head_is_known",
+            ),
+        ]
+
+    def __str__(self):
+        # Never the code: whoever has it can confirm the service.
+        return f"#{self.record_id} {self.method or '-'}"

@@ -3,15 +3,17 @@ clock's (states.shown_status), set on each row as `shown`."""
 
 import datetime
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db.models import Avg, Count, Exists, OuterRef, Prefetch, Q, Subquery, Sum
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from communities.models import Community
+from communities.platform import policies
 from registration.models import Member
 
 from . import states
-from .models import Activity, CheckIn, SignUp
+from .models import Activity, CheckIn, Feedback, SignUp
 
 Status = Activity.Status
 # A member's list shows activities that ended this long ago at most (the rest: "my activities").
@@ -99,11 +101,18 @@ def staff_activity_list(*, user, status: str = ""):
 
 
 def staff_activity_get(*, user, activity_id: int) -> Activity:
-    """An activity of a community in the user's scope; 404 otherwise."""
-    return get_object_or_404(
-        Activity.objects.filter(community__in=Community.objects.visible_to(user)).select_related("community"),
-        pk=activity_id,
+    """An activity of a community in the user's scope, or one the user organises without a staff scope (a team's
+    leader, the team's activity: policy activities.manage_activity); 404 otherwise."""
+    activity = (
+        Activity.objects.filter(community__in=Community.objects.visible_to(user), pk=activity_id)
+        .select_related("community")
+        .first()
     )
+    if activity is None:
+        activity = Activity.objects.select_related("community").filter(pk=activity_id).first()
+        if activity is None or not policies.allowed("activities.manage_activity", user, activity):
+            raise Http404
+    return activity
 
 
 def attendance_list(*, activity: Activity):
@@ -133,11 +142,15 @@ def public_activities(*, community: Community) -> dict:
         Activity.objects.filter(community=community, status=Status.PUBLISHED, starts_at__gt=now)
         .order_by("starts_at", "pk")[:PUBLIC_LIMIT]
     )
+    feedback_of = Feedback.objects.filter(activity=OuterRef("pk")).order_by().values("activity")
     recent = (
         Activity.objects.filter(community=community, status=Status.ENDED, ends_at__gte=now - PUBLIC_RECENT)
         .annotate(
             attended=Count("signups", filter=Q(signups__status=SignUp.Status.ATTENDED)),
             hours=Sum("signups__record__hours"),
+            # Subqueries: a join would multiply the sign-ups counted above.
+            feedback_count=Subquery(feedback_of.annotate(n=Count("pk")).values("n")),
+            feedback_average=Subquery(feedback_of.annotate(average=Avg("rating")).values("average")),
         )
         .order_by("-starts_at", "-pk")[:PUBLIC_LIMIT]
     )

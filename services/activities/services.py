@@ -70,8 +70,9 @@ def min_presence() -> Decimal:
     return Decimal(str(settings.ACTIVITY_MIN_PRESENCE))
 
 
-def _require_manager(user, community: Community):
-    if not policies.allowed("communities.manage_community", user, community):
+def _require_organiser(user, activity: Activity):
+    """The activity's community staff, or whom another app declares an organiser of it (a team's leader)."""
+    if not policies.allowed("activities.manage_activity", user, activity):
         raise PermissionDenied
 
 
@@ -123,8 +124,11 @@ def activity_create(
 ) -> list[Activity]:
     """Create an activity as a draft, or with `frequency` (weekly, monthly) `occurrences` drafts, each its own
     activity with its own sign-ups (the end, deadline and cut-off keep their distance to the start). Returns the
-    activities by start. Raises PermissionDenied, ValidationError."""
-    _require_manager(user, community)
+    activities by start. Allowed to the community's staff and to whom another app lets create there (a team's
+    leader: services.teams links what is created to the team in the same transaction).
+    Raises PermissionDenied, ValidationError."""
+    if not policies.allowed("activities.create_activity_in", user, community):
+        raise PermissionDenied
     now = timezone.now()
     _check_values(values, now=now)
     if frequency and frequency not in ActivitySeries.Frequency.values:
@@ -158,7 +162,7 @@ def activity_publish(*, user, activity_id: int) -> Activity:
     with audit_attempt(action=Action.ACTIVITY_PUBLISH, user=user, obj=ref(Activity, activity_id)):
         with transaction.atomic():
             activity = _activity_locked(activity_id)
-            _require_manager(user, activity.community)
+            _require_organiser(user, activity)
             if activity.starts_at <= timezone.now():
                 raise ValidationError(_("The start has passed; this activity can no longer be published."))
             states.change(activity, Status.PUBLISHED)
@@ -174,7 +178,7 @@ def activity_cancel(*, user, activity_id: int) -> Activity:
     with audit_attempt(action=Action.ACTIVITY_CANCEL, user=user, obj=ref(Activity, activity_id)):
         with transaction.atomic():
             activity = _activity_locked(activity_id)
-            _require_manager(user, activity.community)
+            _require_organiser(user, activity)
             if states.shown_status(activity) != activity.status:
                 raise ValidationError(_("The activity has started; it can no longer be cancelled."))
             states.change(activity, Status.CANCELLED)
@@ -360,7 +364,7 @@ def checkin_by_organiser_scan(*, user, activity_id: int, token: str, kind: str) 
     member's check-in or check-out. Raises PermissionDenied, ValidationError."""
     with transaction.atomic():
         activity = Activity.objects.select_related("community").get(pk=activity_id)
-        _require_manager(user, activity.community)
+        _require_organiser(user, activity)
         if kind not in Kind.values:
             raise ValidationError(_("Choose check-in or check-out."))
         verdict, member_id = codes.member_from_token(activity_id=activity.pk, token=token)
@@ -381,7 +385,7 @@ def checkin_manual(*, user, activity_id: int, member_id: int, kind: str, reason:
     with audit_attempt(action=action, user=user, obj=ref(Activity, activity_id)):
         with transaction.atomic():
             activity = Activity.objects.select_related("community").get(pk=activity_id)
-            _require_manager(user, activity.community)
+            _require_organiser(user, activity)
             if kind not in Kind.values:
                 raise ValidationError({"kind": _("Choose check-in or check-out.")})
             if not reason:
@@ -428,7 +432,7 @@ def activity_close(*, user, activity_id: int) -> dict:
     with audit_attempt(action=action, user=user, obj=ref(Activity, activity_id)):
         with transaction.atomic():
             activity = _activity_locked(activity_id)
-            _require_manager(user, activity.community)
+            _require_organiser(user, activity)
             now = timezone.now()
             if activity.status not in (Status.PUBLISHED, Status.RUNNING) or now < activity.starts_at:
                 raise ValidationError(_("Only an activity that has started can be closed."))

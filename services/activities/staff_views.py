@@ -17,9 +17,13 @@ from communities.platform import policies
 from communities.platform.web import apply_service_errors, paginate
 from communities.qr import qr_svg
 
-from . import codes, selectors, services
+from . import codes, feedback, selectors, services
+from .feedback_views import resident_feedback_link
 from .forms import ActivityForm, ManualCheckInForm
 from .models import Activity, CheckIn, SignUp
+
+# The organiser's page lists this much feedback, newest first (the summary counts all of it).
+FEEDBACK_SHOWN = 100
 
 
 def _managed_community(user) -> Community:
@@ -77,8 +81,8 @@ def activity_create(request):
 
 @login_required
 def activity_detail(request, activity_id: int):
-    """The activity with its attendance: places, waiting list, scans, and check-in by hand."""
-    policies.require("communities.open_staff_pages", request.user)
+    """The activity with its attendance: places, waiting list, scans, and check-in by hand; its feedback once
+    closed. Staff of its place, or its organiser (selectors.staff_activity_get)."""
     activity = selectors.staff_activity_get(user=request.user, activity_id=activity_id)
     selectors.with_shown([activity])
     signups = selectors.attendance_list(activity=activity)
@@ -92,6 +96,10 @@ def activity_detail(request, activity_id: int):
         "can_close": can_manage and activity.status in (Activity.Status.PUBLISHED, Activity.Status.RUNNING)
         and timezone.now() >= activity.starts_at,
     }
+    if activity.status == Activity.Status.ENDED:
+        context["feedback_summary"] = feedback.summary(activity=activity)
+        context["feedback_list"] = list(feedback.feedback_list(activity=activity)[:FEEDBACK_SHOWN])
+        context["resident_feedback"] = resident_feedback_link(request, activity)
     return render(request, "activities/staff_detail.html", context)
 
 

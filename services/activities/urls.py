@@ -1,13 +1,20 @@
 from django.urls import path
 
-from . import staff_views, views
+from . import feedback_views, staff_views, views
 
 app_name = "activities"
 
 urlpatterns = [
     # A community's public page of activities: no login.
     path("c/<str:code>/", views.public_list, name="public-list"),
+    # A resident served: feedback by the organiser's link, and the one-tap confirmation of a service (no login).
+    path("feedback/<str:token>/", feedback_views.resident_feedback, name="resident-feedback"),
+    path("confirm/", feedback_views.confirm_enter, name="confirm-enter"),
+    path("confirm/<str:code>/", feedback_views.confirm, name="confirm"),
     # Members
+    path("confirmations/", feedback_views.confirmation_list, name="confirmations"),
+    path("confirmations/<int:record_id>/", feedback_views.confirmation_code, name="confirmation-code"),
+    path("<int:activity_id>/feedback/", feedback_views.member_feedback, name="feedback"),
     path("", views.activity_list, name="list"),
     path("mine/", views.my_activities, name="mine"),
     path("<int:activity_id>/", views.activity_detail, name="detail"),

@@ -22,9 +22,9 @@ from communities.platform.web import apply_service_errors
 from communities.qr import qr_svg
 from services.selectors import community_get_public, member_and_home_for_user
 
-from . import codes, selectors, services
-from .forms import CheckInForm
-from .models import Activity, CheckIn, SignUp
+from . import codes, feedback, selectors, services
+from .forms import CheckInForm, FeedbackForm
+from .models import Activity, CheckIn, Feedback, SignUp
 
 PAGE_SIZE = 20
 
@@ -47,6 +47,15 @@ def activity_list(request):
     return render(request, "activities/activity_list.html", {"page": page, "home_community": home})
 
 
+def _feedback_form(signup, activity, now):
+    """The feedback form for a member who came, while feedback is taken and they have left none."""
+    if signup is None or signup.status != SignUp.Status.ATTENDED or not feedback.window_open(activity, now=now):
+        return None
+    if Feedback.objects.filter(activity=activity, member_id=signup.member_id).exists():
+        return None
+    return FeedbackForm()
+
+
 def _detail_context(member, activity) -> dict:
     now = timezone.now()
     selectors.with_shown([activity], now)
@@ -61,6 +70,7 @@ def _detail_context(member, activity) -> dict:
         "signup_closed": not open_for_signup,
         "can_cancel": signup is not None and signup.status in services.ACTIVE and now < activity.starts_at,
         "late_cancel": signup is not None and signup.status == SignUp.Status.SIGNED_UP and now > activity.cancel_cutoff,
+        "feedback_form": _feedback_form(signup, activity, now),
         "can_check_in": signup is not None and signup.status == SignUp.Status.SIGNED_UP
         and (services.checkin_open(activity, kind=CheckIn.Kind.ENTRY, now=now)
              or services.checkin_open(activity, kind=CheckIn.Kind.EXIT, now=now)),

@@ -1,6 +1,6 @@
 """Flow 8 in a browser at phone size: staff publish an activity, members sign up, the waiting list moves up, the
 organiser's page shows the changing code, a member checks in and out with it, a forwarded old code is refused,
-closing marks the no-show."""
+closing marks the no-show, feedback is left by the member who came and by a resident served."""
 
 import datetime
 import re
@@ -11,10 +11,11 @@ from playwright.sync_api import expect
 
 from registration.models import Report
 from services.activities import codes
-from services.activities.models import Activity, CheckIn, SignUp
+from services.activities.models import Activity, CheckIn, Feedback, SignUp
 from tests import factories
 from tests.conftest import make_staff
 from tests.e2e.conftest import PHONE, log_in_with_password
+from tests.e2e.test_walk import AXE, AXE_RUN
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -22,6 +23,12 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 def log_in(page, live_server, username):
     log_in_with_password(page, live_server, username)
     page.wait_for_url(re.compile(r"/(registration|admin)/"))
+
+
+def assert_accessible(page):
+    """axe-core's serious and critical WCAG 2.1 A/AA findings on the page as it is now: none."""
+    page.evaluate(AXE.read_text())
+    assert page.evaluate(AXE_RUN) == []
 
 
 def test_an_activity_from_publication_to_closing_on_phones(live_server, browser):
@@ -108,4 +115,28 @@ def test_an_activity_from_publication_to_closing_on_phones(live_server, browser)
     assert SignUp.objects.get(member=third).status == SignUp.Status.NO_SHOW
     assert SignUp.objects.get(member=second).status == SignUp.Status.ATTENDED
     for page in (organiser, *phones.values()):  # nothing scrolls sideways at 390 px
+        assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+
+    # After closing, the member who came leaves feedback from the activity's page, and a resident served from the
+    # organiser's QR link without logging in; the organiser sees both. Each page passes axe at 390 px.
+    member_page.goto(f"{live_server.url}/activities/{activity.pk}/")
+    member_page.get_by_label("★★★★★", exact=True).check()
+    member_page.locator("[name=comment]").fill("组织有序，分工清楚")
+    assert_accessible(member_page)
+    member_page.get_by_role("button", name="提交评价").click()
+    expect(member_page.locator(".alert-success")).to_contain_text("谢谢您的评价")
+    organiser.reload()
+    link = organiser.locator("details a").get_attribute("href")
+    resident = browser.new_context(**PHONE).new_page()
+    resident.goto(link)
+    resident.locator("[name=mobile]").fill("13912345678")
+    resident.get_by_label("★★★★", exact=True).check()
+    assert_accessible(resident)
+    resident.get_by_role("button", name="提交评价").click()
+    expect(resident.locator(".feedback-done")).to_be_visible()
+    organiser.reload()
+    expect(organiser.locator("#feedback-summary")).to_contain_text("4.5 星")
+    assert_accessible(organiser)
+    assert sorted(Feedback.objects.values_list("rating", flat=True)) == [4, 5]
+    for page in (organiser, member_page, resident):
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")

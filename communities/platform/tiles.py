@@ -1,0 +1,36 @@
+"""Figure tiles other apps add to a dashboard (as navigation adds tabs): ``add_tile("staff_dashboard", "teams",
+_("Teams"), _("teams"), value=count_teams)``, where ``value(communities=…, start=…, end=…)`` returns the figure for
+the communities in the user's scope and the period. The dashboard draws them after its own tiles, in order."""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.core.exceptions import ImproperlyConfigured
+
+
+@dataclass(frozen=True)
+class Tile:
+    key: str
+    label: object  # a lazy translation
+    unit: object
+    value: Callable
+    order: int = 100
+
+
+_tiles: dict[str, list[Tile]] = {}
+
+
+def add_tile(place: str, key: str, label, unit, *, value: Callable, order: int = 100) -> None:
+    tiles = _tiles.setdefault(place, [])
+    if any(tile.key == key for tile in tiles):
+        raise ImproperlyConfigured(f"{place} has two tiles named {key!r}.")
+    tiles.append(Tile(key=key, label=label, unit=unit, value=value, order=order))
+    tiles.sort(key=lambda tile: (tile.order, tile.key))
+
+
+def figures_for(place: str, **arguments) -> list[dict]:
+    """The registered tiles of `place` with their values: [{"key", "label", "unit", "value"}]."""
+    return [
+        {"key": tile.key, "label": tile.label, "unit": tile.unit, "value": tile.value(**arguments)}
+        for tile in _tiles.get(place, [])
+    ]

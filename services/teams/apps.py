@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class TeamsConfig(AppConfig):
+    name = "services.teams"
+    label = "teams"
+    verbose_name = _("Service teams")
+
+    def ready(self):
+        # Declare this app's audit actions, permission rules and navigation (each registers on import:
+        # communities.platform).
+        from . import audit_actions, navigation, policies  # noqa: F401
