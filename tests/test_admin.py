@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
+from services.pairing.models import Delivery, Pledge
 from services.requests.models import BuildingHead, BuildingVisit, ResidentRequest
 from tests import factories
 from tests.inline_markup import find_inline_markup
@@ -19,6 +20,8 @@ READ_ONLY = {AuditEvent, ExportRecord, Member, Report, RosterEntry, Notification
 READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog, SecondFactorDevice}
 # Residents' requests, building heads and visits change only through their pages (events, clocks, the audit trail).
 READ_ONLY |= {ResidentRequest, BuildingHead, BuildingVisit}
+# The pairing ledger's pledges and deliveries: through their pages (policies, the audit trail).
+READ_ONLY |= {Pledge, Delivery}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

@@ -12,6 +12,7 @@ from communities.grid.models import Building, Grid, GridWorker
 from registration.models import Report
 from services.activities.models import Activity
 from services.models import ServiceNeed
+from services.pairing.models import Pledge
 from services.requests.models import ResidentRequest
 from tests import factories
 from tests.activities.helpers import make_activity
@@ -28,7 +29,7 @@ PUBLIC = {
     "resident_requests:track": "a resident's own request by its unguessable link: public notes only, no phone",
 }
 # Parameters that are not object ids.
-NOT_IDS = {"action"}
+NOT_IDS = {"action", "key"}  # key: a registered tab of the rates pages (scoped by the user, not by an object)
 
 
 def walk(resolver=None, namespace=""):
@@ -62,6 +63,8 @@ def world():
         channel="public", token=ResidentRequest.new_token(), received_at=need.starts_at,
         first_response_due_at=need.starts_at, resolution_due_at=need.starts_at,
     )
+    pairing = factories.PairingFactory(unit=unit, community=community)
+    pledge = Pledge.objects.create(pairing=pairing, year=2026, kind="project", title="x", description="x")
     elsewhere = factories.CommunityFactory()  # another street and district
     other_grid_worker = factories.UserFactory()
     GridWorker.objects.create(user=other_grid_worker, grid=Grid.objects.create(community=community, name="第2网格"))
@@ -87,6 +90,8 @@ def world():
         "activity": activity,
         "building": building,
         "resident_request": resident_request,
+        "pairing": pairing,
+        "pledge": pledge,
         "outsiders": outsiders,
     }
 
@@ -130,6 +135,9 @@ CASES = {
     "resident_requests:change": (lambda w: {"request_id": w["resident_request"].pk}, ["post"]),
     "resident_requests:to-need": (lambda w: {"request_id": w["resident_request"].pk}, ["get", "post"]),
     "resident_requests:building-head-assign": (lambda w: {"building_id": w["building"].pk}, ["get", "post"]),
+    "pairing:pairing": (lambda w: {"pairing_id": w["pairing"].pk}, ["get"]),
+    "pairing:pledge-new": (lambda w: {"pairing_id": w["pairing"].pk}, ["get", "post"]),
+    "pairing:delivery-new": (lambda w: {"pledge_id": w["pledge"].pk}, ["get", "post"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -166,6 +174,7 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert world["record"].status == "submitted"
     assert ResidentRequest.objects.filter(pk=world["resident_request"].pk, state="received", need=None).exists()
     assert not world["building"].heads.exists()
+    assert world["pledge"].deliveries.count() == 0 and world["pairing"].pledges.count() == 1
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):
