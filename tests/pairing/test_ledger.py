@@ -297,3 +297,25 @@ def test_pairing_page_query_ceiling(client, ledger, django_assert_max_num_querie
     client.force_login(staff)
     with django_assert_max_num_queries(12):
         assert client.get(reverse("pairing:pairing", args=[ledger["pairings"][0].pk])).status_code == 200
+
+
+def test_the_demo_city_has_pledges_and_deliveries_that_keep_the_rules(client):
+    import io
+
+    from django.core.management import call_command
+    from django.db.models import F
+
+    call_command("seed_demo", members=300, reset=True, stdout=io.StringIO())
+    assert Pledge.objects.exists() and Delivery.objects.exists()
+    assert not Pledge.objects.filter(quantity__isnull=True, description="").exists()
+    assert not Pledge.objects.filter(kind="need", need__isnull=True).exists()
+    assert not Pledge.objects.exclude(need__isnull=True).exclude(need__community=F("pairing__community")).exists()
+    assert not Delivery.objects.exclude(delivered_on__year=F("pledge__year")).exists()
+    liaison = factories.UserFactory()
+    from communities.models import StaffAssignment
+
+    pledge_row = Pledge.objects.select_related("pairing").first()
+    StaffAssignment.objects.create(user=liaison, role="unit", unit=pledge_row.pairing.unit)
+    client.force_login(liaison)
+    page = client.get(reverse("pairing:pairing", args=[pledge_row.pairing_id]) + f"?year={pledge_row.year}")
+    assert pledge_row.title in page.content.decode()
