@@ -52,7 +52,8 @@ def pairing_ledger(context):
             pledges.add((pledge_id, pairing_id, year, kind.value, title, description, quantity, counted, need_id,
                          made_at))
             if rng.random() < 0.5 and made_at.date() < at.date():
-                delivered_on = made_at.date() + datetime.timedelta(days=rng.randrange((at.date() - made_at.date()).days))
+                days_since = (at.date() - made_at.date()).days
+                delivered_on = made_at.date() + datetime.timedelta(days=rng.randrange(days_since))
                 part = None if quantity is None else (quantity / 2).quantize(Decimal("1"))
                 deliveries.add((delivery_id, pledge_id, delivered_on, f"{title}：已完成一部分", part or None, need_id,
                                 staff_user_ids[index_of[community_id]], at))

@@ -7,6 +7,7 @@ delivered, since they are the ones who received it."""
 
 import rules
 
+from communities.models import StaffAssignment
 from communities.platform.policies import (
     define,
     is_community_staff,
@@ -17,7 +18,6 @@ from communities.platform.policies import (
     manages_community,
     scope_of,
 )
-from communities.models import StaffAssignment
 
 
 @rules.predicate

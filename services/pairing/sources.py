@@ -18,9 +18,13 @@ from decimal import Decimal
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from services.activities.models import SignUp
 from services.models import ServiceRecord
+
+
+TENTH = Decimal("0.1")
 
 
 @dataclass(frozen=True)
@@ -81,7 +85,9 @@ def _records(pairings, year: int):
 def verified_hours(pairings, year: int) -> dict[int, Decimal]:
     """Hours of service verified for the unit's members in the paired community (activities' hours included:
     closing an activity credits them as service records)."""
-    return _by_pairing(pairings, _records(pairings, year).annotate(value=Sum("hours")), "value")
+    summed = _by_pairing(pairings, _records(pairings, year).annotate(value=Sum("hours")), "value")
+    # One decimal, as hours are kept, whatever the database's sum type (SQLite may give back an integer).
+    return {pk: Decimal(value).quantize(TENTH) for pk, value in summed.items()}
 
 
 def needs_served(pairings, year: int) -> dict[int, int]:
@@ -106,6 +112,8 @@ def activities_attended(pairings, year: int) -> dict[int, int]:
     return _by_pairing(pairings, rows, "value")
 
 
-register_source("hours", _("Members' verified hours"), unit=_("hours"), figures=verified_hours, order=10)
-register_source("needs", _("Needs served"), unit=_("needs"), figures=needs_served, order=20)
-register_source("activities", _("Activities attended"), unit=_("activities"), figures=activities_attended, order=30)
+register_source("hours", _("Members' verified hours"), unit=pgettext_lazy("counted in", "hours"),
+                figures=verified_hours, order=10)
+register_source("needs", _("Needs served"), unit=pgettext_lazy("counted in", "needs"), figures=needs_served, order=20)
+register_source("activities", _("Activities attended"), unit=pgettext_lazy("counted in", "activities"),
+                figures=activities_attended, order=30)

@@ -7,7 +7,6 @@ from registration.models import Report
 from tests import factories
 from tests.conftest import make_staff
 
-
 NOW = timezone.make_aware(datetime.datetime(2026, 6, 15, 10, 0))
 
 

@@ -183,7 +183,8 @@ def _activity(community, **fields):
 
     starts = timezone.now() - datetime.timedelta(days=3)
     return Activity.objects.create(
-        community=community, title="环境清洁日", description="清理楼道", post_type="sanitation", place="南门", contact="刘秀英",
+        community=community, title="环境清洁日", description="清理楼道", post_type="sanitation", place="南门",
+        contact="刘秀英",
         starts_at=starts, ends_at=starts + datetime.timedelta(hours=2), signup_deadline=starts,
         cancel_cutoff=starts, places=10, status="published", **fields,
     )
@@ -232,8 +233,10 @@ def test_another_app_adds_a_delivery_source_by_registering(client, ledger, monke
     """The time bank's donations will come this way: the ledger's pages and tab pick up any registered source."""
     pairing = ledger["pairings"][0]
     monkeypatch.setattr(sources, "_sources", dict(sources._sources))
-    sources.register_source("donations", "捐赠积分", unit="分", order=40,
-                            figures=lambda pairings, year: {p.pk: 120 for p in pairings if p.unit_id == pairing.unit_id})
+    def donated(pairings, year):
+        return {p.pk: 120 for p in pairings if p.unit_id == pairing.unit_id}
+
+    sources.register_source("donations", "捐赠积分", unit="分", order=40, figures=donated)
     client.force_login(ledger["staff"]["org_city"])
     tab = client.get(reverse("rates:tab", args=["pairing"]))
     row = next(row for row in tab.context["pairing_rows"] if row.pairing == pairing)
