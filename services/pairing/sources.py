@@ -18,11 +18,9 @@ from decimal import Decimal
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from services.activities.models import SignUp
 from services.models import ServiceRecord
-
 
 TENTH = Decimal("0.1")
 
@@ -112,8 +110,9 @@ def activities_attended(pairings, year: int) -> dict[int, int]:
     return _by_pairing(pairings, rows, "value")
 
 
-register_source("hours", _("Members' verified hours"), unit=pgettext_lazy("counted in", "hours"),
+# The units are msgids of their own ("… (unit)"): the word after a figure, apart from the same word as a heading.
+register_source("hours", _("Members' verified hours"), unit=_("hours (unit)"),
                 figures=verified_hours, order=10)
-register_source("needs", _("Needs served"), unit=pgettext_lazy("counted in", "needs"), figures=needs_served, order=20)
-register_source("activities", _("Activities attended"), unit=pgettext_lazy("counted in", "activities"),
+register_source("needs", _("Needs served"), unit=_("needs (unit)"), figures=needs_served, order=20)
+register_source("activities", _("Activities attended"), unit=_("activities (unit)"),
                 figures=activities_attended, order=30)

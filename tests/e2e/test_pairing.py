@@ -2,7 +2,6 @@
 community, the community's staff record what was delivered, and both show in the unit's row of the street's rates
 tab "pledged vs delivered per unit" — every page without sideways scroll and without a serious axe finding."""
 
-import re
 
 import pytest
 from playwright.sync_api import expect
