@@ -27,5 +27,6 @@ urlpatterns = [
     path("activities/", include("services.activities.urls")),
     path("teams/", include("services.teams.urls")),
     path("requests/", include("services.requests.urls")),
+    path("pairing/", include("services.pairing.urls")),
     path("", include("services.urls")),
 ]

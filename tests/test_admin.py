@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
 from services.activities.models import Activity, ActivitySeries, CheckIn, Feedback, ServiceConfirmation, SignUp
+from services.pairing.models import Delivery, Pledge
 from services.requests.models import BuildingHead, BuildingVisit, ResidentRequest
 from services.teams.models import Membership, Team, TeamActivity, TeamClaim, TeamSignUp
 from tests import factories
@@ -27,6 +28,8 @@ READ_ONLY |= {ResidentRequest, BuildingHead, BuildingVisit}
 # Activities and teams change only through their pages and services (places, waiting list, hours, leaders).
 READ_ONLY |= {Activity, ActivitySeries, SignUp, CheckIn, Feedback, ServiceConfirmation}
 READ_ONLY |= {Team, Membership, TeamClaim, TeamSignUp, TeamActivity}
+# The pairing ledger's pledges and deliveries: through their pages (policies, the audit trail).
+READ_ONLY |= {Pledge, Delivery}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

@@ -12,6 +12,7 @@ from communities.grid.models import Building, Grid, GridWorker
 from registration.models import Report
 from services.activities.models import Activity
 from services.models import ServiceNeed
+from services.pairing.models import Pledge
 from services.requests.models import ResidentRequest
 from services.teams.models import Membership, Team
 from tests import factories
@@ -33,7 +34,7 @@ PUBLIC = {
     "teams:public-list": "a community's public teams: names, specialities and figures, no member named",
 }
 # Parameters that are not object ids.
-NOT_IDS = {"action", "year", "decision"}
+NOT_IDS = {"action", "year", "decision", "key"}  # key: a registered tab of the rates pages (scoped by the user)
 
 
 def walk(resolver=None, namespace=""):
@@ -71,6 +72,8 @@ def world():
         channel="public", token=ResidentRequest.new_token(), received_at=need.starts_at,
         first_response_due_at=need.starts_at, resolution_due_at=need.starts_at,
     )
+    pairing = factories.PairingFactory(unit=unit, community=community)
+    pledge = Pledge.objects.create(pairing=pairing, year=2026, kind="project", title="x", description="x")
     elsewhere = factories.CommunityFactory()  # another street and district
     other_grid_worker = factories.UserFactory()
     GridWorker.objects.create(user=other_grid_worker, grid=Grid.objects.create(community=community, name="第2网格"))
@@ -98,6 +101,8 @@ def world():
         "application": application,
         "building": building,
         "resident_request": resident_request,
+        "pairing": pairing,
+        "pledge": pledge,
         "outsiders": outsiders,
     }
 
@@ -163,6 +168,9 @@ CASES = {
     "resident_requests:change": (lambda w: {"request_id": w["resident_request"].pk}, ["post"]),
     "resident_requests:to-need": (lambda w: {"request_id": w["resident_request"].pk}, ["get", "post"]),
     "resident_requests:building-head-assign": (lambda w: {"building_id": w["building"].pk}, ["get", "post"]),
+    "pairing:pairing": (lambda w: {"pairing_id": w["pairing"].pk}, ["get"]),
+    "pairing:pledge-new": (lambda w: {"pairing_id": w["pairing"].pk}, ["get", "post"]),
+    "pairing:delivery-new": (lambda w: {"pledge_id": w["pledge"].pk}, ["get", "post"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -202,6 +210,7 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert world["member"].__class__.objects.get(pk=world["member"].pk).roster_entry_id is not None
     assert Membership.objects.get(pk=world["application"].pk).status == Membership.Status.APPLIED
     assert not Membership.objects.filter(team=world["team"]).exclude(pk=world["application"].pk).exists()
+    assert world["pledge"].deliveries.count() == 0 and world["pairing"].pledges.count() == 1
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

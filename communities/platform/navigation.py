@@ -136,3 +136,40 @@ def public_links() -> list[PublicLink]:
 def public_links_for(code: str) -> list[dict]:
     """The public pages of the community with this code, main page first: [{"key", "label", "url"}]."""
     return [{"key": link.key, "label": link.label, "url": link.url(code)} for link in public_links()]
+
+
+@dataclass(frozen=True)
+class RatesTab:
+    """A tab of the rates pages contributed by another app (the requests' figures, the pairing ledger …): drawn by
+    `template` with `context(request, year)`, inside the organisation department's rates pages in the admin and the
+    street staff's rates pages alike. The context function filters by the user's scope itself."""
+
+    key: str
+    label: object  # a lazy translation
+    template: str
+    context: Callable  # (request, year) -> dict for the template
+    policy: str | None = None
+    order: int = 100
+
+    def visible_to(self, user) -> bool:
+        return self.policy is None or policies.allowed(self.policy, user)
+
+
+_rates_tabs: dict[str, RatesTab] = {}
+
+
+def add_rates_tab(key: str, label, *, template: str, context: Callable, policy=None, order: int = 100) -> None:
+    """A tab after the rates pages' own ("by place", "by unit"); `policy` narrows who sees it beyond the page's."""
+    if key in _rates_tabs:
+        raise ImproperlyConfigured(f"The rates pages have two tabs named {key!r}.")
+    _rates_tabs[key] = RatesTab(key=key, label=label, template=template, context=context, policy=policy, order=order)
+
+
+def rates_tabs_for(user) -> list[RatesTab]:
+    return sorted(
+        (tab for tab in _rates_tabs.values() if tab.visible_to(user)), key=lambda tab: (tab.order, tab.key)
+    )
+
+
+def rates_tab(key: str) -> RatesTab | None:
+    return _rates_tabs.get(key)

@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "services.teams",
     "services.requests",
     "services.certificates",
+    "services.pairing",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
     "django.forms",
 ]

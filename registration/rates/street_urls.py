@@ -10,4 +10,5 @@ app_name = "street-rates"
 urlpatterns = [
     path("", views.street_places, name="places"),
     path("communities/<int:community_id>/", views.street_community, name="community"),
+    path("tab/<slug:key>/", views.street_registered_tab, name="tab"),
 ]

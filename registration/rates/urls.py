@@ -11,4 +11,5 @@ urlpatterns = [
     path("", views.places, name="places"),
     path("units/", views.units, name="units"),
     path("communities/<int:community_id>/", views.community, name="community"),
+    path("tab/<slug:key>/", views.registered_tab, name="tab"),
 ]

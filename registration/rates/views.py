@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from communities.exports import xlsx_export
 from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
-from communities.platform import policies
+from communities.platform import navigation, policies
 from communities.platform.web import FIRST_YEAR, admin_chrome, inside_admin, years_offered
 
 from . import selectors as rates
@@ -182,6 +182,7 @@ def _context(request, filters: Filters, **extra) -> dict:
         "years": years_offered(filters.year),
         "threshold": rates.rate_threshold(),
         "below_label": _("May not be rated an advanced party organisation this year"),
+        "extra_tabs": navigation.rates_tabs_for(request.user),
         **extra,
     }
 
@@ -445,6 +446,7 @@ def _street_context(request, filters: Filters, **extra) -> dict:
         "years": years_offered(filters.year),
         "threshold": rates.rate_threshold(),
         "below_label": _("May not be rated an advanced party organisation this year"),
+        "extra_tabs": navigation.rates_tabs_for(request.user),
         **extra,
     }
 
@@ -496,3 +498,38 @@ def street_community(request, community_id: int):
         "rates/street_community.html",
         _street_context(request, filters, **_breakdown(request, community_id, filters)),
     )
+
+
+# --- Tabs that other apps register (communities.platform.navigation.add_rates_tab) ------------------------------
+
+
+def _registered_tab(request, key: str) -> tuple:
+    """The tab and what it draws, for this user: 404 for an unknown tab, 403 when its policy refuses the user."""
+    tab = navigation.rates_tab(key)
+    if tab is None:
+        raise Http404
+    if tab.policy is not None:
+        policies.require(tab.policy, request.user)
+    filters = _filters(request)
+    return tab, filters, tab.context(request, filters.year)
+
+
+@inside_admin("rates.view_rates")
+def registered_tab(request, key: str):
+    """A tab another app registered, inside the organisation department's rates pages."""
+    tab, filters, drawn = _registered_tab(request, key)
+    context = _context(
+        request, filters, title=_("Reporting rate statistics"), subtitle=f"{filters.year} · {tab.label}",
+        tab=tab.key, tab_template=tab.template, namespace="rates", **drawn,
+    )
+    return render(request, "admin/rates/registered_tab.html", context)
+
+
+@login_required
+def street_registered_tab(request, key: str):
+    """The same tab in the street staff's rates pages."""
+    policies.require("rates.view_street_rates", request.user)
+    tab, filters, drawn = _registered_tab(request, key)
+    context = _street_context(request, filters, tab=tab.key, tab_label=tab.label, tab_template=tab.template,
+                              namespace="street-rates", **drawn)
+    return render(request, "rates/street_tab.html", context)

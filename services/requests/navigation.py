@@ -3,7 +3,9 @@ head's page and the requests handed to a member."""
 
 from django.utils.translation import gettext_lazy as _
 
-from communities.platform.navigation import add_home, member_tabs, staff_tabs
+from communities.platform.navigation import add_home, add_rates_tab, member_tabs, staff_tabs
+
+from . import rates_tab
 
 staff_tabs.add("requests", _("Residents' requests"), "resident_requests:queue",
                policy="resident_requests.open_queue", order=45)
@@ -17,3 +19,7 @@ member_tabs.add("handled_requests", _("Requests to handle"), "resident_requests:
                 policy="resident_requests.show_building_head_tab", order=51)
 # A grid worker holds no staff assignment: the home page sends them to their queue.
 add_home("resident_requests:queue", policy="grid.is_grid_worker", order=35)
+
+# The organisation department's and the street's rates pages: the year's figures, scope-filtered.
+add_rates_tab("requests", _("Residents' requests"), template="resident_requests/rates_tab.html",
+              context=rates_tab.context, order=30)

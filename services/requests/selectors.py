@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
 from communities.grid.models import Building, grid_ids_of
 from communities.models import Community
@@ -55,25 +56,49 @@ def building_head_page(*, user, now):
     """The building head's buildings, the open requests there, recent visits and the quarter's coverage."""
     buildings = list(headed_buildings(user=user).order_by("name"))
     ids = [building.pk for building in buildings]
-    open_requests = (
-        ResidentRequest.objects.filter(building_id__in=ids, state__in=OPEN)
+    quarter_start = _quarter_start(now.date() if isinstance(now, datetime.datetime) else now)
+    since = timezone.make_aware(datetime.datetime.combine(quarter_start, datetime.time.min))
+    # One read for the open requests and the quarter's first contacts (the card's time to first contact).
+    requests = list(
+        ResidentRequest.objects.filter(building_id__in=ids)
+        .filter(Q(state__in=OPEN) | Q(received_at__gte=since, first_responded_at__isnull=False))
         .select_related("building")
-        .order_by("resolution_due_at")
+        .order_by("resolution_due_at", "pk")
     )
     visits = BuildingVisit.objects.filter(building_id__in=ids).select_related("building")
-    quarter_start = _quarter_start(now.date() if isinstance(now, datetime.datetime) else now)
     this_quarter = visits.filter(visited_on__gte=quarter_start)
     coverage = this_quarter.aggregate(
         households=Count("household", distinct=True), problems=Count("pk", filter=Q(problem_found=True))
     )
     coverage["households_total"] = sum(building.households for building in buildings)
+    first_contact = median_first_contact(
+        (item.received_at, item.first_responded_at)
+        for item in requests
+        if item.first_responded_at is not None and item.received_at >= since
+    )
+    # Shown in hours with one decimal ("—" when nothing was responded to this quarter).
+    coverage["first_contact_hours"] = (
+        None if first_contact is None else round(first_contact.total_seconds() / 3600, 1)
+    )
     return {
         "buildings": buildings,
-        "open_requests": open_requests,
+        "open_requests": [item for item in requests if item.state in OPEN],
         "visits": visits[:20],
         "coverage": coverage,
         "quarter_start": quarter_start,
     }
+
+
+def median_first_contact(pairs) -> datetime.timedelta | None:
+    """Time to first contact (the building head's coverage card): the median time from a request's receipt to its
+    first response (the first change out of "received" by a handler, docs/REQUESTS.md), over (received_at,
+    first_responded_at) pairs; None when there are none. The median, not the mean: one request forgotten for a
+    week would otherwise hide a month of same-day calls."""
+    waits = sorted(responded - received for received, responded in pairs)
+    if not waits:
+        return None
+    middle = len(waits) // 2
+    return waits[middle] if len(waits) % 2 else (waits[middle - 1] + waits[middle]) / 2
 
 
 def _quarter_start(day: datetime.date) -> datetime.date:
@@ -184,6 +209,15 @@ def figures_by_handler(*, start, end, now, **place) -> list[tuple[str, Figures]]
         if any(value for value in row.values()):
             found.append((name, figures_row))
     return sorted(found, key=lambda pair: (-pair[1].received, pair[0]))
+
+
+def figures_by_community(*, start, end, now, **place) -> dict[int, Figures]:
+    """The same figures per community of a place ({community id: Figures}; communities with no request are absent),
+    one grouped query: the rows of a street's or district's table."""
+    rows = _of_place(**place).order_by().values("community_id").annotate(
+        **_figure_counts(start=start, end=end, now=now)
+    )
+    return {row.pop("community_id"): Figures(**row) for row in rows}
 
 
 def figures_by_category(*, start, end, now, **place) -> list[tuple[str, Figures]]:

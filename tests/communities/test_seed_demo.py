@@ -383,12 +383,13 @@ def test_seed_demo_refuses_a_day_it_cannot_read():
 def test_the_apps_stages_are_discovered_from_their_demo_city_modules_in_order():
     stages = registry.ordered_stages()
     assert [stage.run.__module__ for stage in stages] == [
-        "communities.demo_city", "communities.grid.demo_city", "communities.demo_city", "registration.demo_city",
-        "services.demo_city", "services.activities.demo_city", "services.teams.demo_city",
-        "services.assessment.demo_city", "services.requests.demo_city",
+        "communities.demo_city", "communities.grid.demo_city", "communities.demo_city", "communities.grid.demo_city",
+        "registration.demo_city", "services.demo_city", "services.activities.demo_city", "services.teams.demo_city",
+        "services.assessment.demo_city", "services.requests.demo_city", "services.pairing.demo_city",
     ]
     assert registry.app_labels() == [
-        "communities", "grid", "registration", "services", "activities", "teams", "assessment", "resident_requests"
+        "communities", "grid", "registration", "services", "activities", "teams", "assessment", "resident_requests",
+        "pairing",
     ]
 
 
@@ -422,13 +423,13 @@ def test_a_new_sub_domain_adds_its_stage_without_editing_the_builder(clean_regis
         return [DemoLogin(username="team-lead", password=DEMO_PASSWORD, description="服务队队长")]
 
     output = seed(reset=True, today=PINNED_DAY)
-    assert seen["produced"] == ["buildings", "city", "membership", "skill_ids", "staff_user_ids"]
+    assert seen["produced"] == ["buildings", "city", "grid_workers", "membership", "skill_ids", "staff_user_ids"]
     assert seen["reference_at"] == timezone.make_aware(datetime.datetime.combine(PINNED_DAY, datetime.time()))
     assert seen["finished"] is True
     assert city_rows() == without
     assert "新的子领域：" in output and "新的子领域收尾：" in output and "技能 1" in output
     printed = [line.split()[0] for line in output.splitlines() if "Demo2026pass" in line]
-    assert printed[-2:] == [MEMBER_LOGIN, "team-lead"]
+    assert printed[-1] == "team-lead" and MEMBER_LOGIN in printed[:-1]  # the stages' logins, in their order
 
 
 def test_a_stage_that_needs_what_no_stage_produced_says_so(clean_registry):
@@ -569,7 +570,8 @@ def test_the_printed_logins_say_how_to_pass_the_second_factor(demo_output):
     assert DEMO_TOTP_SECRET in demo_output
     marked = [line.split()[0] for line in demo_output.splitlines() if "＋双因素认证" in line and "Demo2026pass" in line]
     assert marked == SECOND_FACTOR_LOGINS
-    assert STAFF_USERNAMES == tuple(login.username for login in describe_logins()[:-1])
+    # The staff logins first, then those the stages add (grid worker, member, building head).
+    assert STAFF_USERNAMES == tuple(login.username for login in describe_logins()[:len(STAFF_USERNAMES)])
 
 
 def test_demo_totp_prints_codes_the_login_accepts(demo_output):
