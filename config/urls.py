@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("assessment/", include("services.assessment.urls")),
     path("activities/", include("services.activities.urls")),
+    path("timebank/", include("services.timebank.urls")),
     path("requests/", include("services.requests.urls")),
     path("", include("services.urls")),
 ]

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "services.assessment",
     "services.activities",
     "services.requests",
+    "services.timebank",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
     "django.forms",
 ]
