@@ -134,7 +134,9 @@ def check_market() -> list[str]:
     if ids := _ids(handed.filter(~Exists(out))):
         findings.append(f"redemptions handed out without their goods leaving the shelf: {ids}")
     if ids := _ids(Redemption.objects.filter(status=Redemption.Status.REVERSED).filter(
-            ~Exists(back) | ~Exists(Transfer.objects.filter(reverses__in=paid.values("pk"))))):
+            ~Exists(back) | ~Exists(Transfer.objects.filter(
+                kind=Transfer.Kind.REVERSAL, reverses__kind=Transfer.Kind.REDEEM,
+                reverses__source_type=Transfer.Source.REDEMPTION, reverses__source_id=OuterRef("pk"))))):
         findings.append(f"reversed redemptions without goods or credits back: {ids}")
     open_ = Redemption.objects.exclude(status__in=[Redemption.Status.CONFIRMED, Redemption.Status.REVERSED])
     if ids := _ids(open_.filter(Exists(paid) | Exists(StockMove.objects.filter(redemption=OuterRef("pk"))))):
