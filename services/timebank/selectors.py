@@ -90,18 +90,6 @@ def community_transfers(*, community: Community):
     )
 
 
-def community_gifts(*, community: Community):
-    """Gifts of the members reported to this community (they have no community of their own)."""
-    from registration.models import Report
-
-    members = Report.objects.filter(community=community, status=Report.Status.CONFIRMED).values("member_id")
-    return (
-        Transfer.objects.filter(kind=Transfer.Kind.GIFT, from_account__member_id__in=members)
-        .select_related("from_account__member", "to_account__family", "reversed_by")
-        .order_by("-pk")
-    )
-
-
 def community_account_balances(*, community: Community) -> dict[str, int]:
     """The community's fund, 爱心超市 and bank balances (credits, tenths)."""
     rows = Account.objects.filter(community=community, value=Value.CREDIT).values_list("kind", "balance")

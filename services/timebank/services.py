@@ -19,7 +19,7 @@ from communities.audit import audit
 from communities.models import Community, Unit
 from communities.notifications import notify
 from communities.platform import policies
-from registration.models import Member
+from registration.models import Member, Report
 from services.models import PostType
 
 from . import ledger
@@ -74,13 +74,16 @@ def gift_to_family(*, member: Member, family_id: int, tenths: int) -> Transfer:
     FamilyMember.DoesNotExist (not theirs)."""
     _positive(tenths)
     family = FamilyMember.objects.get(pk=family_id, member=member)
+    # A gift is in the books of the giver's community (where staff can reverse a mistake), if the giver has one.
+    community_id = (Report.objects.filter(member=member, status=Report.Status.CONFIRMED)
+                    .values_list("community_id", flat=True).first())
     with transaction.atomic():
         source = ledger.member_account(member.pk)
         target = ledger.family_account(family.pk)
         return ledger.post(
             kind=Transfer.Kind.GIFT, from_account=source, to_account=target, tenths=tenths,
-            source_type=Transfer.Source.GIFT, source_id=family.pk, reason=f"{family.name}（{family.relation}）",
-            user=member.user,
+            source_type=Transfer.Source.GIFT, source_id=family.pk, community_id=community_id,
+            reason=f"{family.name}（{family.relation}）", user=member.user,
         )
 
 
@@ -240,8 +243,7 @@ def transfer_reverse(*, user, transfer_id: int, reason: str) -> Transfer:
         raise ValidationError({"reason": _("Say why it is reversed.")})
     with transaction.atomic():
         original = Transfer.objects.select_related("community").get(pk=transfer_id)
-        community = original.community or _community_of_gift(original)
-        _require_books(user, community)
+        _require_books(user, original.community)
         if original.kind == Transfer.Kind.REDEEM:
             raise ValidationError(_("Reverse a redemption from the counter, so that the goods go back on the shelf."))
         if original.kind == Transfer.Kind.SPEND:
@@ -251,18 +253,6 @@ def transfer_reverse(*, user, transfer_id: int, reason: str) -> Transfer:
         reversal = ledger.reverse(transfer_id=original.pk, user=user, reason=reason)
         audit(action=Action.TRANSFER_REVERSE, user=user, obj=original, detail={"reversal_id": reversal.pk})
     return reversal
-
-
-def _community_of_gift(transfer: Transfer) -> Community | None:
-    """A gift has no community of its own: it belongs to the books of the giver's community (confirmed report)."""
-    from registration.models import Report
-
-    account = transfer.from_account
-    if account.member_id is None:
-        return None
-    report = Report.objects.filter(member_id=account.member_id, status=Report.Status.CONFIRMED).select_related(
-        "community").first()
-    return report.community if report else None
 
 
 # --- The 爱心超市 -----------------------------------------------------------------------------------------------------

@@ -173,15 +173,13 @@ def market_statement(request):
 
 @login_required
 def transfers(request):
-    """The community's books, newest first, and its members' gifts: each reversible once with a reason."""
+    """The community's books, newest first (its members' gifts included): gifts, deposits and donations reversible
+    once with a reason."""
     community = _community(request.user)
     kind = request.GET.get("kind", "")
-    if kind == Transfer.Kind.GIFT:
-        queryset = selectors.community_gifts(community=community)
-    else:
-        queryset = selectors.community_transfers(community=community)
-        if kind in Transfer.Kind.values:
-            queryset = queryset.filter(kind=kind)
+    queryset = selectors.community_transfers(community=community)
+    if kind in Transfer.Kind.values:
+        queryset = queryset.filter(kind=kind)
     page = paginate(request, queryset)
     return render(request, "timebank/staff_transfers.html", {
         "community": community, "page": page, "kind": kind, "kinds": Transfer.Kind.choices,
