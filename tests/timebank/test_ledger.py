@@ -1,4 +1,4 @@
-"""The ledger's guarantees: two legs summing to zero, balances in step, floors, values never mixed, append-only,
+"""The ledger's guarantees: two legs summing to zero, balances in step, floors, values 不能混用ed, append-only,
 reversal at most once; crediting of verified service exactly once; reconcile_ledger finds what breaks them."""
 
 from decimal import Decimal
@@ -91,7 +91,7 @@ def test_a_gift_moves_credits_to_the_family_account_with_two_legs(member, commun
 def test_a_member_cannot_give_more_than_the_balance(member, community):
     verified_record(member, community, "1.0")
     child = bank.family_add(member=member, name="李小明", relation="儿子")
-    with pytest.raises(ValidationError, match="Not enough credits"):
+    with pytest.raises(ValidationError, match="积分不足"):
         bank.gift_to_family(member=member, family_id=child.pk, tenths=11)
     assert Account.objects.get(member=member, value="credit").balance == 10
     assert not Transfer.objects.filter(kind="gift").exists()
@@ -119,7 +119,7 @@ def test_honour_hours_are_never_spent(member, community):
     honour = Account.objects.get(member=member, value="honour")
     mother = bank.family_add(member=member, name="王秀英", relation="母亲")
     family = ledger.family_account(mother.pk)
-    with pytest.raises(ValidationError, match="never mix"), transaction.atomic():
+    with pytest.raises(ValidationError, match="不能混用"), transaction.atomic():
         ledger.post(kind="gift", from_account=honour, to_account=family, tenths=5, source_type="gift")
     bank_honour = Account.objects.get(community=community, kind="bank", value="honour")
     # Not even to the bank: only the verified-service kind moves honour hours (check constraint).
@@ -155,7 +155,7 @@ def test_a_reversal_posts_the_opposite_transfer_once(member, community, staff):
     assert reversal.reverses_id == gift.pk and reversal.kind == "reversal"
     assert Account.objects.get(member=member, value="credit").balance == 30
     assert Account.objects.get(family=mother).balance == 0
-    with pytest.raises(ValidationError, match="already been reversed"):
+    with pytest.raises(ValidationError, match="已经冲正过了"):
         bank.transfer_reverse(user=staff, transfer_id=gift.pk, reason="again")
     assert Transfer.objects.filter(kind="reversal").count() == 1
     assert findings() == {}
@@ -167,14 +167,14 @@ def test_a_reversal_fails_when_the_credits_are_gone(member, community, staff):
     gift = bank.gift_to_family(member=member, family_id=mother.pk, tenths=20)
     bank.service_request_create(member=member, community=community, title="上门理发", description="",
                                 tenths=20, family_id=mother.pk)
-    with pytest.raises(ValidationError, match="Not enough credits"):
+    with pytest.raises(ValidationError, match="积分不足"):
         bank.transfer_reverse(user=staff, transfer_id=gift.pk, reason="误操作")
 
 
 def test_earned_credits_are_not_reversed_by_hand(member, community, staff):
     record = verified_record(member, community)
     earn = Transfer.objects.get(kind="earn", source_id=record.pk)
-    with pytest.raises(ValidationError, match="cannot be reversed"):
+    with pytest.raises(ValidationError, match="不能冲正"):
         bank.transfer_reverse(user=staff, transfer_id=earn.pk, reason="试一下")
 
 
@@ -208,7 +208,7 @@ def test_the_fund_pays_for_a_resident_only_with_a_second_staff_member(member, co
     assert Account.objects.get(organisation=unit).balance == 0
     payment = bank.fund_payment_ask(user=staff, community=community, beneficiary="小芳", purpose="资助学费",
                                     tenths=600)
-    with pytest.raises(ValidationError, match="second staff member"):
+    with pytest.raises(ValidationError, match="另一名工作人员"):
         bank.fund_payment_decide(user=staff, payment_id=payment.pk, approve=True)
     second = community_staff(community)
     bank.fund_payment_decide(user=second, payment_id=payment.pk, approve=True)
@@ -225,7 +225,7 @@ def test_the_fund_cannot_pay_more_than_it_holds(community, staff):
 
     payment = bank.fund_payment_ask(user=staff, community=community, beneficiary="小芳", purpose="资助学费",
                                     tenths=10)
-    with pytest.raises(ValidationError, match="Not enough credits"):
+    with pytest.raises(ValidationError, match="积分不足"):
         bank.fund_payment_decide(user=community_staff(community), payment_id=payment.pk, approve=True)
 
 

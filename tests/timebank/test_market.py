@@ -53,7 +53,7 @@ def test_a_redemption_is_confirmed_once(member, community, staff, rice):
     verified_record(member, community, "8.0")
     redemption = bank.redemption_start(user=staff, member=member, goods_id=rice.pk, quantity=1)
     bank.redemption_confirm(member=member, redemption_id=redemption.pk)
-    with pytest.raises(ValidationError, match="already been dealt with"):
+    with pytest.raises(ValidationError, match="已经处理过了"):
         bank.redemption_confirm(member=member, redemption_id=redemption.pk)
     assert Transfer.objects.filter(kind="redeem").count() == 1
 
@@ -61,14 +61,14 @@ def test_a_redemption_is_confirmed_once(member, community, staff, rice):
 def test_a_member_without_enough_credits_cannot_confirm(member, community, staff, rice):
     verified_record(member, community, "2.0")
     redemption = bank.redemption_start(user=staff, member=member, goods_id=rice.pk, quantity=1)
-    with pytest.raises(ValidationError, match="Not enough credits"):
+    with pytest.raises(ValidationError, match="积分不足"):
         bank.redemption_confirm(member=member, redemption_id=redemption.pk)
     rice.refresh_from_db()
     assert rice.stock == 3 and not StockMove.objects.filter(kind="redemption").exists()
 
 
 def test_the_counter_cannot_enter_more_than_the_shelf_holds(member, staff, rice):
-    with pytest.raises(ValidationError, match="Only 3 left"):
+    with pytest.raises(ValidationError, match="只剩 3 件"):
         bank.redemption_start(user=staff, member=member, goods_id=rice.pk, quantity=4)
 
 
@@ -81,7 +81,7 @@ def test_the_last_item_goes_to_the_first_member_who_confirms(community, staff, r
     one = bank.redemption_start(user=staff, member=first, goods_id=rice.pk, quantity=3)
     two = bank.redemption_start(user=staff, member=second, goods_id=rice.pk, quantity=1)
     bank.redemption_confirm(member=first, redemption_id=one.pk)
-    with pytest.raises(ValidationError, match="Only 0 left"):
+    with pytest.raises(ValidationError, match="只剩 0 件"):
         bank.redemption_confirm(member=second, redemption_id=two.pk)
 
 
@@ -89,7 +89,7 @@ def test_an_unconfirmed_redemption_expires(member, community, staff, rice):
     verified_record(member, community, "8.0")
     redemption = bank.redemption_start(user=staff, member=member, goods_id=rice.pk, quantity=1)
     Redemption.objects.filter(pk=redemption.pk).update(created_at=timezone.now() - datetime.timedelta(minutes=11))
-    with pytest.raises(ValidationError, match="expired"):
+    with pytest.raises(ValidationError, match="已过期"):
         bank.redemption_confirm(member=member, redemption_id=redemption.pk)
 
 
@@ -120,7 +120,7 @@ def test_a_redemption_is_reversed_only_at_the_counter(member, community, staff, 
     redemption = bank.redemption_start(user=staff, member=member, goods_id=rice.pk, quantity=1)
     bank.redemption_confirm(member=member, redemption_id=redemption.pk)
     paid = Transfer.objects.get(kind="redeem")
-    with pytest.raises(ValidationError, match="from the counter"):
+    with pytest.raises(ValidationError, match="在兑换柜台冲正"):
         bank.transfer_reverse(user=staff, transfer_id=paid.pk, reason="x")
 
 

@@ -52,7 +52,7 @@ def test_two_spends_of_the_same_credits_succeed_once(postgresql, community):
                                             tenths=20),
     )
     assert len(results) == 1 and len(errors) == 1
-    assert "Not enough credits" in str(errors[0])
+    assert "积分不足" in str(errors[0])
     assert Account.objects.get(member=member, value="credit").balance == 0
     assert findings() == {}
 
