@@ -8,6 +8,7 @@ from django.urls import reverse
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
 from registration.models import Member, Report, RosterEntry
 from services.requests.models import BuildingHead, BuildingVisit, ResidentRequest
+from services.timebank.models import FundPayment, Goods, Redemption, ServiceRequest, StockMove, Transfer
 from tests import factories
 from tests.inline_markup import find_inline_markup
 
@@ -19,6 +20,7 @@ READ_ONLY = {AuditEvent, ExportRecord, Member, Report, RosterEntry, Notification
 READ_ONLY |= {AccessAttempt, AccessLog, AccessFailureLog, SecondFactorDevice}
 # Residents' requests, building heads and visits change only through their pages (events, clocks, the audit trail).
 READ_ONLY |= {ResidentRequest, BuildingHead, BuildingVisit}
+READ_ONLY |= {Transfer, Goods, Redemption, StockMove, ServiceRequest, FundPayment}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

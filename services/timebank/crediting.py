@@ -26,12 +26,17 @@ CHUNK = 20_000
 EARNINGS = ((Transfer.Kind.HONOUR, Value.HONOUR), (Transfer.Kind.EARN, Value.CREDIT))
 
 
-def uncredited_records():
-    """Verified records without their credits (the honour transfer is written in the same transaction)."""
+def uncredited_records(*, first_id: int | None = None, last_id: int | None = None):
+    """Verified records without their credits (the honour transfer is written in the same transaction), with ids
+    in [first_id, last_id] when given."""
     credited = Transfer.objects.filter(
         kind=Transfer.Kind.EARN, source_type=Transfer.Source.RECORD, source_id=OuterRef("pk")
     )
-    return ServiceRecord.objects.filter(status=ServiceRecord.Status.VERIFIED).filter(~Exists(credited))
+    records = ServiceRecord.objects.filter(status=ServiceRecord.Status.VERIFIED)
+    if first_id is not None:
+        credited = credited.filter(source_id__gte=first_id, source_id__lte=last_id)
+        records = records.filter(pk__gte=first_id, pk__lte=last_id)
+    return records.filter(~Exists(credited))
 
 
 def _open_accounts(member_ids: set[int], community_ids: set[int]) -> None:
@@ -52,8 +57,10 @@ def credit_range(*, first_id: int, last_id: int) -> int:
     """Credit the verified, uncredited records with first_id <= id <= last_id. Returns how many records were
     credited. Idempotent: running it twice credits nothing the second time."""
     with transaction.atomic():
+        # The anti-join bounded to the range on both sides: an index range scan of the transfers, never the
+        # whole table, whatever plan the database picks.
         pending = list(
-            uncredited_records().filter(pk__gte=first_id, pk__lte=last_id).order_by("pk")
+            uncredited_records(first_id=first_id, last_id=last_id).order_by("pk")
             .select_for_update(of=("self",)).values_list("pk", "member_id", "community_id")
         )
         if not pending:
@@ -97,11 +104,12 @@ def _insert(*, first_id: int, last_id: int) -> None:
                 JOIN {account} bank ON bank.community_id = r.community_id AND bank.kind = %s AND bank.value = %s
                 WHERE r.id >= %s AND r.id <= %s AND r.status = %s
                   AND NOT EXISTS (SELECT 1 FROM {transfer} t
-                                  WHERE t.kind = %s AND t.source_type = %s AND t.source_id = r.id)
+                                  WHERE t.kind = %s AND t.source_type = %s AND t.source_id = r.id
+                                    AND t.source_id >= %s AND t.source_id <= %s)
                 ORDER BY r.id
                 """,  # noqa: S608
                 [kind, value, Transfer.Source.RECORD, now, value, Account.Kind.BANK, value, first_id, last_id,
-                 ServiceRecord.Status.VERIFIED, kind, Transfer.Source.RECORD],
+                 ServiceRecord.Status.VERIFIED, kind, Transfer.Source.RECORD, first_id, last_id],
             )
         # The transfers just written: those of this range's records with an id above `before` (no other
         # transaction can credit these records while their rows are locked).
@@ -120,8 +128,8 @@ def _insert(*, first_id: int, last_id: int) -> None:
                 SELECT l.account_id, SUM(l.tenths) FROM {leg} l
                 WHERE l.transfer_id IN (SELECT t.id {mine}) GROUP BY l.account_id
             )
-            UPDATE {account} SET balance = balance + (SELECT d.tenths FROM delta d WHERE d.account_id = {account}.id)
-            WHERE id IN (SELECT account_id FROM delta)
+            UPDATE {account} SET balance = {account}.balance + delta.tenths
+            FROM delta WHERE {account}.id = delta.account_id
             """,  # noqa: S608
             mine_params,
         )

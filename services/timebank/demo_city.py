@@ -22,7 +22,7 @@ GOODS = (
 )
 
 
-@demo_stage(order=460, label="爱心超市物品与捐赠入库", tables=(Goods, StockMove),
+@demo_stage(order=470, label="爱心超市物品与捐赠入库", tables=(Goods, StockMove),
             summary=((Goods, "爱心超市物品"), (StockMove, "爱心超市出入库")))
 def market(context):
     city, staff_user_ids = context.need("city"), context.need("staff_user_ids")
