@@ -55,6 +55,7 @@ PAGE_SHARE = 0.10  # of the trivial view's requests/s, at concurrency 4
 RATES_MEDIAN_MS = 50  # city-level rate view, median server time (p50 at concurrency 1)
 REGISTRATIONS_PER_S = 100
 SWEEP_S, ASSESSMENT_S, ASSESSMENT_MB, ROSTER_S, EXPORT_S = 120, 600, 500, 60, 5
+LEDGER_CREDIT_S, LEDGER_RECONCILE_S = 120, 60  # issue 23: a million transfers credited, then proved
 
 
 @dataclass(frozen=True)
@@ -657,6 +658,19 @@ def run_operations(args, env, results) -> None:
                 f"recount_rates round {round_number}: {figures['seconds']:.1f} s, exit {figures['returncode']}: "
                 f"{figures['last_line']}"
             )
+    if "ledger" in args.ops:
+        from bench import ledger
+
+        for round_number in range(1, args.op_rounds + 1):
+            load_now()
+            figures = ledger.ledger_round(records=args.ledger_records, env=env, python=PYTHON)
+            figures["round"] = round_number
+            noted("ledger", figures)
+            noted("ledger_reconcile", {**figures, "seconds": figures["reconcile_seconds"]})
+            log(
+                f"ledger round {round_number}: {figures['transfers']:,} transfers credited in {figures['seconds']} s, "
+                f"reconcile_ledger {figures['reconcile_seconds']} s (exit {figures['reconcile_exit']})"
+            )
     if args.profile and "sweep" in args.ops and ops.get("sweep"):
         if statistics.median(run["seconds"] for run in ops["sweep"]) >= SWEEP_S and profiling.ensure_py_spy():
             raw = VAR / "profile-sweep.raw"
@@ -896,6 +910,9 @@ OPERATIONS = (
     ("roster", "Roster import, 100,000-row .xlsx into a fresh unit (`manage.py roster_import`)", ROSTER_S, None),
     ("export", "Excel export of all 10,000 communities (`/admin/rates/communities.xlsx` via gunicorn)", EXPORT_S, None),
     ("recount", "`manage.py recount_rates` (current year)", None, None),
+    ("ledger", "Time bank: crediting a year of verified records (`credit_all`, in-process, chunked)", LEDGER_CREDIT_S,
+     None),
+    ("ledger_reconcile", "`manage.py reconcile_ledger` over the whole ledger", LEDGER_RECONCILE_S, None),
 )
 
 
@@ -956,6 +973,10 @@ def operation_notes(key, runs) -> str:
         return f"{last['rows']:,} community rows, {last['bytes'] / 1024:,.0f} KB"
     if key == "recount":
         return f"exit {last['returncode']}: {last['last_line']}"
+    if key == "ledger":
+        return f"{last['transfers']:,} transfers ({last['records']:,} records), {last['transfers_per_s']:,}/s"
+    if key == "ledger_reconcile":
+        return f"exit {last['reconcile_exit']}"
     return ""
 
 
@@ -1043,13 +1064,15 @@ def parse_args(argv=None):
     parser.add_argument("--pages", default="", help="only these page slugs (comma-separated); default all")
     parser.add_argument(
         "--ops",
-        default="sweep,december,assessment,roster,export,recount",
+        default="sweep,december,assessment,roster,export,recount,ledger",
         help="operations to time (comma-separated; 'none' for none)",
     )
     parser.add_argument("--op-rounds", type=int, default=3, help="rounds of each whole operation")
     parser.add_argument("--december-rounds", type=int, default=1, help="rounds of the December sweep (long)")
     parser.add_argument("--export-rounds", type=int, default=5, help="rounds of the Excel export")
     parser.add_argument("--roster-rows", type=int, default=100_000)
+    parser.add_argument("--ledger-records", type=int, default=500_000,
+                        help="verified records the ledger stage credits (two transfers each: bench/ledger.py)")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip py-spy and EXPLAIN")
     parser.add_argument("--profile-seconds", type=int, default=12)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8100)))

@@ -26,6 +26,7 @@ urlpatterns = [
     path("assessment/", include("services.assessment.urls")),
     path("activities/", include("services.activities.urls")),
     path("teams/", include("services.teams.urls")),
+    path("timebank/", include("services.timebank.urls")),
     path("requests/", include("services.requests.urls")),
     path("pairing/", include("services.pairing.urls")),
     path("", include("services.urls")),

@@ -14,6 +14,7 @@ from services.activities.models import Activity, ActivitySeries, CheckIn, Feedba
 from services.pairing.models import Delivery, Pledge
 from services.requests.models import BuildingHead, BuildingVisit, ResidentRequest
 from services.teams.models import Membership, Team, TeamActivity, TeamClaim, TeamSignUp
+from services.timebank.models import FundPayment, Goods, Redemption, ServiceRequest, StockMove, Transfer
 from tests import factories
 from tests.inline_markup import find_inline_markup
 
@@ -30,6 +31,7 @@ READ_ONLY |= {Activity, ActivitySeries, SignUp, CheckIn, Feedback, ServiceConfir
 READ_ONLY |= {Team, Membership, TeamClaim, TeamSignUp, TeamActivity}
 # The pairing ledger's pledges and deliveries: through their pages (policies, the audit trail).
 READ_ONLY |= {Pledge, Delivery}
+READ_ONLY |= {Transfer, Goods, Redemption, StockMove, ServiceRequest, FundPayment}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

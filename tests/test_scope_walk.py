@@ -171,7 +171,40 @@ CASES = {
     "pairing:pairing": (lambda w: {"pairing_id": w["pairing"].pk}, ["get"]),
     "pairing:pledge-new": (lambda w: {"pairing_id": w["pairing"].pk}, ["get", "post"]),
     "pairing:delivery-new": (lambda w: {"pledge_id": w["pledge"].pk}, ["get", "post"]),
+    "timebank:request-withdraw": (lambda w: {"request_id": timebank_world(w)["request"].pk}, ["post"]),
+    "timebank:redemption-confirm": (lambda w: {"redemption_id": timebank_world(w)["redemption"].pk}, ["get", "post"]),
+    "timebank:staff-redemption-reverse": (
+        lambda w: {"redemption_id": timebank_world(w)["redemption"].pk}, ["post"]),
+    "timebank:staff-transfer-reverse": (lambda w: {"transfer_id": timebank_world(w)["gift"].pk}, ["post"]),
+    "timebank:staff-request-decide": (lambda w: {"request_id": timebank_world(w)["request"].pk}, ["post"]),
+    "timebank:staff-fund-decide": (lambda w: {"payment_id": timebank_world(w)["payment"].pk}, ["post"]),
 }
+
+
+def timebank_world(w) -> dict:
+    """The member of community A with credits, a gift to family, an open request, a redemption waiting at the
+    counter and a fund payment waiting for approval (built once per world)."""
+    if "timebank" not in w:
+        from services.timebank import services as bank
+        from tests.timebank.helpers import community_staff, confirmed_member, verified_record
+
+        community = w["community"]
+        member, staff = confirmed_member(community), community_staff(community)
+        verified_record(member, community, "8.0")
+        mother = bank.family_add(member=member, name="王秀英", relation="母亲")
+        goods = bank.goods_create(user=staff, community=community, name="大米", price_tenths=10)
+        bank.goods_donate(user=staff, goods_id=goods.pk, quantity=2, donor="爱心企业")
+        w["timebank"] = {
+            "gift": bank.gift_to_family(member=member, family_id=mother.pk, tenths=10),
+            "request": bank.service_request_create(member=member, community=community, title="上门理发",
+                                                   description="", tenths=10),
+            "redemption": bank.redemption_start(user=staff, member=member, goods_id=goods.pk, quantity=1),
+            "payment": bank.fund_payment_ask(user=staff, community=community, beneficiary="小芳", purpose="学费",
+                                             tenths=10),
+        }
+    return w["timebank"]
+
+
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
 MEMBER_MAY_SEE = {"services:need-detail", "services:claim-create", "teams:detail", "teams:apply"}

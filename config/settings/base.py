@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "services.requests",
     "services.certificates",
     "services.pairing",
+    "services.timebank",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
     "django.forms",
 ]
