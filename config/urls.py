@@ -26,5 +26,6 @@ urlpatterns = [
     path("assessment/", include("services.assessment.urls")),
     path("activities/", include("services.activities.urls")),
     path("requests/", include("services.requests.urls")),
+    path("council/", include("services.council.urls")),
     path("", include("services.urls")),
 ]
