@@ -9,7 +9,7 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from communities.demo import DEMO_PASSWORD, DemoLogin, demo_logins, demo_stage
+from communities.demo import demo_stage
 from communities.models import Community
 from registration.models import Member
 
@@ -29,6 +29,8 @@ from .models import (
     Topic,
 )
 
+# The representative's and the contact's logins (password: the demo password), listed in docs/COUNCIL.md; not
+# printed by seed_demo, whose list is the staff logins and the member's.
 REPRESENTATIVE = "13800138101"
 PROPERTY_CONTACT = "13800138102"
 COMPANY = "康居物业服务有限公司"
@@ -85,14 +87,3 @@ def council(context):
                                    now=now - 2 * DAY, description="重新规划地面停车位，讨论收费标准及公示办法。")
     services.meeting_announce(council_id=council_obj.pk, starts_at=now + 5 * DAY, place="社区议事厅",
                               topic_ids=[parking.pk], actor=staff, now=now - 1 * DAY)
-
-
-# Printed after the staff logins and before the member's: like staff accounts, these are given out by community staff.
-@demo_logins(order=290)
-def council_logins():
-    found = CouncilMember.objects.filter(user__username=REPRESENTATIVE).select_related("council__community").first()
-    where = found.council.community.name if found else "（缺失：请运行 seed_demo --reset 重建演示数据）"
-    return [
-        DemoLogin(username=REPRESENTATIVE, password=DEMO_PASSWORD, description=f"居民代表（{where}四方议事会）"),
-        DemoLogin(username=PROPERTY_CONTACT, password=DEMO_PASSWORD, description=f"物业联系人（{COMPANY}）"),
-    ]

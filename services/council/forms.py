@@ -182,7 +182,7 @@ class MultipleImageField(forms.FileField):
 class ProgressForm(forms.Form):
     percent = forms.IntegerField(label=_("Progress (%)"), min_value=0, max_value=100,
                                  help_text=_("100 reports the work done: the residents' representatives check it."))
-    note = MultilineTextField(label=_("What was done"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
+    note = MultilineTextField(label=_("What has been done"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}))
     photos = MultipleImageField(label=_("Photos"), required=False,
                                 help_text=_("JPEG, PNG or WebP; seen only by the council and the executor."))
 
