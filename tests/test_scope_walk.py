@@ -16,6 +16,7 @@ from services.requests.models import ResidentRequest
 from tests import factories
 from tests.activities.helpers import make_activity
 from tests.conftest import make_staff
+from tests.council.helpers import council_rows, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,7 @@ PUBLIC = {
     "activities:public-list": "a community's public activities: titles, times, places and figures, no names",
     "resident_requests:public-raise": "a community's page where residents raise requests: figures only",
     "resident_requests:track": "a resident's own request by its unguessable link: public notes only, no phone",
+    "council:public": "a community's council: meetings, outcomes, positions per party, progress; no names",
 }
 # Parameters that are not object ids.
 NOT_IDS = {"action"}
@@ -87,6 +89,7 @@ def world():
         "activity": activity,
         "building": building,
         "resident_request": resident_request,
+        "council": council_rows(community),
         "outsiders": outsiders,
     }
 
@@ -130,6 +133,23 @@ CASES = {
     "resident_requests:change": (lambda w: {"request_id": w["resident_request"].pk}, ["post"]),
     "resident_requests:to-need": (lambda w: {"request_id": w["resident_request"].pk}, ["get", "post"]),
     "resident_requests:building-head-assign": (lambda w: {"building_id": w["building"].pk}, ["get", "post"]),
+    "council:set-up": (lambda w: {"community_id": w["community"].pk}, ["post"]),
+    "council:detail": (lambda w: {"council_id": w["council"]["council"].pk}, ["get"]),
+    "council:member-add": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:member-remove": (lambda w: {"member_id": w["council"]["member"].pk}, ["post"]),
+    "council:company": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:topic-new": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:topic-from-request": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:topic-withdraw": (lambda w: {"topic_id": w["council"]["topic"].pk}, ["post"]),
+    "council:meeting-new": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:meeting": (lambda w: {"meeting_id": w["council"]["meeting"].pk}, ["get"]),
+    "council:meeting-hold": (lambda w: {"meeting_id": w["council"]["meeting"].pk}, ["post"]),
+    "council:meeting-cancel": (lambda w: {"meeting_id": w["council"]["meeting"].pk}, ["post"]),
+    "council:item-decide": (lambda w: {"item_id": w["council"]["item"].pk}, ["get", "post"]),
+    "council:resolution": (lambda w: {"resolution_id": w["council"]["resolution"].pk}, ["get"]),
+    "council:resolution-progress": (lambda w: {"resolution_id": w["council"]["resolution"].pk}, ["post"]),
+    "council:resolution-review": (lambda w: {"resolution_id": w["council"]["resolution"].pk}, ["post"]),
+    "council:photo": (lambda w: {"photo_id": w["council"]["photo"].pk}, ["get"]),
 }
 # Routes where the member who is the owner's neighbour is not an outsider: a member may read the needs
 # of their own community, so for these only staff outsiders apply.
@@ -166,6 +186,7 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert world["record"].status == "submitted"
     assert ResidentRequest.objects.filter(pk=world["resident_request"].pk, state="received", need=None).exists()
     assert not world["building"].heads.exists()
+    assert unchanged(world["council"])
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

@@ -34,20 +34,27 @@ def _ceiling(client, django_assert_max_num_queries, url, ceiling):
 def test_query_ceilings_of_the_list_pages(client, world, django_assert_max_num_queries, rows):
     _grow(world, rows)
     client.force_login(world.staff)
-    # session, user, scope, (memberships, companies: policies), council, members, topics, meetings, resolutions,
-    # savepoints of the session
-    _ceiling(client, django_assert_max_num_queries, reverse("council:detail", args=[world.council.pk]), 14)
-    _ceiling(client, django_assert_max_num_queries, reverse("council:home"), 12)
-    _ceiling(client, django_assert_max_num_queries, reverse("council:resolutions"), 12)
-    _ceiling(client, django_assert_max_num_queries, reverse("council:figures"), 12)
+    # Every logged-in page starts with the session, the user and the user's scope (3); the council's policies read
+    # the user's memberships and companies once (2).
+    # + the council, its members, topics, meetings (annotated), resolutions (with topic and executor joined).
+    _ceiling(client, django_assert_max_num_queries, reverse("council:detail", args=[world.council.pk]), 10)
+    # + the councils, the communities without one, the resolutions handed to the user, the staff tab's check.
+    _ceiling(client, django_assert_max_num_queries, reverse("council:home"), 9)
+    # + the page of resolutions and its count.
+    _ceiling(client, django_assert_max_num_queries, reverse("council:resolutions"), 8)
+    # + the page of communities and its count, the topics' and the resolutions' grouped counts.
+    _ceiling(client, django_assert_max_num_queries, reverse("council:figures"), 8)
     meeting = world.council.meetings.order_by("pk").first()
-    _ceiling(client, django_assert_max_num_queries, reverse("council:meeting", args=[meeting.pk]), 14)
+    # + the meeting (with its council), the agenda with positions prefetched, the attendance.
+    _ceiling(client, django_assert_max_num_queries, reverse("council:meeting", args=[meeting.pk]), 9)
     resolution = world.council.resolutions.first()
-    _ceiling(client, django_assert_max_num_queries, reverse("council:resolution", args=[resolution.pk]), 14)
+    # + the resolution (joined), its updates with their photos prefetched.
+    _ceiling(client, django_assert_max_num_queries, reverse("council:resolution", args=[resolution.pk]), 9)
     client.force_login(world.contact)
-    _ceiling(client, django_assert_max_num_queries, reverse("council:resolutions"), 12)
+    _ceiling(client, django_assert_max_num_queries, reverse("council:resolutions"), 8)
     client.logout()
-    _ceiling(client, django_assert_max_num_queries, reverse("council:public", args=[world.council.community.code]), 8)
+    # No login: the community, then (on a miss) the council, its meetings, agendas, positions, resolutions, updates.
+    _ceiling(client, django_assert_max_num_queries, reverse("council:public", args=[world.council.community.code]), 7)
 
 
 def test_the_public_page_shows_meetings_resolutions_and_progress_without_names(client, world):
