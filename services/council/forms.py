@@ -105,6 +105,7 @@ class MeetingForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = topics
         self.helper = _helper(_("Announce the meeting"))
+        self.helper.attrs = {"data-confirm": _("Announce this meeting? Every member is told by SMS.")}
 
 
 class CancelForm(forms.Form):
@@ -127,6 +128,7 @@ class HoldForm(forms.Form):
         self.fields["present"].queryset = members
         self.fields["present"].label_from_instance = lambda member: f"{member.get_party_display()}：{member.user}"
         self.helper = _helper(_("Record the meeting"))
+        self.helper.attrs = {"data-confirm": _("Record the meeting? Attendance and minutes cannot be changed later.")}
 
 
 class DecideForm(forms.Form):
@@ -156,6 +158,7 @@ class DecideForm(forms.Form):
         self.fields["executor"].choices = choices
         self.parties = list(parties)
         self.helper = _helper(_("Record the decision"))
+        self.helper.attrs = {"data-confirm": _("Record this decision? It cannot be changed later.")}
 
     def positions(self) -> dict:
         return {party: self.cleaned_data.get(f"position_{party}") or "" for party in self.parties}
@@ -201,6 +204,7 @@ class ReviewForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper(_("Send the decision"))
+        self.helper.attrs = {"data-confirm": _("Send the residents' decision? An acceptance is final.")}
 
 
 class YearForm(forms.Form):

@@ -84,6 +84,7 @@ def test_a_request_becomes_a_topic_decided_carried_out_and_accepted(live_server,
     desk.get_by_label("电动自行车充电难").check()
     check(desk, "announce form")
     desk.get_by_role("button", name="发布会议通知").click()
+    desk.locator("#confirm-dialog").get_by_role("button", name="确定").click()  # the one confirm step
     expect(desk.locator("#meeting-status")).to_contain_text("已发布通知")
     check(desk, "announced meeting")
     assert Notification.objects.filter(kind="council-meeting", channel="sms").count() == 4
@@ -97,6 +98,7 @@ def test_a_request_becomes_a_topic_decided_carried_out_and_accepted(live_server,
     desk.get_by_label("会议纪要").fill("四方到会。物业介绍北门空地条件，居民代表转达住户意见。")
     check(desk, "record the meeting")
     desk.get_by_role("button", name="记录会议").click()
+    desk.locator("#confirm-dialog").get_by_role("button", name="确定").click()  # the one confirm step
     expect(desk.locator("#meeting-status")).to_contain_text("已召开")
     expect(desk.locator(".attendance-row")).to_have_count(4)
 
@@ -110,6 +112,7 @@ def test_a_request_becomes_a_topic_decided_carried_out_and_accepted(live_server,
     desk.get_by_label("完成时限").fill((timezone.localdate() + datetime.timedelta(days=30)).isoformat())
     check(desk, "decision form")
     desk.get_by_role("button", name="记录表决结果").click()
+    desk.locator("#confirm-dialog").get_by_role("button", name="确定").click()  # the one confirm step
     expect(desk.locator(".agenda-item")).to_have_attribute("data-outcome", "passed")
     expect(desk.locator(".positions")).to_contain_text("社区工作人员：弃权")
     resolution = Resolution.objects.get()
@@ -143,6 +146,7 @@ def test_a_request_becomes_a_topic_decided_carried_out_and_accepted(live_server,
     check(resident, "representative's resolution page")
     resident.get_by_label("验收通过").check()
     resident.get_by_role("button", name="提交意见").click()
+    resident.locator("#confirm-dialog").get_by_role("button", name="确定").click()
     expect(resident.locator("#resolution-status")).to_contain_text("居民已验收")
     # A representative sees no other council's pages and no staff page.
     assert resident.goto(f"{live_server.url}/requests/staff/").status == 403
