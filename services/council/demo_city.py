@@ -10,6 +10,7 @@ import datetime
 from django.contrib.auth import get_user_model
 
 from communities.demo import demo_stage
+from communities.demo.loader import finish_tables
 from communities.models import Community
 from registration.models import Member
 
@@ -51,6 +52,8 @@ def _account(username: str, full_name: str, password_hash: str):
 )
 def council(context):
     context.loader.flush()  # the rows of earlier stages, which the services read
+    # Users were loaded with ids assigned in Python: move the sequence past them before the ORM adds two (PostgreSQL).
+    finish_tables(model_list=[get_user_model()])
     city, membership = context.need("city"), context.need("membership")
     staff = get_user_model().objects.get(pk=context.need("staff_user_ids")[0])
     community = Community.objects.get(pk=city.communities[0].id)

@@ -410,7 +410,11 @@ def photo(request, photo_id: int):
     found = ProgressPhoto.objects.select_related("update__resolution__council__community").filter(pk=photo_id).first()
     if found is None or not policies.allowed("council.view_resolution", request.user, found.update.resolution):
         raise Http404
-    response = FileResponse(found.file.open("rb"), content_type=found.content_type)
+    try:
+        opened = found.file.open("rb")
+    except FileNotFoundError as missing:  # a row whose file was lost (a restored database): no 500
+        raise Http404 from missing
+    response = FileResponse(opened, content_type=found.content_type)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Disposition"] = "inline"
     return response

@@ -109,3 +109,13 @@ def test_the_progress_form_uploads_through_the_page(client, world):
     assert ProgressPhoto.objects.filter(update__resolution=resolution).count() == 2
     page = client.get(reverse("council:resolution", args=[resolution.pk])).content.decode()
     assert page.count('class="progress-photo') == 2
+
+
+def test_a_photo_whose_file_is_lost_answers_404(client, world):
+    resolution = pass_resolution(world)
+    update = services.resolution_progress(resolution_id=resolution.pk, percent=30, note="x", photos=[png()],
+                                          actor=world.contact)
+    photo = update.photos.get()
+    Path(photo.file.path).unlink()
+    client.force_login(world.contact)
+    assert client.get(reverse("council:photo", args=[photo.pk])).status_code == 404
