@@ -29,5 +29,6 @@ urlpatterns = [
     path("timebank/", include("services.timebank.urls")),
     path("requests/", include("services.requests.urls")),
     path("pairing/", include("services.pairing.urls")),
+    path("council/", include("services.council.urls")),
     path("", include("services.urls")),
 ]

@@ -128,7 +128,7 @@ def test_the_sweep_runs_all_six_reminders_once():
     enqueued = reminders_sweep_task.delay(NOW.isoformat()).get()
     reminders_sweep_task.delay(NOW.isoformat()).get()
 
-    assert len(enqueued) == 10  # activities' rule and the requests' two find no candidate here
+    assert len(enqueued) == 12  # activities' rule, the requests' two and the council's two find no candidate here
     assert set(Notification.objects.values_list("kind", flat=True)) == ALL_KINDS
     assert Notification.objects.count() == len(ALL_KINDS)
     assert ReminderSent.objects.count() == len(ALL_KINDS)

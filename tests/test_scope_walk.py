@@ -18,6 +18,7 @@ from services.teams.models import Membership, Team
 from tests import factories
 from tests.activities.helpers import make_activity
 from tests.conftest import make_staff
+from tests.council.helpers import council_rows, unchanged
 
 pytestmark = pytest.mark.django_db
 
@@ -32,6 +33,7 @@ PUBLIC = {
     "activities:resident-feedback": "a resident's feedback by the organiser's signed link: a form, no names",
     "activities:confirm": "a resident's confirmation by the member's unguessable code: the service, a masked name",
     "teams:public-list": "a community's public teams: names, specialities and figures, no member named",
+    "council:public": "a community's council: meetings, outcomes, positions per party, progress; no names",
 }
 # Parameters that are not object ids.
 NOT_IDS = {"action", "year", "decision", "key"}  # key: a registered tab of the rates pages (scoped by the user)
@@ -103,6 +105,7 @@ def world():
         "resident_request": resident_request,
         "pairing": pairing,
         "pledge": pledge,
+        "council": council_rows(community),
         "outsiders": outsiders,
     }
 
@@ -178,6 +181,23 @@ CASES = {
     "timebank:staff-transfer-reverse": (lambda w: {"transfer_id": timebank_world(w)["gift"].pk}, ["post"]),
     "timebank:staff-request-decide": (lambda w: {"request_id": timebank_world(w)["request"].pk}, ["post"]),
     "timebank:staff-fund-decide": (lambda w: {"payment_id": timebank_world(w)["payment"].pk}, ["post"]),
+    "council:set-up": (lambda w: {"community_id": w["community"].pk}, ["post"]),
+    "council:detail": (lambda w: {"council_id": w["council"]["council"].pk}, ["get"]),
+    "council:member-add": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:member-remove": (lambda w: {"member_id": w["council"]["member"].pk}, ["post"]),
+    "council:company": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:topic-new": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:topic-from-request": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:topic-withdraw": (lambda w: {"topic_id": w["council"]["topic"].pk}, ["post"]),
+    "council:meeting-new": (lambda w: {"council_id": w["council"]["council"].pk}, ["get", "post"]),
+    "council:meeting": (lambda w: {"meeting_id": w["council"]["meeting"].pk}, ["get"]),
+    "council:meeting-hold": (lambda w: {"meeting_id": w["council"]["meeting"].pk}, ["post"]),
+    "council:meeting-cancel": (lambda w: {"meeting_id": w["council"]["meeting"].pk}, ["post"]),
+    "council:item-decide": (lambda w: {"item_id": w["council"]["item"].pk}, ["get", "post"]),
+    "council:resolution": (lambda w: {"resolution_id": w["council"]["resolution"].pk}, ["get"]),
+    "council:resolution-progress": (lambda w: {"resolution_id": w["council"]["resolution"].pk}, ["post"]),
+    "council:resolution-review": (lambda w: {"resolution_id": w["council"]["resolution"].pk}, ["post"]),
+    "council:photo": (lambda w: {"photo_id": w["council"]["photo"].pk}, ["get"]),
 }
 
 
@@ -244,6 +264,7 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert Membership.objects.get(pk=world["application"].pk).status == Membership.Status.APPLIED
     assert not Membership.objects.filter(team=world["team"]).exclude(pk=world["application"].pk).exists()
     assert world["pledge"].deliveries.count() == 0 and world["pairing"].pledges.count() == 1
+    assert unchanged(world["council"])
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

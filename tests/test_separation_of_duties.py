@@ -97,6 +97,7 @@ def test_each_administrator_sees_only_their_part_of_the_admin(admins):
             "Notification",
             "Pairing",
             "PeriodicTask",
+            "PropertyCompany",
             "ReminderSent",
             "Skill",
             "SolarSchedule",

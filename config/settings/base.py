@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "services.certificates",
     "services.pairing",
     "services.timebank",
+    "services.council",
     # Last: Django's own widget templates, found through TEMPLATES (FORM_RENDERER) after the project's overrides.
     "django.forms",
 ]
@@ -264,6 +265,9 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# Files that must not be served as static or media: the council's progress photos. Outside the web root; only a
+# view that checks who may see them reads them (docs/COUNCIL.md).
+PRIVATE_MEDIA_ROOT = env.path("PRIVATE_MEDIA_ROOT", default=BASE_DIR / "var" / "private")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

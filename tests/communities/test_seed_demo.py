@@ -385,12 +385,12 @@ def test_the_apps_stages_are_discovered_from_their_demo_city_modules_in_order():
     assert [stage.run.__module__ for stage in stages] == [
         "communities.demo_city", "communities.grid.demo_city", "communities.demo_city", "communities.grid.demo_city",
         "registration.demo_city", "services.demo_city", "services.activities.demo_city", "services.teams.demo_city",
-        "services.assessment.demo_city", "services.requests.demo_city", "services.timebank.demo_city",
-        "services.pairing.demo_city",
+        "services.assessment.demo_city", "services.requests.demo_city", "services.council.demo_city",
+        "services.timebank.demo_city", "services.pairing.demo_city",
     ]
     assert registry.app_labels() == [
         "communities", "grid", "registration", "services", "activities", "teams", "assessment", "resident_requests",
-        "timebank", "pairing",
+        "council", "timebank", "pairing",
     ]
 
 
