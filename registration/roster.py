@@ -24,6 +24,7 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from communities.iterables import batched
 from communities.models import Community, Unit
@@ -156,10 +157,16 @@ class _Row:
 # --- The template --------------------------------------------------------------------------------
 
 
-def roster_template_xlsx() -> bytes:
-    """An empty roster workbook: the header row (each header cell commented) and a sheet of instructions.
+# Rows of the roster sheet whose community cell offers the list of codes.
+TEMPLATE_CHOICE_ROWS = 5000
 
-    The ID number and phone columns are formatted as text so that Excel keeps all 18 digits.
+
+def roster_template_xlsx(*, communities) -> bytes:
+    """An empty roster workbook: the header row (each header cell commented), a sheet of the community codes the
+    liaison may choose (`communities`: rows of district, street, community name, code) with the code column
+    offering them as a list, and a sheet of instructions.
+
+    The ID number, phone and code columns are formatted as text so that Excel keeps all 18 digits.
     """
     workbook = Workbook()
     sheet = workbook.active
@@ -173,6 +180,7 @@ def roster_template_xlsx() -> bytes:
         dimension.width = 24 if column.key in ("id_number", "community_code") else 16
         dimension.number_format = "@"
     sheet.freeze_panes = "A2"
+
 
     notes = workbook.create_sheet(gettext("Instructions"))
     notes.append([gettext("Column"), gettext("Required"), gettext("What to fill in")])
@@ -190,6 +198,31 @@ def roster_template_xlsx() -> bytes:
     for row in notes.iter_rows(min_row=2, max_row=len(ROSTER_COLUMNS) + 1):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    codes = workbook.create_sheet(gettext("Community codes"))
+    codes.append([gettext("District"), gettext("Street"), gettext("Community"), ROSTER_COLUMNS[-1].header])
+    for cell in codes[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for district, street, name, code in communities:
+        codes.append([district, street, name, code])
+        codes.cell(row=codes.max_row, column=4).number_format = "@"
+        count += 1
+    for letter, width in zip("ABCD", (14, 18, 24, 18), strict=True):
+        codes.column_dimensions[letter].width = width
+    codes.freeze_panes = "A2"
+    if count:
+        # The code column offers the list; a code typed by hand is still checked on upload.
+        code_index = next(i for i, column in enumerate(ROSTER_COLUMNS, start=1) if column.key == "community_code")
+        letter = get_column_letter(code_index)
+        choice = DataValidation(
+            type="list",
+            formula1=f"'{codes.title}'!$D$2:$D${count + 1}",
+            allow_blank=True,
+            showErrorMessage=False,
+        )
+        sheet.add_data_validation(choice)
+        choice.add(f"{letter}2:{letter}{TEMPLATE_CHOICE_ROWS + 1}")
 
     buffer = io.BytesIO()
     workbook.save(buffer)

@@ -6,7 +6,6 @@ import time
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -14,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.exports import XLSX_CONTENT_TYPE, xlsx_export
+from communities.exports import as_of_period, scope_place, xlsx_export, xlsx_response
 from communities.platform import policies
 from communities.platform.web import PAGE_SIZE, next_url, paginate
 
@@ -238,6 +237,8 @@ def ledger_export(request):
         rows=rows(),
         filters={"q": mask_search_term(search)},
         full_values=full,
+        place=scope_place(request.user),
+        period=as_of_period(),
     )
 
 
@@ -307,6 +308,5 @@ def roster_upload(request, unit_id: int):
 def roster_template(request):
     """The empty roster spreadsheet with the expected columns."""
     policies.require("registration.open_unit_pages", request.user)
-    response = HttpResponse(roster.roster_template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    content = roster.roster_template_xlsx(communities=selectors.roster_template_communities())
+    return xlsx_response(content, filename=_("Roster template") + ".xlsx", fallback="roster-template.xlsx")

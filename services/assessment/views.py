@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.exports import xlsx_export
+from communities.exports import xlsx_export, year_period
 from communities.models import Community, District, StaffAssignment, Unit
 from communities.platform import policies
 from communities.platform.web import (
@@ -242,6 +242,8 @@ def unit_export(request, unit_id: int):
         header=header,
         rows=rows,
         filters={"year": year, "unit": unit.pk},
+        place=unit.name,
+        period=year_period(year),
     )
 
 
@@ -372,4 +374,6 @@ def admin_below_line_export(request):
         header=header,
         rows=rows,
         filters={"year": year, "district": district.pk if district else None},
+        place=place,
+        period=year_period(year),
     )
