@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -29,6 +30,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from communities.iterables import batched
 from communities.models import Community, Unit
 from communities.text import InvisibleCharacterValidator, normalize_text
+from communities.uploads import UploadRefused, check_csv, check_xlsx
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
 from .models import Member, RosterEntry
@@ -301,6 +303,13 @@ def _read_table(uploaded_file) -> Iterator[tuple]:
     data = _read_bytes(uploaded_file)
     if not data:
         raise _FileRejected(gettext("The file is empty."))
+    try:
+        if data.startswith(_XLSX_MAGIC):
+            check_xlsx(data, max_rows=settings.ROSTER_MAX_ROWS)
+        else:
+            check_csv(data, max_rows=settings.ROSTER_MAX_ROWS)
+    except UploadRefused as refused:
+        raise _FileRejected(str(refused)) from refused
     if data.startswith(_XLSX_MAGIC):
         return _xlsx_rows(data)
     if data.startswith(_XLS_MAGIC):

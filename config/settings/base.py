@@ -391,6 +391,12 @@ ACTIVITY_MIN_PRESENCE = env.str("ACTIVITY_MIN_PRESENCE", default="0.6")
 SERVICE_MINIMUM_YEARLY_HOURS = env.float("SERVICE_MINIMUM_YEARLY_HOURS", default=12.0)
 REMINDER_SHORTFALL_DAYS_LEFT = env.int("REMINDER_SHORTFALL_DAYS_LEFT", default=30)
 
+# Uploaded spreadsheets (communities.uploads, issue 19 finding 3): an .xlsx file is refused before parsing when its
+# parts unpack to more than this (all parts / the shared strings), or a file has more data rows than the import takes.
+UPLOAD_MAX_UNPACKED_MB = env.int("UPLOAD_MAX_UNPACKED_MB", default=120)
+UPLOAD_MAX_SHARED_STRINGS_MB = env.int("UPLOAD_MAX_SHARED_STRINGS_MB", default=30)
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
+
 # --- Annual assessment (services.assessment) ------------------------------------------------------
 # The proposed grade is the first of these a member's figures for the year reach (verified service
 # records served in the year; claims made in the year):
