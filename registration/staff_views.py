@@ -3,12 +3,14 @@
 import secrets
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -76,6 +78,8 @@ def report_review(request, report_id: int):
         "member": report.member,
         "can_decide": policies.allowed("communities.manage_community", request.user, report.community),
         "reject_form": RejectForm(),
+        "can_undo": services.report_confirmation_undoable(report=report, user=request.user),
+        "undo_minutes": settings.REPORT_CONFIRM_UNDO_MINUTES,
     }
     return render(request, "registration/report_review.html", context)
 
@@ -89,8 +93,31 @@ def report_confirm(request, report_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(name)s's report is confirmed.") % {"name": report.member.name})
+        # The message links to the report, where its undo button stays for REPORT_CONFIRM_UNDO_MINUTES.
+        review = reverse("registration:report-review", args=[report.pk])
+        messages.success(
+            request,
+            format_html(
+                '{} <a href="{}#undo">{}</a>',
+                _("%(name)s's report is confirmed.") % {"name": report.member.name},
+                review,
+                _("Undo (within %(minutes)s minutes)") % {"minutes": settings.REPORT_CONFIRM_UNDO_MINUTES},
+            ),
+        )
     return redirect(next_url(request, reverse("registration:report-queue")))
+
+
+@login_required
+@require_POST
+def report_confirm_undo(request, report_id: int):
+    report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
+    try:
+        services.report_confirm_undo(report_id=report.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The confirmation is undone; the report is pending again."))
+    return redirect("registration:report-review", report_id=report.pk)
 
 
 @login_required

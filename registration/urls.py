@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/", staff_views.report_queue, name="report-queue"),
     path("reports/<int:report_id>/", staff_views.report_review, name="report-review"),
     path("reports/<int:report_id>/confirm/", staff_views.report_confirm, name="report-confirm"),
+    path("reports/<int:report_id>/confirm/undo/", staff_views.report_confirm_undo, name="report-confirm-undo"),
     path("reports/<int:report_id>/reject/", staff_views.report_reject, name="report-reject"),
     path("ledger/", staff_views.ledger, name="ledger"),
     path("ledger/export/", staff_views.ledger_export, name="ledger-export"),

@@ -87,12 +87,18 @@ def need_detail(request, need_id: int):
     policies.require("communities.open_staff_pages", request.user)
     need = selectors.staff_need_get(user=request.user, need_id=need_id)
     can_manage = policies.allowed("communities.manage_community", request.user, need.community)
-    context = {"need": need, "can_manage": can_manage}
+    # The claims are prefetched: whether nobody has claimed yet costs no query.
+    can_unpublish = need.status == ServiceNeed.Status.PUBLISHED and not need.claims.all()
+    context = {"need": need, "can_manage": can_manage, "can_unpublish": can_unpublish}
     return render(request, "services/staff_need_detail.html", context)
 
 
 NEED_ACTIONS = {
     "publish": (lambda user, pk: services.need_publish(user=user, need_id=pk), _("Published.")),
+    "unpublish": (
+        lambda user, pk: services.need_publish_undo(user=user, need_id=pk),
+        _("Taken back to a draft: it is no longer on the boards."),
+    ),
     "fulfil": (lambda user, pk: services.need_close(user=user, need_id=pk, fulfilled=True), _("Marked fulfilled.")),
     "close": (lambda user, pk: services.need_close(user=user, need_id=pk, fulfilled=False), _("Closed.")),
     "copy": (lambda user, pk: services.need_copy(user=user, need_id=pk), _("Copied as a new draft.")),

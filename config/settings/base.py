@@ -396,6 +396,8 @@ REMINDER_SHORTFALL_DAYS_LEFT = env.int("REMINDER_SHORTFALL_DAYS_LEFT", default=3
 UPLOAD_MAX_UNPACKED_MB = env.int("UPLOAD_MAX_UNPACKED_MB", default=120)
 UPLOAD_MAX_SHARED_STRINGS_MB = env.int("UPLOAD_MAX_SHARED_STRINGS_MB", default=30)
 ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
+# Minutes during which the staff member who confirmed a report may undo the confirmation.
+REPORT_CONFIRM_UNDO_MINUTES = env.int("REPORT_CONFIRM_UNDO_MINUTES", default=5)
 
 # --- Annual assessment (services.assessment) ------------------------------------------------------
 # The proposed grade is the first of these a member's figures for the year reach (verified service
