@@ -18,6 +18,7 @@ from urllib.parse import quote
 from django.db import transaction
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -48,6 +49,8 @@ def safe_cell(value):
     """Text that a spreadsheet would read as a formula is written with a leading apostrophe, as text; the control
     characters a workbook cannot hold are dropped. Forms refuse them (communities.text); a value stored before
     that, or by another path, must still never stop an export."""
+    if isinstance(value, Promise):  # a lazy translation (a choice's label) is text
+        value = str(value)
     if not isinstance(value, str):
         return value
     value = ILLEGAL_CHARACTERS_RE.sub("", value)
