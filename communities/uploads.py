@@ -38,15 +38,16 @@ def _too_many_rows(limit: int) -> UploadRefused:
     )
 
 
-def check_xlsx(data: bytes, *, max_rows: int) -> None:
-    """Refuse a workbook that unpacks too large or holds too many rows; raises UploadRefused.
+def check_xlsx(data: bytes, *, max_rows: int) -> int:
+    """Refuse a workbook that unpacks too large or holds too many rows; raises UploadRefused. Returns the rows of
+    its largest sheet (header included), for a progress display.
 
     A file that is not a zip at all passes: the parser that follows reports it as unreadable.
     """
     try:
         archive = zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, OSError, ValueError):
-        return
+        return 0
     with archive:
         members = archive.infolist()
         unpacked_limit = settings.UPLOAD_MAX_UNPACKED_MB * MB
@@ -70,11 +71,14 @@ def check_xlsx(data: bytes, *, max_rows: int) -> None:
                     )
                     % {"limit": settings.UPLOAD_MAX_SHARED_STRINGS_MB}
                 )
+        largest = 0
         for member in members:
             # The header is a row of the sheet too.
             rows = _count_rows(archive, member, stop_after=max_rows + 2) if WORKSHEET.search(member.filename) else 0
             if rows > max_rows + 1:
                 raise _too_many_rows(max_rows)
+            largest = max(largest, rows)
+    return largest
 
 
 def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, stop_after: int) -> int:
@@ -95,8 +99,10 @@ def _count_rows(archive: zipfile.ZipFile, member: zipfile.ZipInfo, *, stop_after
     return count
 
 
-def check_csv(data: bytes, *, max_rows: int) -> None:
-    """Refuse a text file with more lines than rows allowed (the header counts as one); raises UploadRefused."""
+def check_csv(data: bytes, *, max_rows: int) -> int:
+    """Refuse a text file with more lines than rows allowed (the header counts as one); raises UploadRefused.
+    Returns its lines."""
     lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines > max_rows + 1:
         raise _too_many_rows(max_rows)
+    return lines

@@ -245,7 +245,15 @@ def _import_rules() -> list[str]:
 # --- The import ----------------------------------------------------------------------------------
 
 
-def roster_import_file(*, unit: Unit, uploaded_file, user=None) -> RosterImportResult:
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+# Rows parsed between two progress reports.
+PROGRESS_EVERY = 2_000
+
+
+def roster_import_file(*, unit: Unit, uploaded_file, user=None, progress=_no_progress) -> RosterImportResult:
     """Import a roster file (.xlsx or CSV, told apart by content) for `unit`, all or nothing.
 
     Guarantees: either every data row is saved in one transaction (new ID numbers created on this unit's
@@ -253,9 +261,15 @@ def roster_import_file(*, unit: Unit, uploaded_file, user=None) -> RosterImportR
     error found is returned, sorted by row. An ID number on another unit's roster is an error whose message
     does not say which unit. `user` is recorded in the log line only. Raises nothing for bad input;
     database errors other than a concurrent insert of the same ID number propagate.
+
+    `progress(done, total)` is told the rows read so far and the file's rows (a background import shows them);
+    done == total once the file is read, and once more when the rows are saved.
     """
     try:
-        rows, errors, columns = _parse_rows(_read_table(uploaded_file))
+        table, total = _read_table(uploaded_file)
+        total = max(total - 1, 0)  # the header
+        progress(0, total)
+        rows, errors, columns = _parse_rows(table, progress=lambda done: progress(min(done, total), total))
     except _FileRejected as rejected:
         return _refused([RosterRowError(0, "", rejected.message)], unit=unit, user=user)
 
@@ -274,6 +288,7 @@ def roster_import_file(*, unit: Unit, uploaded_file, user=None) -> RosterImportR
                 result = RosterImportResult(0, 0, [RosterRowError(0, "", message)])
     if not result.ok:
         return _refused(result.errors, unit=unit, user=user)
+    progress(total, total)
     logger.info(
         "Roster import for unit %s by user %s: %s created, %s updated",
         unit.pk,
@@ -298,25 +313,26 @@ def _error_order(error: RosterRowError) -> tuple[int, int]:
 # --- Reading the file into rows of cell values --------------------------------------------------------
 
 
-def _read_table(uploaded_file) -> Iterator[tuple]:
-    """The rows of the file as tuples of raw cell values, header first. Raises _FileRejected."""
+def _read_table(uploaded_file) -> tuple[Iterator[tuple], int]:
+    """The rows of the file as tuples of raw cell values, header first, and how many rows it has (header
+    included; for a progress display). Raises _FileRejected."""
     data = _read_bytes(uploaded_file)
     if not data:
         raise _FileRejected(gettext("The file is empty."))
     try:
         if data.startswith(_XLSX_MAGIC):
-            check_xlsx(data, max_rows=settings.ROSTER_MAX_ROWS)
+            total = check_xlsx(data, max_rows=settings.ROSTER_MAX_ROWS)
         else:
-            check_csv(data, max_rows=settings.ROSTER_MAX_ROWS)
+            total = check_csv(data, max_rows=settings.ROSTER_MAX_ROWS)
     except UploadRefused as refused:
         raise _FileRejected(str(refused)) from refused
     if data.startswith(_XLSX_MAGIC):
-        return _xlsx_rows(data)
+        return _xlsx_rows(data), total
     if data.startswith(_XLS_MAGIC):
         raise _FileRejected(
             gettext("This is an old Excel .xls file. Save it as an Excel workbook (.xlsx) or as CSV and upload it.")
         )
-    return _csv_rows(_decode_text(data))
+    return _csv_rows(_decode_text(data)), total
 
 
 def _read_bytes(uploaded_file) -> bytes:
@@ -428,7 +444,7 @@ def _check_header(header: tuple) -> dict[str, int]:
     return positions
 
 
-def _parse_rows(table: Iterator[tuple]) -> tuple[list[_Row], list[RosterRowError], frozenset[str]]:
+def _parse_rows(table: Iterator[tuple], progress=None) -> tuple[list[_Row], list[RosterRowError], frozenset[str]]:
     """Every non-blank data row checked, its errors, and the keys of the columns the file has.
 
     Raises _FileRejected for a bad header or a file without data rows.
@@ -441,6 +457,8 @@ def _parse_rows(table: Iterator[tuple]) -> tuple[list[_Row], list[RosterRowError
     errors: list[RosterRowError] = []
     first_row_of: dict[str, int] = {}
     for number, values in enumerate(table, start=2):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number - 1)
         raw = {key: values[index] if index < len(values) else None for key, index in positions.items()}
         if all(_cell_text(value) == "" for value in raw.values()):
             continue

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from communities.exports import as_of_period, scope_place, xlsx_export, xlsx_res
 from communities.platform import policies
 from communities.platform.web import PAGE_SIZE, next_url, paginate
 
-from . import roster, selectors, services
+from . import roster, roster_jobs, selectors, services
 from .forms import LedgerSearchForm, RejectForm, RosterUploadForm
 from .identity import mask_address, mask_search_term
 from .rates import selectors as rates
@@ -311,6 +312,9 @@ def roster_upload(request, unit_id: int):
     unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
     result = None
     form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and roster_jobs.is_large(form.cleaned_data["file"]):
+        job_id = roster_jobs.roster_job_start(unit=unit, user=request.user, uploaded_file=form.cleaned_data["file"])
+        return redirect("registration:roster-upload-job", unit_id=unit.pk, job_id=job_id)
     if request.method == "POST" and form.is_valid():
         result = roster.roster_import_file(unit=unit, uploaded_file=form.cleaned_data["file"], user=request.user)
         if result.ok:
@@ -329,6 +333,27 @@ def roster_upload(request, unit_id: int):
         "max_errors_shown": MAX_ERRORS_SHOWN,
     }
     return render(request, "registration/roster_upload.html", context, status=400 if result and not result.ok else 200)
+
+
+@login_required
+def roster_upload_job(request, unit_id: int, job_id: str):
+    """A background roster import's progress (the fragment alone for htmx's polling, which stops when it ends)."""
+    policies.require("registration.open_liaison_home", request.user)
+    unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
+    job = roster_jobs.roster_job_get(job_id=job_id, user=request.user, unit=unit)
+    if job is None:
+        raise Http404
+    context = {
+        "unit": unit,
+        "job": job,
+        "job_id": job_id,
+        "finished": job["status"] == roster_jobs.DONE,
+        "percent": int(100 * job["done"] / job["total"]) if job["total"] else 0,
+        "max_errors_shown": roster_jobs.MAX_ERRORS_KEPT,
+    }
+    if request.htmx:
+        return render(request, "registration/partials/roster_job.html", context)
+    return render(request, "registration/roster_job.html", context)
 
 
 @login_required

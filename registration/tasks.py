@@ -47,3 +47,13 @@ def remind_unregistered_digest_task(now: str | None = None) -> int:
 def remind_pending_reports_task(now: str | None = None) -> int:
     """Rule 2: the daily digest of reports pending too long to each community's staff."""
     return reminders.remind_pending_reports(now=now)
+
+
+@jobs.job
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=10 * 60, time_limit=12 * 60)
+def roster_import_task(job_id: str) -> bool:
+    """A large roster upload, imported in the background (registration.roster_jobs). Not retried: the import is
+    all or nothing, and a failed job says so on its page. Returns whether the job was found."""
+    from .roster_jobs import roster_job_run
+
+    return roster_job_run(job_id=job_id) is not None

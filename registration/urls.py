@@ -25,5 +25,8 @@ urlpatterns = [
     path("units/", staff_views.unit_home, name="unit-home"),
     path("units/<int:unit_id>/roster/", staff_views.unit_roster, name="unit-roster"),
     path("units/<int:unit_id>/roster/upload/", staff_views.roster_upload, name="roster-upload"),
+    path(
+        "units/<int:unit_id>/roster/upload/<str:job_id>/", staff_views.roster_upload_job, name="roster-upload-job"
+    ),
     path("roster-template.xlsx", staff_views.roster_template, name="roster-template"),
 ]
