@@ -323,6 +323,21 @@ def admin_page(request):
 
 
 @inside_admin("assessment.open_admin_page")
+def admin_runs(request):
+    """The runs table alone, which the admin page polls while a run is going (it stops polling once none is)."""
+    year = _year(request)
+    district = _admin_district(request)
+    recent_runs = list(selectors.run_list(year=year, district=district))
+    context = {
+        "year": year,
+        "district": district,
+        "runs": recent_runs,
+        "running": any(run.status == AssessmentRun.Status.RUNNING for run in recent_runs),
+    }
+    return render(request, "assessment/partials/runs.html", context)
+
+
+@inside_admin("assessment.open_admin_page")
 @require_POST
 def admin_run(request):
     """Start (or resume) computing the drafts of the year for the scope."""

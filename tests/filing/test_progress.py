@@ -111,3 +111,21 @@ def test_small_uploads_stay_in_the_request(client, liaison):
     )
     assert response["Location"] == reverse("registration:unit-roster", args=[unit.pk])
     assert roster_jobs.is_large(SimpleUploadedFile("x", b"x" * 200_000))
+
+
+def test_the_assessment_runs_table_polls_while_a_run_is_going(client, city, staff_users):
+    from services.assessment.models import AssessmentRun
+
+    client.force_login(staff_users["org_city"])
+    run = AssessmentRun.objects.create(year=2025, total=10, done=4)
+    page = client.get(reverse("assessment:admin"), {"year": 2025}).content.decode()
+    runs_url = reverse("assessment:admin-runs")
+    assert f'hx-get="{runs_url}?year=2025"' in page and 'hx-trigger="every 3s"' in page
+    assert "htmx.min.js" in page and '<noscript><meta http-equiv="refresh"' in page
+    fragment = client.get(runs_url, {"year": 2025}).content.decode()
+    assert "<html" not in fragment and 'value="4"' in fragment and "4 / 10" in fragment
+
+    AssessmentRun.objects.filter(pk=run.pk).update(status=AssessmentRun.Status.FINISHED, done=10)
+    fragment = client.get(runs_url, {"year": 2025}).content.decode()
+    assert "hx-trigger" not in fragment and "10 / 10" in fragment  # finished: the polling stops
+    assert "refresh" not in client.get(reverse("assessment:admin"), {"year": 2025}).content.decode()
