@@ -55,7 +55,7 @@ COLUMN_WIDTH = 34
 COLUMN_GAP = 10
 PLOT_HEIGHT = 150
 COLUMNS_TOP = 24  # room for the value written above the tallest column
-COLUMNS_BOTTOM = 26  # room for the labels under the axis
+COLUMNS_BOTTOM = 40  # room for the labels (two lines) under the axis
 COLUMNS_LEFT = 8
 
 COLUMN = (
@@ -63,14 +63,21 @@ COLUMN = (
     "<title>{label}：{value_text}</title>"
     '<rect x="{x}" y="{y}" width="{width}" height="{height}"></rect>'
     '<text class="chart-value" x="{center}" y="{value_y}" text-anchor="middle">{value_short}</text>'
-    '<text class="chart-label" x="{center}" y="{label_y}" text-anchor="middle">{label}</text>'
+    '<text class="chart-label" x="{center}" y="{label_y}" text-anchor="middle">{short_label}</text>'
+    '<text class="chart-label chart-sublabel" x="{center}" y="{sublabel_y}" text-anchor="middle">{sublabel}</text>'
     "</g>"
 )
 
 
-def column_chart(*, key: str, title: str, description: str, unit: str, points, label_header: str) -> Chart:
-    """One column per (label, value) point, e.g. per month; the value and its unit above each column."""
+def column_chart(
+    *, key: str, title: str, description: str, unit: str, points, label_header: str, short_labels=None
+) -> Chart:
+    """One column per (label, value) point, e.g. per month; the value and its unit above each column. Under the
+    column goes its short label if given (a column is narrow: "3月" rather than "2026-03"), else its label; a short
+    label may be a pair, whose second line goes under the first (the year, where it starts)."""
     points = [(str(label), Decimal(value or 0)) for label, value in points]
+    short_labels = list(short_labels) if short_labels is not None else [label for label, _value in points]
+    short_labels = [label if isinstance(label, tuple) else (label, "") for label in short_labels]
     top = max((value for _label, value in points), default=Decimal(0)) or Decimal(1)
     axis_y = COLUMNS_TOP + PLOT_HEIGHT
     elements = []
@@ -81,6 +88,9 @@ def column_chart(*, key: str, title: str, description: str, unit: str, points, l
             format_html(
                 COLUMN,
                 label=label,
+                short_label=short_labels[index][0],
+                sublabel=short_labels[index][1],
+                sublabel_y=_fmt(axis_y + 31),
                 value_text=f"{number_text(value)} {unit}",
                 value_short=number_text(value),
                 x=_fmt(x),

@@ -204,6 +204,14 @@ def dashboard(request):
 def _dashboard_charts(series: dict) -> list:
     """The dashboard's charts, laid out from the selector's series (no figure is computed here)."""
     months = [(f"{month:%Y-%m}", hours, posted) for month, hours, _records, posted in series["by_month"]]
+    # Under a column: the month, with its year where the year starts (and on the first column).
+    short = [
+        (
+            _("%(month)s mo.") % {"month": month.month},
+            _("%(year)s yr.") % {"year": month.year} if index == 0 or month.month == 1 else "",
+        )
+        for index, (month, *_rest) in enumerate(series["by_month"])
+    ]
     charts = [
         charts_module.column_chart(
             key="hours-by-month",
@@ -212,6 +220,7 @@ def _dashboard_charts(series: dict) -> list:
             unit=_("h"),
             points=[(label, hours) for label, hours, _posted in months],
             label_header=_("Month"),
+            short_labels=short,
         ),
         charts_module.column_chart(
             key="needs-by-month",
@@ -220,6 +229,7 @@ def _dashboard_charts(series: dict) -> list:
             unit=_("needs"),
             points=[(label, posted) for label, _hours, posted in months],
             label_header=_("Month"),
+            short_labels=short,
         ),
     ]
     if len(series["by_community"]) > 1:
