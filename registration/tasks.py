@@ -50,10 +50,11 @@ def remind_pending_reports_task(now: str | None = None) -> int:
 
 
 @jobs.job
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=10 * 60, time_limit=12 * 60)
+@shared_task(**REMINDER_TASK_OPTIONS)
 def roster_import_task(job_id: str) -> bool:
-    """A large roster upload, imported in the background (registration.roster_jobs). Not retried: the import is
-    all or nothing, and a failed job says so on its page. Returns whether the job was found."""
+    """A large roster upload, imported in the background (registration.roster_jobs). Retried on transient
+    database errors like every task: the import is all or nothing, so a retry starts from a clean roster.
+    Returns whether the job was found."""
     from .roster_jobs import roster_job_run
 
     return roster_job_run(job_id=job_id) is not None
