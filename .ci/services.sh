@@ -11,6 +11,8 @@ need_packages=()
 command -v pg_lsclusters >/dev/null 2>&1 || need_packages+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || need_packages+=(redis-server)
 if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! command -v chromium >/dev/null 2>&1; then need_packages+=(chromium); fi
+# Without a CJK font the browser walk's screenshots show every Chinese character as a box.
+if [ "${WITH_CHROMIUM:-0}" = 1 ] && ! dpkg -s fonts-noto-cjk >/dev/null 2>&1; then need_packages+=(fonts-noto-cjk); fi
 if [ "${WITH_GETTEXT:-0}" = 1 ] && ! command -v msgfmt >/dev/null 2>&1; then need_packages+=(gettext); fi
 if [ ${#need_packages[@]} -gt 0 ]; then
   echo "== installing ${need_packages[*]}"

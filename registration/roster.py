@@ -16,6 +16,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
@@ -24,10 +25,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from communities.iterables import batched
 from communities.models import Community, Unit
 from communities.text import InvisibleCharacterValidator, normalize_text
+from communities.uploads import UploadRefused, check_csv, check_xlsx
 
 from .identity import MOBILE_SHAPE, InvalidIdNumber, hash_id_number, parse_id_number, protect_id_number
 from .models import Member, RosterEntry
@@ -157,10 +160,16 @@ class _Row:
 # --- The template --------------------------------------------------------------------------------
 
 
-def roster_template_xlsx() -> bytes:
-    """An empty roster workbook: the header row (each header cell commented) and a sheet of instructions.
+# Rows of the roster sheet whose community cell offers the list of codes.
+TEMPLATE_CHOICE_ROWS = 5000
 
-    The ID number and phone columns are formatted as text so that Excel keeps all 18 digits.
+
+def roster_template_xlsx(*, communities) -> bytes:
+    """An empty roster workbook: the header row (each header cell commented), a sheet of the community codes the
+    liaison may choose (`communities`: rows of district, street, community name, code) with the code column
+    offering them as a list, and a sheet of instructions.
+
+    The ID number, phone and code columns are formatted as text so that Excel keeps all 18 digits.
     """
     workbook = Workbook()
     sheet = workbook.active
@@ -174,6 +183,7 @@ def roster_template_xlsx() -> bytes:
         dimension.width = 24 if column.key in ("id_number", "community_code") else 16
         dimension.number_format = "@"
     sheet.freeze_panes = "A2"
+
 
     notes = workbook.create_sheet(gettext("Instructions"))
     notes.append([gettext("Column"), gettext("Required"), gettext("What to fill in")])
@@ -191,6 +201,31 @@ def roster_template_xlsx() -> bytes:
     for row in notes.iter_rows(min_row=2, max_row=len(ROSTER_COLUMNS) + 1):
         for cell in row:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+
+    codes = workbook.create_sheet(gettext("Community codes"))
+    codes.append([gettext("District"), gettext("Street"), gettext("Community"), ROSTER_COLUMNS[-1].header])
+    for cell in codes[1]:
+        cell.font = Font(bold=True)
+    count = 0
+    for district, street, name, code in communities:
+        codes.append([district, street, name, code])
+        codes.cell(row=codes.max_row, column=4).number_format = "@"
+        count += 1
+    for letter, width in zip("ABCD", (14, 18, 24, 18), strict=True):
+        codes.column_dimensions[letter].width = width
+    codes.freeze_panes = "A2"
+    if count:
+        # The code column offers the list; a code typed by hand is still checked on upload.
+        code_index = next(i for i, column in enumerate(ROSTER_COLUMNS, start=1) if column.key == "community_code")
+        letter = get_column_letter(code_index)
+        choice = DataValidation(
+            type="list",
+            formula1=f"'{codes.title}'!$D$2:$D${count + 1}",
+            allow_blank=True,
+            showErrorMessage=False,
+        )
+        sheet.add_data_validation(choice)
+        choice.add(f"{letter}2:{letter}{TEMPLATE_CHOICE_ROWS + 1}")
 
     buffer = io.BytesIO()
     workbook.save(buffer)
@@ -211,7 +246,15 @@ def _import_rules() -> list[str]:
 # --- The import ----------------------------------------------------------------------------------
 
 
-def roster_import_file(*, unit: Unit, uploaded_file, user=None) -> RosterImportResult:
+def _no_progress(done: int, total: int) -> None:
+    pass
+
+
+# Rows parsed between two progress reports.
+PROGRESS_EVERY = 2_000
+
+
+def roster_import_file(*, unit: Unit, uploaded_file, user=None, progress=_no_progress) -> RosterImportResult:
     """Import a roster file (.xlsx or CSV, told apart by content) for `unit`, all or nothing.
 
     Guarantees: either every data row is saved in one transaction (new ID numbers created on this unit's
@@ -219,9 +262,15 @@ def roster_import_file(*, unit: Unit, uploaded_file, user=None) -> RosterImportR
     error found is returned, sorted by row. An ID number on another unit's roster is an error whose message
     does not say which unit. `user` is recorded in the log line only. Raises nothing for bad input;
     database errors other than a concurrent insert of the same ID number propagate.
+
+    `progress(done, total)` is told the rows read so far and the file's rows (a background import shows them);
+    done == total once the file is read, and once more when the rows are saved.
     """
     try:
-        rows, errors, columns = _parse_rows(_read_table(uploaded_file))
+        table, total = _read_table(uploaded_file)
+        total = max(total - 1, 0)  # the header
+        progress(0, total)
+        rows, errors, columns = _parse_rows(table, progress=lambda done: progress(min(done, total), total))
     except _FileRejected as rejected:
         return _refused([RosterRowError(0, "", rejected.message)], unit=unit, user=user)
 
@@ -240,6 +289,7 @@ def roster_import_file(*, unit: Unit, uploaded_file, user=None) -> RosterImportR
                 result = RosterImportResult(0, 0, [RosterRowError(0, "", message)])
     if not result.ok:
         return _refused(result.errors, unit=unit, user=user)
+    progress(total, total)
     logger.info(
         "Roster import for unit %s by user %s: %s created, %s updated",
         unit.pk,
@@ -264,18 +314,26 @@ def _error_order(error: RosterRowError) -> tuple[int, int]:
 # --- Reading the file into rows of cell values --------------------------------------------------------
 
 
-def _read_table(uploaded_file) -> Iterator[tuple]:
-    """The rows of the file as tuples of raw cell values, header first. Raises _FileRejected."""
+def _read_table(uploaded_file) -> tuple[Iterator[tuple], int]:
+    """The rows of the file as tuples of raw cell values, header first, and how many rows it has (header
+    included; for a progress display). Raises _FileRejected."""
     data = _read_bytes(uploaded_file)
     if not data:
         raise _FileRejected(gettext("The file is empty."))
+    try:
+        if data.startswith(_XLSX_MAGIC):
+            total = check_xlsx(data, max_rows=settings.ROSTER_MAX_ROWS)
+        else:
+            total = check_csv(data, max_rows=settings.ROSTER_MAX_ROWS)
+    except UploadRefused as refused:
+        raise _FileRejected(str(refused)) from refused
     if data.startswith(_XLSX_MAGIC):
-        return _xlsx_rows(data)
+        return _xlsx_rows(data), total
     if data.startswith(_XLS_MAGIC):
         raise _FileRejected(
             gettext("This is an old Excel .xls file. Save it as an Excel workbook (.xlsx) or as CSV and upload it.")
         )
-    return _csv_rows(_decode_text(data))
+    return _csv_rows(_decode_text(data)), total
 
 
 def _read_bytes(uploaded_file) -> bytes:
@@ -387,7 +445,7 @@ def _check_header(header: tuple) -> dict[str, int]:
     return positions
 
 
-def _parse_rows(table: Iterator[tuple]) -> tuple[list[_Row], list[RosterRowError], frozenset[str]]:
+def _parse_rows(table: Iterator[tuple], progress=None) -> tuple[list[_Row], list[RosterRowError], frozenset[str]]:
     """Every non-blank data row checked, its errors, and the keys of the columns the file has.
 
     Raises _FileRejected for a bad header or a file without data rows.
@@ -400,6 +458,8 @@ def _parse_rows(table: Iterator[tuple]) -> tuple[list[_Row], list[RosterRowError
     errors: list[RosterRowError] = []
     first_row_of: dict[str, int] = {}
     for number, values in enumerate(table, start=2):
+        if progress is not None and number % PROGRESS_EVERY == 0:
+            progress(number - 1)
         raw = {key: values[index] if index < len(values) else None for key, index in positions.items()}
         if all(_cell_text(value) == "" for value in raw.values()):
             continue

@@ -198,3 +198,11 @@ def off_roster_members(*, unit):
 
 def unit_get_for_user(*, user, unit_id: int) -> Unit:
     return get_object_or_404(Unit.objects.visible_to(user), pk=unit_id)
+
+
+def roster_template_communities():
+    """(district, street, community, code) of every community, for the roster template's list of codes: a
+    unit's members report where they live, anywhere in the city."""
+    return Community.objects.order_by("district__name", "street__name", "code").values_list(
+        "district__name", "street__name", "name", "code"
+    )

@@ -1,5 +1,6 @@
 """Writes for members and reporting. Each function is one business operation in one transaction."""
 
+import datetime
 import uuid
 from dataclasses import dataclass
 
@@ -13,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communities.audit import audit, audit_attempt, ref
-from communities.models import Community, Notification
+from communities.models import AuditEvent, Community, Notification
 from communities.notifications import notify
 from communities.platform import policies
 
@@ -175,10 +176,80 @@ def report_confirm(*, report_id: int, user) -> Report:
             report.decided_at = now
             report.decided_by = user
             report.save(update_fields=["status", "decided_at", "decided_by"])
-            RosterEntry.objects.filter(member__pk=report.member_id, community__isnull=True).update(
-                community=report.community
+            attributed = list(
+                RosterEntry.objects.filter(member__pk=report.member_id, community__isnull=True).values_list(
+                    "pk", flat=True
+                )
             )
+            RosterEntry.objects.filter(pk__in=attributed).update(community=report.community)
         _tell_member(report, _("Your report to %(community)s is confirmed.") % {"community": report.community.name})
+        # The roster entries attributed here are kept in the trail: an undo gives them back their empty community.
+        detail = {"community_id": report.community_id, "attributed_entries": attributed}
+        audit(action=action, user=user, obj=report, detail=detail)
+    return report
+
+
+def report_confirmation_undoable(*, report: Report, user, now=None) -> bool:
+    """Whether `user` may still undo the confirmation of `report`: they made it, less than
+    REPORT_CONFIRM_UNDO_MINUTES ago, and nothing has happened to the report since (no query)."""
+    now = now or timezone.now()
+    return (
+        report.status == Report.Status.CONFIRMED
+        and report.decided_by_id is not None
+        and report.decided_by_id == getattr(user, "pk", None)
+        and report.decided_at is not None
+        and now - report.decided_at <= datetime.timedelta(minutes=settings.REPORT_CONFIRM_UNDO_MINUTES)
+    )
+
+
+def report_confirm_undo(*, report_id: int, user) -> Report:
+    """Undo a confirmation made by `user` within REPORT_CONFIRM_UNDO_MINUTES: the report is pending again, the
+    report it ended is confirmed again, the roster entries it attributed lose that community, the member is told
+    and the tallies follow. Raises PermissionDenied outside the user's community, ValidationError when the
+    confirmation is another's, too old, or no longer the report's state. Audited (refused attempts too).
+    """
+    action = Action.REPORT_CONFIRM_UNDO
+    with audit_attempt(action=action, user=user, obj=ref(Report, report_id)), transaction.atomic():
+        report = (
+            Report.objects.select_for_update(of=("self",)).select_related("community", "member__user").get(pk=report_id)
+        )
+        if not policies.allowed("communities.manage_community", user, report.community):
+            raise PermissionDenied
+        if Report.objects.filter(member_id=report.member_id, status=Report.Status.PENDING).exists():
+            # One pending report a member: theirs, sent since, stands; this one stays confirmed.
+            raise ValidationError(_("The member has sent another report since; this confirmation stays."))
+        if not report_confirmation_undoable(report=report, user=user):
+            raise ValidationError(
+                _(
+                    "This confirmation can no longer be undone: only the person who confirmed can undo it, within "
+                    "%(minutes)s minutes."
+                )
+                % {"minutes": settings.REPORT_CONFIRM_UNDO_MINUTES}
+            )
+        confirmed = AuditEvent.objects.filter(
+            action=Action.REPORT_CONFIRM,
+            object_type=Report._meta.label_lower,
+            object_id=str(report.pk),
+            outcome=AuditEvent.Outcome.SUCCESS,
+        ).first()  # newest first (the model's ordering)
+        attributed = (confirmed.detail.get("attributed_entries") or []) if confirmed else []
+        with tallies_follow(member_ids=[report.member_id]):
+            decided_at = report.decided_at
+            # This one first: a member has one confirmed report at a time.
+            report.status = Report.Status.PENDING
+            report.decided_at = None
+            report.decided_by = None
+            report.save(update_fields=["status", "decided_at", "decided_by"])
+            # The report this confirmation ended was ended at the very same instant (report_confirm's `now`).
+            Report.objects.filter(member_id=report.member_id, status=Report.Status.ENDED, ended_at=decided_at).update(
+                status=Report.Status.CONFIRMED, ended_at=None
+            )
+            RosterEntry.objects.filter(pk__in=attributed, community_id=report.community_id).update(community=None)
+        _tell_member(
+            report,
+            _("The confirmation of your report to %(community)s was undone; it is waiting again.")
+            % {"community": report.community.name},
+        )
         audit(action=action, user=user, obj=report, detail={"community_id": report.community_id})
     return report
 

@@ -3,22 +3,24 @@
 import secrets
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.exports import XLSX_CONTENT_TYPE, xlsx_export
+from communities.exports import as_of_period, scope_place, xlsx_export, xlsx_response
 from communities.platform import policies
 from communities.platform.web import PAGE_SIZE, next_url, paginate
 
-from . import roster, selectors, services
+from . import roster, roster_jobs, selectors, services
 from .forms import LedgerSearchForm, ReportRejectForm, RosterUploadForm
 from .identity import mask_address, mask_search_term
 from .rates import selectors as rates
@@ -78,6 +80,8 @@ def report_review(request, report_id: int):
         "member": report.member,
         "can_decide": policies.allowed("communities.manage_community", request.user, report.community),
         "reject_form": ReportRejectForm(),
+        "can_undo": services.report_confirmation_undoable(report=report, user=request.user),
+        "undo_minutes": settings.REPORT_CONFIRM_UNDO_MINUTES,
     }
     return render(request, "registration/report_review.html", context)
 
@@ -91,8 +95,31 @@ def report_confirm(request, report_id: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
     else:
-        messages.success(request, _("%(name)s's report is confirmed.") % {"name": report.member.name})
+        # The message links to the report, where its undo button stays for REPORT_CONFIRM_UNDO_MINUTES.
+        review = reverse("registration:report-review", args=[report.pk])
+        messages.success(
+            request,
+            format_html(
+                '{} <a href="{}#undo">{}</a>',
+                _("%(name)s's report is confirmed.") % {"name": report.member.name},
+                review,
+                _("Undo (within %(minutes)s minutes)") % {"minutes": settings.REPORT_CONFIRM_UNDO_MINUTES},
+            ),
+        )
     return redirect(next_url(request, reverse("registration:report-queue")))
+
+
+@login_required
+@require_POST
+def report_confirm_undo(request, report_id: int):
+    report = selectors.report_get_for_staff(user=request.user, report_id=report_id)
+    try:
+        services.report_confirm_undo(report_id=report.pk, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("The confirmation is undone; the report is pending again."))
+    return redirect("registration:report-review", report_id=report.pk)
 
 
 @login_required
@@ -244,6 +271,8 @@ def ledger_export(request):
         rows=rows(),
         filters={"q": mask_search_term(search)},
         full_values=full,
+        place=scope_place(request.user),
+        period=as_of_period(),
     )
 
 
@@ -289,6 +318,9 @@ def roster_upload(request, unit_id: int):
     unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
     result = None
     form = RosterUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid() and roster_jobs.is_large(form.cleaned_data["file"]):
+        job_id = roster_jobs.roster_job_start(unit=unit, user=request.user, uploaded_file=form.cleaned_data["file"])
+        return redirect("registration:roster-upload-job", unit_id=unit.pk, job_id=job_id)
     if request.method == "POST" and form.is_valid():
         result = roster.roster_import_file(unit=unit, uploaded_file=form.cleaned_data["file"], user=request.user)
         if result.ok:
@@ -310,9 +342,29 @@ def roster_upload(request, unit_id: int):
 
 
 @login_required
+def roster_upload_job(request, unit_id: int, job_id: str):
+    """A background roster import's progress (the fragment alone for htmx's polling, which stops when it ends)."""
+    policies.require("registration.open_liaison_home", request.user)
+    unit = selectors.unit_get_for_user(user=request.user, unit_id=unit_id)
+    job = roster_jobs.roster_job_get(job_id=job_id, user=request.user, unit=unit)
+    if job is None:
+        raise Http404
+    context = {
+        "unit": unit,
+        "job": job,
+        "job_id": job_id,
+        "finished": job["status"] == roster_jobs.DONE,
+        "percent": int(100 * job["done"] / job["total"]) if job["total"] else 0,
+        "max_errors_shown": roster_jobs.MAX_ERRORS_KEPT,
+    }
+    if request.htmx:
+        return render(request, "registration/partials/roster_job.html", context)
+    return render(request, "registration/roster_job.html", context)
+
+
+@login_required
 def roster_template(request):
     """The empty roster spreadsheet with the expected columns."""
     policies.require("registration.open_unit_pages", request.user)
-    response = HttpResponse(roster.roster_template_xlsx(), content_type=XLSX_CONTENT_TYPE)
-    response["Content-Disposition"] = 'attachment; filename="roster-template.xlsx"'
-    return response
+    content = roster.roster_template_xlsx(communities=selectors.roster_template_communities())
+    return xlsx_response(content, filename=_("Roster template") + ".xlsx", fallback="roster-template.xlsx")

@@ -47,3 +47,14 @@ def remind_unregistered_digest_task(now: str | None = None) -> int:
 def remind_pending_reports_task(now: str | None = None) -> int:
     """Rule 2: the daily digest of reports pending too long to each community's staff."""
     return reminders.remind_pending_reports(now=now)
+
+
+@jobs.job
+@shared_task(**REMINDER_TASK_OPTIONS)
+def roster_import_task(job_id: str) -> bool:
+    """A large roster upload, imported in the background (registration.roster_jobs). Retried on transient
+    database errors like every task: the import is all or nothing, so a retry starts from a clean roster.
+    Returns whether the job was found."""
+    from .roster_jobs import roster_job_run
+
+    return roster_job_run(job_id=job_id) is not None

@@ -20,6 +20,7 @@ urlpatterns = [
     path("reports/", staff_views.report_queue, name="report-queue"),
     path("reports/<int:report_id>/", staff_views.report_review, name="report-review"),
     path("reports/<int:report_id>/confirm/", staff_views.report_confirm, name="report-confirm"),
+    path("reports/<int:report_id>/confirm/undo/", staff_views.report_confirm_undo, name="report-confirm-undo"),
     path("reports/<int:report_id>/reject/", staff_views.report_reject, name="report-reject"),
     path("ledger/", staff_views.ledger, name="ledger"),
     path("ledger/export/", staff_views.ledger_export, name="ledger-export"),
@@ -27,6 +28,9 @@ urlpatterns = [
     path("units/", staff_views.unit_home, name="unit-home"),
     path("units/<int:unit_id>/roster/", staff_views.unit_roster, name="unit-roster"),
     path("units/<int:unit_id>/roster/upload/", staff_views.roster_upload, name="roster-upload"),
+    path(
+        "units/<int:unit_id>/roster/upload/<str:job_id>/", staff_views.roster_upload_job, name="roster-upload-job"
+    ),
     path("roster-template.xlsx", staff_views.roster_template, name="roster-template"),
 ]
 # Members and liaisons helping themselves (registration.selfservice): own data, corrections, the liaison's tools.

@@ -124,7 +124,7 @@ def main() -> None:
     print(f"{'  .xlsx size':<58} {len(content) / 1024 / 1024:7.1f} MB")
     timed(
         "parse + check only, no database",
-        lambda: roster._parse_rows(roster._read_table(SimpleUploadedFile("b.xlsx", content))),
+        lambda: roster._parse_rows(roster._read_table(SimpleUploadedFile("b.xlsx", content))[0]),
     )
     result = timed("import .xlsx into a fresh unit (all new)", lambda: import_into(xlsx_unit, content, "b.xlsx"))
     print(f"{'  created / updated':<58} {result.created} / {result.updated}")

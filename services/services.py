@@ -120,6 +120,24 @@ def need_publish(*, user, need_id: int) -> ServiceNeed:
     return need
 
 
+def need_publish_undo(*, user, need_id: int) -> ServiceNeed:
+    """Published → draft again, while nobody has claimed it (a claim, even one withdrawn since, is a member's act
+    that the need must keep). The need row is locked, as a claim locks it, so no claim slips in between. Raises
+    ValidationError otherwise; audited (refused attempts too)."""
+    action = Action.NEED_PUBLISH_UNDO
+    with audit_attempt(action=action, user=user, obj=ref(ServiceNeed, need_id)), transaction.atomic():
+        need = _need_locked(need_id, user)
+        if need.status != ServiceNeed.Status.PUBLISHED:
+            raise ValidationError(_("Only a published need can be taken back to a draft."))
+        if need.claims.exists():
+            raise ValidationError(_("Someone has claimed this need already; close it instead."))
+        need.status = ServiceNeed.Status.DRAFT
+        need.published_at = None
+        need.save(update_fields=["status", "published_at"])
+        audit(action=action, user=user, obj=need, detail={"community_id": need.community_id})
+    return need
+
+
 def need_close(*, user, need_id: int, fulfilled: bool) -> ServiceNeed:
     """Published → fulfilled (met) or closed (withdrawn). Claims stay as they are for the record."""
     with transaction.atomic():

@@ -6,9 +6,12 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from communities import charts as charts_module
+from communities.exports import date_period, scope_place, xlsx_export
 from communities.models import Community
 from communities.platform import marks, policies, tiles
 from communities.platform.web import apply_service_errors, next_url, paginate
@@ -87,12 +90,18 @@ def need_detail(request, need_id: int):
     policies.require("communities.open_staff_pages", request.user)
     need = selectors.staff_need_get(user=request.user, need_id=need_id)
     can_manage = policies.allowed("communities.manage_community", request.user, need.community)
-    context = {"need": need, "can_manage": can_manage}
+    # The claims are prefetched: whether nobody has claimed yet costs no query.
+    can_unpublish = need.status == ServiceNeed.Status.PUBLISHED and not need.claims.all()
+    context = {"need": need, "can_manage": can_manage, "can_unpublish": can_unpublish}
     return render(request, "services/staff_need_detail.html", context)
 
 
 NEED_ACTIONS = {
     "publish": (lambda user, pk: services.need_publish(user=user, need_id=pk), _("Published.")),
+    "unpublish": (
+        lambda user, pk: services.need_publish_undo(user=user, need_id=pk),
+        _("Taken back to a draft: it is no longer on the boards."),
+    ),
     "fulfil": (lambda user, pk: services.need_close(user=user, need_id=pk, fulfilled=True), _("Marked fulfilled.")),
     "close": (lambda user, pk: services.need_close(user=user, need_id=pk, fulfilled=False), _("Closed.")),
     "copy": (lambda user, pk: services.need_copy(user=user, need_id=pk), _("Copied as a new draft.")),
@@ -181,6 +190,96 @@ def dashboard(request):
     figures = selectors.community_dashboard(communities=communities, start=start, end=end)
     # Other apps' tiles (the teams: services.teams), after the dashboard's own.
     figures["tiles"] = tiles.figures_for("staff_dashboard", communities=communities, start=start, end=end)
-    return render(
-        request, "services/staff_dashboard.html", {"form": form, "figures": figures, "start": start, "end": end}
+    series = selectors.community_dashboard_series(communities=communities, start=start, end=end)
+    if request.GET.get("export") == "xlsx":
+        return _dashboard_export(request, figures, series, start, end)
+    context = {
+        "form": form,
+        "figures": figures,
+        "start": start,
+        "end": end,
+        "charts": _dashboard_charts(series),
+        "export_query": urlencode({**request.GET.dict(), "export": "xlsx"}),
+    }
+    return render(request, "services/staff_dashboard.html", context)
+
+
+def _dashboard_charts(series: dict) -> list:
+    """The dashboard's charts, laid out from the selector's series (no figure is computed here)."""
+    months = [(f"{month:%Y-%m}", hours, posted) for month, hours, _records, posted in series["by_month"]]
+    # Under a column: the month, with its year where the year starts (and on the first column).
+    short = [
+        (
+            _("%(month)s mo.") % {"month": month.month},
+            _("%(year)s yr.") % {"year": month.year} if index == 0 or month.month == 1 else "",
+        )
+        for index, (month, *_rest) in enumerate(series["by_month"])
+    ]
+    charts = [
+        charts_module.column_chart(
+            key="hours-by-month",
+            title=_("Verified hours of service by month"),
+            description=_("One column per month of the period: the verified hours of service served that month."),
+            unit=_("h"),
+            points=[(label, hours) for label, hours, _posted in months],
+            label_header=_("Month"),
+            short_labels=short,
+        ),
+        charts_module.column_chart(
+            key="needs-by-month",
+            title=_("Needs posted by month"),
+            description=_("One column per month of the period: the needs published that month."),
+            unit=_("needs"),
+            points=[(label, posted) for label, _hours, posted in months],
+            label_header=_("Month"),
+            short_labels=short,
+        ),
+    ]
+    if len(series["by_community"]) > 1:
+        charts.append(
+            charts_module.bar_chart(
+                key="hours-by-community",
+                title=_("Verified hours of service by community"),
+                description=_("One bar per community, most hours first: the verified hours served in the period."),
+                unit=_("h"),
+                rows=[(name, hours) for name, hours, _records in series["by_community"]],
+                label_header=_("Community"),
+            )
+        )
+    return charts
+
+
+def _dashboard_export(request, figures: dict, series: dict, start, end):
+    """The dashboard as a sheet: the figures, then by month, then by community, each row with its unit."""
+    hours, needs, records = _("h"), _("needs"), _("records")
+    rows = [
+        [_("Members reported here"), figures["members_reported"], _("people")],
+        [_("Needs posted"), figures["needs_posted"], needs],
+        [_("Claims made"), figures["claims_made"], _("claims")],
+        [_("Needs fulfilled"), figures["needs_fulfilled"], needs],
+        [_("Service records"), figures["records"], records],
+        [_("Hours of service"), figures["hours"], hours],
+        *([label, value, records] for label, value in figures["outcomes"]),
+    ]
+    for month, month_hours, month_records, posted in series["by_month"]:
+        label = f"{month:%Y-%m}"
+        rows += [
+            [f"{label} {_('Hours of service')}", month_hours, hours],
+            [f"{label} {_('Service records')}", month_records, records],
+            [f"{label} {_('Needs posted')}", posted, needs],
+        ]
+    for name, community_hours, community_records in series["by_community"]:
+        rows += [
+            [f"{name} {_('Hours of service')}", community_hours, hours],
+            [f"{name} {_('Service records')}", community_records, records],
+        ]
+    return xlsx_export(
+        user=request.user,
+        kind="dashboard",
+        title=_("Figures of the field reports"),
+        header=[_("Figure"), _("Value"), _("Unit")],
+        rows=rows,
+        filters={"start": f"{start:%Y-%m-%d}", "end": f"{end:%Y-%m-%d}"},
+        place=scope_place(request.user),
+        period=date_period(start, end),
     )

@@ -57,9 +57,20 @@ def public_board_print(request, code: str):
         "community": community,
         "board_url": board_url,
         # Read and drawn only when the cached fragment has to be drawn (communities.public_pages).
-        "board": lambda: {"qr_code": qr_svg(board_url), **selectors.public_board(community=community)},
+        "board": lambda: _poster(board_url, selectors.public_board(community=community)),
     }
     return render(request, "services/public_board_print.html", context)
+
+
+# Needs on one A4 sheet of the poster (two columns of three cards: board-print.css).
+POSTER_NEEDS_PER_SHEET = 6
+
+
+def _poster(board_url: str, board: dict) -> dict:
+    """The board's figures laid out for print: its needs (in the board's order) in sheets of six, and the QR code."""
+    needs = [need for _label, group in board["groups"] for need in group]
+    sheets = [needs[start : start + POSTER_NEEDS_PER_SHEET] for start in range(0, len(needs), POSTER_NEEDS_PER_SHEET)]
+    return {"qr_code": qr_svg(board_url), **board, "sheets": sheets}
 
 
 def claim_form_html(form=None) -> str:

@@ -117,6 +117,8 @@ CASES = {
     "registration:report-review": (lambda w: {"report_id": w["report"].pk}, ["get"]),
     "registration:report-confirm": (lambda w: {"report_id": w["report"].pk}, ["post"]),
     "registration:report-reject": (lambda w: {"report_id": w["report"].pk}, ["post"]),
+    "registration:report-confirm-undo": (lambda w: {"report_id": w["report"].pk}, ["post"]),
+    "registration:roster-upload-job": (lambda w: {"unit_id": w["unit"].pk, "job_id": "job"}, ["get"]),
     "registration:unit-roster": (lambda w: {"unit_id": w["unit"].pk}, ["get"]),
     "registration:roster-upload": (lambda w: {"unit_id": w["unit"].pk}, ["get", "post"]),
     "registration:report-correct": (lambda w: {"report_id": w["report"].pk}, ["get", "post"]),

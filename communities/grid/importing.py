@@ -3,12 +3,17 @@
 An area or a building that exists already (by name) is updated, never duplicated."""
 
 from dataclasses import dataclass, field
+from io import BytesIO
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
+from ..uploads import MB, UploadRefused, check_xlsx
 from .models import Building, Grid
+
+MAX_UPLOAD_BYTES = 10 * MB
+MAX_ROWS = 20_000  # buildings of one community: a few hundred; far more is not a community's list
 
 COLUMNS = {"网格": "grid", "楼栋": "building", "地址": "address", "户数": "households"}
 REQUIRED = ("grid", "building")
@@ -27,7 +32,17 @@ class GridImportResult:
 
 
 def _rows(uploaded_file):
-    sheet = load_workbook(uploaded_file, read_only=True, data_only=True).worksheets[0]
+    # The same checks as the roster's before anything parses the file (issue 19, finding 3).
+    too_large = UploadRefused(
+        _("The file is larger than %(limit)s MB. Split it into smaller files.") % {"limit": MAX_UPLOAD_BYTES // MB}
+    )
+    if getattr(uploaded_file, "size", 0) and uploaded_file.size > MAX_UPLOAD_BYTES:
+        raise too_large
+    data = uploaded_file.read(MAX_UPLOAD_BYTES + 1)
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise too_large
+    check_xlsx(data, max_rows=MAX_ROWS)
+    sheet = load_workbook(BytesIO(data), read_only=True, data_only=True).worksheets[0]
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None) or ()
     names = [COLUMNS.get(str(cell).strip()) if cell is not None else None for cell in header]

@@ -444,6 +444,18 @@ ACTIVITY_MIN_PRESENCE = env.str("ACTIVITY_MIN_PRESENCE", default="0.6")
 SERVICE_MINIMUM_YEARLY_HOURS = env.float("SERVICE_MINIMUM_YEARLY_HOURS", default=12.0)
 REMINDER_SHORTFALL_DAYS_LEFT = env.int("REMINDER_SHORTFALL_DAYS_LEFT", default=30)
 
+# Uploaded spreadsheets (communities.uploads, issue 19 finding 3): an .xlsx file is refused before parsing when its
+# parts unpack to more than this (all parts / the shared strings), or a file has more data rows than the import takes.
+UPLOAD_MAX_UNPACKED_MB = env.int("UPLOAD_MAX_UNPACKED_MB", default=120)
+UPLOAD_MAX_SHARED_STRINGS_MB = env.int("UPLOAD_MAX_SHARED_STRINGS_MB", default=30)
+ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=100_000)
+# A roster file at least this large is imported in the background with a progress page (registration.roster_jobs);
+# the job and its file are kept in the cache this long.
+ROSTER_BACKGROUND_MIN_BYTES = env.int("ROSTER_BACKGROUND_MIN_BYTES", default=200_000)
+ROSTER_JOB_SECONDS = env.int("ROSTER_JOB_SECONDS", default=6 * 60 * 60)
+# Minutes during which the staff member who confirmed a report may undo the confirmation.
+REPORT_CONFIRM_UNDO_MINUTES = env.int("REPORT_CONFIRM_UNDO_MINUTES", default=5)
+
 # --- Annual assessment (services.assessment) ------------------------------------------------------
 # The proposed grade is the first of these a member's figures for the year reach (verified service
 # records served in the year; claims made in the year):

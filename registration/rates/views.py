@@ -17,7 +17,7 @@ from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from communities.exports import xlsx_export
+from communities.exports import scope_place, xlsx_export, year_period
 from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
 from communities.platform import navigation, policies
@@ -226,8 +226,9 @@ def places(request):
         body = [_export_numbers(line.label, line.row) for line in lines]
         body.append(_export_numbers(_("Total"), total))
         return xlsx_export(
-            user=request.user, kind="reporting-rates", title=title, header=header, rows=body, filters=record
-        )
+            user=request.user, kind="reporting-rates", title=title, header=header, rows=body, filters=record,
+            place=place_name, period=year_period(filters.year),
+        )  # fmt: skip
     *table, total_cells = _table([*lines, Line(row=total, label=_("Total"))])
     context = _context(
         request,
@@ -272,6 +273,8 @@ def all_communities_export(request):
         header=header,
         rows=body,
         filters={**filters.as_record(), "level": "all-communities"},
+        place=scope_place(request.user),
+        period=year_period(filters.year),
     )
 
 
@@ -381,8 +384,9 @@ def _export_units(request, filters: Filters, units):
     }
     record = {**filters.as_record(), "district": None, "street": None, "rows": row_ids}
     return xlsx_export(
-        user=request.user, kind="reporting-rates-units", title=title, header=header, rows=body, filters=record
-    )
+        user=request.user, kind="reporting-rates-units", title=title, header=header, rows=body, filters=record,
+        place=scope_place(request.user), period=year_period(filters.year),
+    )  # fmt: skip
 
 
 def _breakdown(request, community_id: int, filters: Filters) -> dict:

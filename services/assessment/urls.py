@@ -20,6 +20,7 @@ urlpatterns = [
     # The organisation department, inside the admin (its login and look)
     path("admin/", views.admin_page, name="admin"),
     path("admin/run/", views.admin_run, name="admin-run"),
+    path("admin/runs/", views.admin_runs, name="admin-runs"),
     path("admin/finalise/", views.admin_finalise, name="admin-finalise"),
     path("admin/below-line.xlsx", views.admin_below_line_export, name="admin-below-line-export"),
 ]

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.exports import xlsx_export
+from communities.exports import xlsx_export, year_period
 from communities.models import Community, District, StaffAssignment, Unit
 from communities.platform import policies
 from communities.platform.web import (
@@ -242,6 +242,8 @@ def unit_export(request, unit_id: int):
         header=header,
         rows=rows,
         filters={"year": year, "unit": unit.pk},
+        place=unit.name,
+        period=year_period(year),
     )
 
 
@@ -321,6 +323,21 @@ def admin_page(request):
 
 
 @inside_admin("assessment.open_admin_page")
+def admin_runs(request):
+    """The runs table alone, which the admin page polls while a run is going (it stops polling once none is)."""
+    year = _year(request)
+    district = _admin_district(request)
+    recent_runs = list(selectors.run_list(year=year, district=district))
+    context = {
+        "year": year,
+        "district": district,
+        "runs": recent_runs,
+        "running": any(run.status == AssessmentRun.Status.RUNNING for run in recent_runs),
+    }
+    return render(request, "assessment/partials/runs.html", context)
+
+
+@inside_admin("assessment.open_admin_page")
 @require_POST
 def admin_run(request):
     """Start (or resume) computing the drafts of the year for the scope."""
@@ -372,4 +389,6 @@ def admin_below_line_export(request):
         header=header,
         rows=rows,
         filters={"year": year, "district": district.pk if district else None},
+        place=place,
+        period=year_period(year),
     )

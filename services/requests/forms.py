@@ -42,7 +42,10 @@ class RaiseForm(forms.Form):
             self.fields["phone"].help_text = _("Leave empty for a resident without a phone: call them back to confirm.")
         self.helper = _helper(_("Send"))
         if verify_phone:
-            self.helper.add_input(Submit("send_code", _("Send me a code"), css_class="btn-outline-secondary"))
+            send_code = Submit("send_code", _("Send me a code"))
+            # Submit's own "btn btn-primary" under an outline class drew grey on red (axe: contrast 2.9:1).
+            send_code.field_classes = "btn btn-outline-secondary"
+            self.helper.add_input(send_code)
         else:
             del self.fields["code"]
 

@@ -165,7 +165,8 @@ def market_statement(request):
         body = [(row.goods.name, tenths_text(row.goods.price), row.opening, row.donated, row.redeemed, row.returned,
                  row.counted, row.closing, tenths_text(row.credits)) for row in rows]
         return xlsx_export(user=request.user, kind="market-statement", title=title, header=header, rows=body,
-                           filters={"community": community.pk, "month": f"{year}-{month:02d}"})
+                           filters={"community": community.pk, "month": f"{year}-{month:02d}"},
+                           place=community.name, period=f"{year}-{month:02d}")
     context = {"community": community, "rows": rows, "month": f"{year}-{month:02d}",
                "total": tenths_text(sum(row.credits for row in rows))}
     return render(request, "timebank/staff_statement.html", context)

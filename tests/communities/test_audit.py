@@ -248,7 +248,16 @@ def test_an_export_and_its_event_are_written_together_or_not_at_all(monkeypatch,
 
     monkeypatch.setattr(exports, "audit", broken)
     with pytest.raises(DatabaseError):
-        exports.xlsx_export(user=staff_users["community"], kind="k", title="t", header=["a"], rows=[[1]], filters={})
+        exports.xlsx_export(
+            user=staff_users["community"],
+            kind="k",
+            title="t",
+            header=["a"],
+            rows=[[1]],
+            filters={},
+            place="p",
+            period="y",
+        )
     assert not exports.ExportRecord.objects.exists()
 
 

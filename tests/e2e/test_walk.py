@@ -15,10 +15,14 @@ from django.conf import settings
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from communities.grid.models import Building, Grid
 from communities.models import Notification, StaffAssignment
 from registration.models import Report
 from services.models import ServiceNeed
+from services.requests import services as request_services
+from services.requests.models import Channel
 from tests import factories
+from tests.activities.helpers import make_activity, sign_up
 from tests.conftest import make_staff
 from tests.e2e.conftest import log_in_with_password
 
@@ -70,6 +74,15 @@ def place():
     factories.ServiceRecordFactory(member=member, community=community, claim=claim)
     assessment = factories.AssessmentFactory(member=member, community=community, unit=unit)
     Notification.objects.create(user=member.user, kind="test", title="报到已确认")
+    # An activity the member signed up for, and a resident's request in a building of the community.
+    activity = make_activity(community, title="社区环境清洁日")
+    sign_up(member, activity)
+    grid = Grid.objects.create(community=community, name="第1网格")
+    building = Building.objects.create(grid=grid, name="1号楼", address="金塔巷1号", households=40)
+    resident_request = request_services.request_raise(
+        community=community, category="help", text="楼道灯坏了", building=building, phone="13912345678",
+        channel=Channel.PUBLIC_PAGE,
+    )  # fmt: skip
     return {
         "street": street,
         "community": community,
@@ -79,6 +92,8 @@ def place():
         "need": need,
         "draft": draft,
         "assessment": assessment,
+        "activity": activity,
+        "request": resident_request,
     }
 
 
@@ -133,6 +148,9 @@ def test_public_pages(live_server, browser, place):
         f"/find/?district={place['street'].district_id}",
         "/find/?q=金塔",
         f"/c/{code}/board/",
+        f"/c/{code}/board/print/",
+        f"/activities/c/{code}/",
+        f"/requests/c/{code}/",
         "/login/",
         "/registration/register/",
     ]
@@ -159,6 +177,10 @@ def test_a_members_pages(live_server, browser, place):
         f"/registration/letters/{report.pk}/",
         "/inbox/",
         "/password/",
+        "/activities/",
+        "/activities/mine/",
+        f"/activities/{place['activity'].pk}/",
+        "/requests/mine/",
     ]
     problems = walk(browser, live_server, "member", paths, log_in=log_in)
     # The large-text mode (长辈版) on a phone: still no sideways scroll and no wrapped label.
@@ -200,6 +222,15 @@ def test_community_staffs_pages(live_server, browser, place):
         "/assessment/staff/",
         f"/assessment/staff/{place['assessment'].pk}/",
         "/inbox/",
+        "/activities/staff/",
+        "/activities/staff/new/",
+        f"/activities/staff/{place['activity'].pk}/",
+        "/requests/staff/",
+        "/requests/staff/new/",
+        f"/requests/staff/{place['request'].pk}/",
+        "/requests/staff/figures/",
+        "/requests/staff/buildings/",
+        f"/c/{place['community'].code}/board/print/",
     ]
     problems = walk(browser, live_server, "community", paths, log_in=staff_log_in(live_server, staff))
     assert not problems, "\n".join(problems)
@@ -216,6 +247,10 @@ def test_street_staffs_pages(live_server, browser, place):
         "/staff/needs/",
         "/staff/records/",
         "/staff/dashboard/",
+        "/activities/staff/",
+        "/requests/staff/",
+        "/requests/staff/figures/",
+        f"/c/{place['community'].code}/board/print/",
     ]
     problems = walk(browser, live_server, "street", paths, log_in=staff_log_in(live_server, staff))
     assert not problems, "\n".join(problems)

@@ -494,7 +494,7 @@ def test_the_boards_show_the_whole_window_with_the_year_when_not_this_year(clien
     ):
         assert expected in client.get(url).content.decode(), url
     poster = client.get(reverse("services:public-board-print", args=[community.code])).content.decode()
-    assert f"{starts:%Y-%m-%d} 09:00 – 12:00<br>社区活动室" in poster
+    assert f"<dd>{starts:%Y-%m-%d} 09:00 – 12:00</dd>" in poster and "<dd>社区活动室</dd>" in poster
 
 
 def test_the_members_board_leaves_out_ended_needs_and_offers_no_claim_on_full_ones(client, community, member):
