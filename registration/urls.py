@@ -10,6 +10,7 @@ urlpatterns = [
     path("me/", views.member_home, name="member-home"),
     path("me/change-community/", views.change_community, name="change-community"),
     path("me/withdraw/", views.member_withdraw, name="member-withdraw"),
+    path("me/public-board/", views.member_public_listing, name="member-public-listing"),
     path("letters/<int:report_id>/", views.letter, name="letter"),
     path("me/reports/<int:report_id>/withdraw/", views.report_withdraw, name="report-withdraw"),
     # Community and street staff

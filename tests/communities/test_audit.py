@@ -513,9 +513,10 @@ def test_an_audit_administrator_reads_the_trail_with_filters(auditor, staff_user
     assert AuditEvent.objects.get(action=Action.LOGIN_FAILURE) in page.context["cl"].result_list
     failures = client.get(changelist(), {"action__exact": "login_failure", "outcome__exact": "failure"})
     assert [event.action for event in failures.context["cl"].result_list] == ["login_failure"]
-    found = client.get(changelist(), {"q": staff_users["community"].username})
+    # Admin searches are POSTed and shown under a reference (communities.admin_search).
+    found = client.post(changelist(), {"q": staff_users["community"].username}, follow=True)
     assert {event.action for event in found.context["cl"].result_list} == {"login_failure"}
-    assert client.get(changelist(), {"q": IP}).context["cl"].result_list
+    assert client.post(changelist(), {"q": IP}, follow=True).context["cl"].result_list
     event = AuditEvent.objects.first()
     assert client.get(reverse("admin:communities_auditevent_change", args=[event.pk])).status_code == 200
 
