@@ -66,7 +66,8 @@ def alert_kind(event: AuditEvent) -> str | None:
         return "lockout"
     if event.action == EXPORT_FULL:
         return "export-full"
-    if event.action == EXPORT and (event.detail or {}).get("rows", 0) >= settings.ALERT_BULK_EXPORT_ROWS:
+    rows = (event.detail or {}).get("rows") if isinstance(event.detail, dict) else None
+    if event.action == EXPORT and isinstance(rows, int) and rows >= settings.ALERT_BULK_EXPORT_ROWS:
         return "export-bulk"
     return None
 

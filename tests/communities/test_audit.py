@@ -29,7 +29,7 @@ from services.assessment.models import Assessment, AssessmentRun, Grade
 from services.audit_actions import Action as ServiceAction
 from services.models import ServiceRecord
 from tests import factories
-from tests.conftest import make_staff
+from tests.conftest import make_staff, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -458,6 +458,7 @@ def test_no_password_id_number_phone_name_or_session_key_in_any_row(member, city
     )
     staff_client = browser()
     staff_client.post(reverse("login"), {"username": staff.username, "password": PASSWORD})
+    pass_second_factor(staff_client, staff)
     staff_client.post(reverse("registration:report-confirm", args=[report.pk]))
     staff_client.post(reverse("registration:ledger-export"), {"q": member.phone})
     staff_client.post(reverse("registration:ledger-export"), {"full": "1", "q": id_number})
