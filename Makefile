@@ -45,7 +45,8 @@ faults: $(STAMP)
 	bash -c 'source .ci/services.sh >/dev/null && $(BIN)/python scripts/faults.py'
 
 ## A bounded wapiti scan of a local gunicorn on loopback (issue 19; Debian's wapiti package): no 500, nothing above
-## "low". WAPITI_SECONDS bounds each of its two scans (logged out, community staff); about 3 * WAPITI_SECONDS in all.
+## "low". WAPITI_SECONDS (default 120) bounds the crawl of each of its two scans (logged out, community staff); each of
+## its 18 attack modules then runs at most an eighth of it (at least 10 s): 15 to 25 minutes in all on two cores.
 wapiti: $(STAMP)
 	{ command -v wapiti >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti >/dev/null; }; } && \
 	  $(BIN)/python scripts/wapiti_scan.py --max-scan-time $(or $(WAPITI_SECONDS),120)

@@ -101,10 +101,11 @@ print(session.session_key)
 
 def scan(*, url: str, work: Path, name: str, max_scan_time: int, cookie: str | None) -> dict:
     report = work / f"wapiti-{name}.json"
+    attack_time = max(10, max_scan_time // 8)
     command = [
         "wapiti", "-u", url, "--scope", "folder", "-m", MODULES, "-f", "json", "-o", str(report),
         "--flush-session", "--store-session", str(work / f"session-{name}"),
-        "--max-scan-time", str(max_scan_time), "--max-attack-time", str(max(10, max_scan_time // 8)),
+        "--max-scan-time", str(max_scan_time), "--max-attack-time", str(attack_time),
         "--max-links-per-page", "40", "-d", "3", "-t", "10", "--no-bugreport", "-v", "0",
         # No -x for the logout form: Debian's wapiti 3.0.4 fails on any exclusion under Python 3.11 (its wildcard
         # pattern puts a global flag last). An attack that posts the logout form ends the staff scan's session; the
@@ -112,7 +113,7 @@ def scan(*, url: str, work: Path, name: str, max_scan_time: int, cookie: str | N
     ]
     if cookie is not None:
         cookies = work / f"cookies-{name}.json"
-        cookies.write_text(json.dumps({".127.0.0.1": {"/": {"sessionid": {"value": cookie, "version": 0,
+        cookies.write_text(json.dumps({"127.0.0.1": {"/": {"sessionid": {"value": cookie, "version": 0,
                                                                           "expires": None, "secure": True,
                                                                           "port": None}}}}))
         command += ["-c", str(cookies)]
@@ -122,7 +123,9 @@ def scan(*, url: str, work: Path, name: str, max_scan_time: int, cookie: str | N
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "127.0.0.1",
            "NO_PROXY": "127.0.0.1"}
     with open(work / f"wapiti-{name}.log", "w") as log:
-        subprocess.run(command, check=False, stdout=log, stderr=subprocess.STDOUT, env=env, timeout=max_scan_time * 3)
+        # --max-scan-time bounds the crawl; each attack module then runs for at most --max-attack-time.
+        bound = max_scan_time + len(MODULES.split(",")) * attack_time + 120
+        subprocess.run(command, check=False, stdout=log, stderr=subprocess.STDOUT, env=env, timeout=bound)
     return json.loads(report.read_text()) if report.exists() else {}
 
 
@@ -168,7 +171,10 @@ def problems_in(report: dict, name: str, *, url: str, context) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--max-scan-time", type=int, default=120, help="seconds per scan (default 120)")
+    parser.add_argument(
+        "--max-scan-time", type=int, default=120,
+        help="seconds of crawling per scan (default 120); each attack module then gets an eighth of it, at least 10",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and its reports")
     options = parser.parse_args()
     if shutil.which("wapiti") is None:
