@@ -46,7 +46,7 @@ faults: $(STAMP)
 
 ## A bounded wapiti scan of a local gunicorn on loopback (issue 19; Debian's wapiti package): no 500, nothing above
 ## "low". WAPITI_SECONDS (default 120) bounds the crawl of each of its two scans (logged out, community staff); each of
-## its 18 attack modules then runs at most an eighth of it (at least 10 s): 15 to 25 minutes in all on two cores.
+## its 18 attack modules then runs at most an eighth of it (at least 10 s). WAPITI_SECONDS=60 took 5.5 minutes here.
 wapiti: $(STAMP)
 	{ command -v wapiti >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti >/dev/null; }; } && \
 	  $(BIN)/python scripts/wapiti_scan.py --max-scan-time $(or $(WAPITI_SECONDS),120)

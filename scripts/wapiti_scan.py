@@ -141,7 +141,11 @@ def django_csrf_holds(url: str, path: str, context) -> bool:
     opener = urllib.request.build_opener(
         urllib.request.HTTPCookieProcessor(jar), urllib.request.HTTPSHandler(context=context)
     )
-    page = opener.open(url.rstrip("/") + path, timeout=10).read().decode()
+    try:
+        page = opener.open(url.rstrip("/") + path, timeout=10).read().decode()
+    except urllib.error.HTTPError:
+        # A POST-only URL (logout): its form is on every page; the login page has one too.
+        page = opener.open(url + "login/", timeout=10).read().decode()
     if not re.search(r'name="csrfmiddlewaretoken" value="[^"]{32,}"', page):
         return False
     body = urllib.parse.urlencode({"csrfmiddlewaretoken": "wapiti" * 11}).encode()
@@ -188,7 +192,9 @@ def main() -> int:
         manage(env, "migrate", "--noinput", stdout=subprocess.DEVNULL)
         manage(env, "collectstatic", "--noinput", stdout=subprocess.DEVNULL)
         manage(env, "seed_demo", "--members", "300", stdout=subprocess.DEVNULL)
-        staff_cookie = manage(env, "shell", "-c", STAFF_SESSION, capture_output=True, text=True).stdout.strip()
+        # The session key is the last line: Django 5.2's shell announces its automatic imports first.
+        made = manage(env, "shell", "-c", STAFF_SESSION, capture_output=True, text=True).stdout
+        staff_cookie = made.strip().splitlines()[-1]
         subprocess.run(
             ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
              "-keyout", str(work / "key.pem"), "-out", str(work / "cert.pem")],
