@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-postgres lint ci install migrate seed clean bench faults
+.PHONY: run test test-postgres lint ci install migrate seed clean bench faults wapiti
 
 $(STAMP): requirements.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -43,6 +43,13 @@ bench: $(STAMP)
 ## Redis of its own (free ports, removed afterwards); asserts the good outcomes and prints the figures. About 3 minutes.
 faults: $(STAMP)
 	bash -c 'source .ci/services.sh >/dev/null && $(BIN)/python scripts/faults.py'
+
+## A bounded wapiti scan of a local gunicorn on loopback (issue 19; Debian's wapiti package): no 500, nothing above
+## "low". WAPITI_SECONDS (default 120) bounds the crawl of each of its two scans (logged out, community staff); each of
+## its 18 attack modules then runs at most an eighth of it (at least 10 s). WAPITI_SECONDS=60 took 5.5 minutes here.
+wapiti: $(STAMP)
+	{ command -v wapiti >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti >/dev/null; }; } && \
+	  $(BIN)/python scripts/wapiti_scan.py --max-scan-time $(or $(WAPITI_SECONDS),120)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

@@ -11,7 +11,7 @@ from django_otp.plugins.otp_totp import admin as totp_admin  # noqa: F401  (regi
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .admin_roles import OthersAccountsOnlyMixin, Role, RoleAdminMixin, holds_role
-from .audit import Action, audit, ref
+from .audit import Action, audit, mask_username, ref
 from .forms import AdminLoginForm
 from .models import (
     AuditEvent,
@@ -354,11 +354,62 @@ for _model, _admin_class in [
     (IntervalSchedule, beat_admin.IntervalScheduleAdmin),
 ]:
     _reregister(_model, _admin_class, change_roles=SYSTEM, delete_roles=SYSTEM)
+
+
+class MaskedLoginLogMixin:
+    """django-axes' pages (issue 19, finding 6): the user name as typed at login (a member's is their phone, and a
+    mistyped password lands there too) is shown masked to everyone, the form data axes keeps (which repeats it) not
+    at all. An account is found by its exact user name, searched by POST (communities.admin_search)."""
+
+    search_fields = ["ip_address", "=username"]
+
+    @admin.display(description=_("user name"), ordering="username")
+    def masked_username(self, obj):
+        return mask_username(obj.username or "")
+
+    def get_list_display(self, request):
+        return [("masked_username" if name == "username" else name) for name in super().get_list_display(request)]
+
+    def get_list_display_links(self, request, list_display):
+        return list_display[:1]
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = []
+        for title, options in super().get_fieldsets(request, obj):
+            fields = [
+                ("masked_username" if name == "username" else name)
+                for name in options["fields"]
+                if name not in ("get_data", "post_data")
+            ]
+            if fields:
+                fieldsets.append((title, {**options, "fields": fields}))
+        return fieldsets
+
+    def get_readonly_fields(self, request, obj=None):
+        hidden = ("username", "get_data", "post_data")
+        return [name for name in super().get_readonly_fields(request, obj) if name not in hidden] + ["masked_username"]
+
+
+def _masked_str(self):
+    return f"{self._meta.verbose_name} {mask_username(self.username or '')} @ {self.attempt_time:%Y-%m-%d %H:%M:%S}"
+
+
+def _reregister_masked(model, admin_class, **attributes):
+    # axes' own str() names the typed user name in full, and the admin prints it in titles, breadcrumbs, the
+    # delete confirmation and its own log: the masked one instead, wherever the row is named.
+    model.__str__ = _masked_str
+    admin.site.unregister(model)
+    bases = (RoleAdminMixin, MaskedLoginLogMixin, admin_class)
+    admin.site.register(model, type(admin_class.__name__, bases, attributes))
+
+
 # Lockouts: the system administrator reads them and lifts one by deleting it; logins are the auditor's to read.
-_reregister(
+_reregister_masked(
     AccessAttempt, axes_admin.AccessAttemptAdmin, view_roles=SYSTEM, delete_roles=SYSTEM, has_add_permission=_no_add
 )
-_reregister(
+_reregister_masked(
     AccessFailureLog, axes_admin.AccessFailureLogAdmin, view_roles=SYSTEM | {Role.AUDIT}, has_add_permission=_no_add
 )
-_reregister(AccessLog, axes_admin.AccessLogAdmin, view_roles=frozenset({Role.AUDIT}), has_add_permission=_no_add)
+_reregister_masked(
+    AccessLog, axes_admin.AccessLogAdmin, view_roles=frozenset({Role.AUDIT}), has_add_permission=_no_add
+)

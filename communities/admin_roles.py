@@ -11,6 +11,7 @@ A superuser may do everything: the break-glass account, not needed for daily wor
 
 from django.contrib.auth.forms import UsernameField
 
+from .admin_search import ReferencedSearchMixin
 from .models import StaffAssignment
 from .platform.policies import holds
 from .text import text_form_class
@@ -25,8 +26,9 @@ def holds_role(user, *roles) -> bool:
     return holds(*roles)(user)
 
 
-class RoleAdminMixin:
-    """Permissions of an admin page by role: view_roles read, change_roles add and change, delete_roles delete."""
+class RoleAdminMixin(ReferencedSearchMixin):
+    """Permissions of an admin page by role: view_roles read, change_roles add and change, delete_roles delete.
+    Its changelist's search is POSTed and kept out of URLs (communities.admin_search)."""
 
     view_roles: frozenset = frozenset()
     change_roles: frozenset = frozenset()

@@ -8,8 +8,10 @@ class CommunitiesConfig(AppConfig):
 
     def ready(self):
         from . import (  # noqa: F401  (connect their signal receivers)
+            alerts,  # emails the security administrators on lockouts and full or bulk exports
             audit_signals,  # the audit trail's logins, password and role changes, admin writes
             navigation,  # noqa: F401  (the base's home destination: the admin)
+            security_checks,  # the PostgreSQL log settings check (issue 19, finding 7)
             sessions,  # the login signal that marks staff sessions
             tasks,  # noqa: F401  (registers the base's jobs: delivery, the audit purge, the reminders sweep)
         )

@@ -1,5 +1,6 @@
 """The organisation side: places (district → street → community), units, pairings and staff scope."""
 
+import secrets
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -56,6 +57,12 @@ class CommunityQuerySet(models.QuerySet):
         return self.filter(condition)
 
 
+def new_public_slug() -> str:
+    """A community's public address (issue 19, finding 9): 22 random URL-safe characters, so that the pages that
+    name members cannot be found by counting through the sequential codes."""
+    return secrets.token_urlsafe(16)
+
+
 class Community(models.Model):
     """社区/村居. Keeps its district as well as its street so that roll-ups need no extra join."""
 
@@ -66,6 +73,10 @@ class Community(models.Model):
     code = models.CharField(_("code"), max_length=12, unique=True)
     name = models.CharField(_("name"), max_length=50)
     address = models.CharField(_("office address"), max_length=200, blank=True)
+    # In the poster's QR code and the staff's links; only a page reached by it lists who serves here.
+    public_slug = models.CharField(
+        _("public address"), max_length=22, unique=True, default=new_public_slug, editable=False
+    )
 
     objects = CommunityQuerySet.as_manager()
 

@@ -1,8 +1,9 @@
 """The second factor (MLPS 2.0 two-factor authentication for privileged accounts): a 6-digit TOTP code from an
 authenticator app, through django-otp.
 
-Who: `requires_second_factor`, the one rule. Superusers and accounts holding the organisation department's or an
-administrator's role; members, community and street staff and unit liaisons log in with a password only.
+Who: `requires_second_factor`, the one rule. Superusers and accounts holding the organisation department's, an
+administrator's, or a community's or street's staff role (they confirm reports and export the ledger with full ID
+numbers: issue 19, finding 10); members and unit liaisons log in with a password only.
 
 How: the password login is unchanged (django-axes, the audit trail, the staff session limits). Afterwards
 `SecondFactorMiddleware` holds such an account at the second-factor page, for every URL but that page, enrolment,
@@ -23,9 +24,12 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -33,6 +37,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext as _
 from django_otp import DEVICE_ID_SESSION_KEY
+from django_otp.middleware import OTPMiddleware
 from django_otp.models import VerifyNotAllowed
 from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -42,7 +47,14 @@ from .models import ADMINISTRATOR_ROLES, StaffAssignment
 from .platform.policies import holds
 
 # The roles whose accounts need a second factor (superusers need one too).
-SECOND_FACTOR_ROLES = frozenset({StaffAssignment.Role.ORG_DEPARTMENT, *ADMINISTRATOR_ROLES})
+SECOND_FACTOR_ROLES = frozenset(
+    {
+        StaffAssignment.Role.ORG_DEPARTMENT,
+        StaffAssignment.Role.COMMUNITY_STAFF,
+        StaffAssignment.Role.STREET_STAFF,
+        *ADMINISTRATOR_ROLES,
+    }
+)
 holds_second_factor_role = holds(*SECOND_FACTOR_ROLES)
 DEVICE_NAME = "authenticator"
 
@@ -55,8 +67,8 @@ def accounts_requiring_second_factor():
 
 def requires_second_factor(user) -> bool:
     """Whether this account must pass the second factor after its password: a superuser, or an active account
-    holding the organisation department's or an administrator's role. Costs no query beyond the user's scope,
-    which is read once per request."""
+    holding one of SECOND_FACTOR_ROLES (organisation department, administrators, community and street staff).
+    Costs no query beyond the user's scope, which is read once per request."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     if user.is_superuser:
@@ -113,6 +125,15 @@ def session_verify(session, device: TOTPDevice) -> None:
     """Mark a session as having passed the second factor with this device: what `django_otp.login` does for a
     request, for a session at hand (the test client's force_login, the benchmark's in-process client)."""
     session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    remember_device(device)
+
+
+def remember_device(device: TOTPDevice) -> None:
+    """Put the device that verified a session in the cache, for the session's next requests (CachedOTPMiddleware):
+    now, and again after the commit, which drops the key when the device was saved in the same transaction."""
+    key = _device_cache_key(f"{TOTPDevice.model_label()}/{device.pk}")
+    cache.set(key, device, DEVICE_CACHE_SECONDS)
+    transaction.on_commit(lambda: cache.set(key, device, DEVICE_CACHE_SECONDS))
 
 
 # --- The check -------------------------------------------------------------------------------------------------
@@ -148,6 +169,7 @@ def second_factor_verify(*, user, device_id: int, code: str, enrol: bool = False
                     audit(action=Action.SECOND_FACTOR_ENROL, user=user, obj=device)
                 else:
                     audit(action=Action.SECOND_FACTOR, user=user, obj=device)
+                remember_device(device)
                 return device
             # While throttled the code is not even checked; otherwise verify_token has counted the failure
             # (django-otp's throttling) and saved it.
@@ -163,6 +185,42 @@ def second_factor_verify(*, user, device_id: int, code: str, enrol: bool = False
             else:
                 error = _("The code is not right, or it has been used already. Enter the code your app shows now.")
     raise ValidationError({"code": error})
+
+
+# --- Which device verified this session: read from the shared cache ---------------------------------------------
+# django-otp's OTPMiddleware reads the session's device from the database on every request of an account that needs
+# a second factor: now community and street staff too, on every page they open. The device is kept in the cache
+# instead (as sessions are, when the cache is shared), and dropped from it whenever it is saved or deleted, so a
+# reset (the device deleted) still ends the sessions' verification at their next request. With a per-process cache
+# another process may see a deleted device for at most DEVICE_CACHE_SECONDS.
+DEVICE_CACHE_SECONDS = 60
+
+
+def _device_cache_key(persistent_id: str) -> str:
+    return f"otp:device:{persistent_id}"
+
+
+class CachedOTPMiddleware(OTPMiddleware):
+    def _device_from_persistent_id(self, persistent_id: str):
+        persistent_id = self._normalize_persistent_id(persistent_id)
+        key = _device_cache_key(persistent_id)
+        device = cache.get(key)
+        if device is None:
+            device = super()._device_from_persistent_id(persistent_id)
+            if device is not None:
+                cache.set(key, device, DEVICE_CACHE_SECONDS)
+        return device
+
+
+@receiver(post_save)
+@receiver(post_delete)
+def _forget_cached_device(sender, instance, **kwargs):
+    # Any sender: the security administrator deletes devices through a proxy model (SecondFactorDevice).
+    if not isinstance(instance, TOTPDevice):
+        return
+    key = _device_cache_key(f"{TOTPDevice.model_label()}/{instance.pk}")
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # a request may have cached it again meanwhile
 
 
 # --- Holding the account until it passed -----------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Session limits for staff accounts: 30 minutes idle, 12 hours in all (MLPS 2.0 session control).
+"""Session limits for staff accounts: 30 minutes idle, 12 hours in all, at most STAFF_MAX_SESSIONS at once
+(MLPS 2.0 session control).
 
 The limits are marked on the session at login, so that a request costs no extra query to tell whether
 they apply; members on their phones keep the ordinary session length.
@@ -13,8 +14,13 @@ from django.contrib.auth.signals import user_logged_in, user_logged_out
 from django.dispatch import receiver
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
+from .audit import audit
 from .models import AccountSession, StaffAssignment
+from .platform.audit_actions import register
+
+SESSION_LIMIT = register("session_limit", _("older sessions ended by the session limit"))
 
 TOUCH_EVERY = 60  # seconds: how stale "last seen" may get before it is written again
 
@@ -48,6 +54,28 @@ def remember_account_session(sender, request, user, **kwargs):
     if stale:
         AccountSession.objects.filter(session_key__in=stale).delete()
     AccountSession.objects.get_or_create(session_key=session.session_key, defaults={"user": user})
+    if session.get("staff_limits"):
+        end_sessions_over_limit(user, keep=session.session_key)
+
+
+def end_sessions_over_limit(user, *, keep: str) -> int:
+    """A staff account keeps at most STAFF_MAX_SESSIONS sessions at once (MLPS 2.0: concurrent sessions limited): a
+    new login ends the oldest others, each ended one recorded in the audit trail. Ending the old ones rather than
+    refusing the new login means nobody can keep a member of staff out by staying logged in as them, and the
+    person who logs in again on a new device simply carries on. 0: no limit."""
+    limit = settings.STAFF_MAX_SESSIONS
+    if limit <= 0:
+        return 0
+    others = AccountSession.objects.filter(user=user).exclude(session_key=keep).order_by("-created_at", "-pk")
+    over = list(others.values_list("session_key", flat=True)[limit - 1 :])
+    if not over:
+        return 0
+    store = _session_store()
+    for key in over:
+        store.delete(key)
+    AccountSession.objects.filter(session_key__in=over).delete()
+    audit(action=SESSION_LIMIT, user=user, detail={"ended": len(over), "limit": limit})
+    return len(over)
 
 
 @receiver(user_logged_out)

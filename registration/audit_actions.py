@@ -12,3 +12,5 @@ class Action:
     MEMBER_WITHDRAW = register("member_withdraw", _("member withdrew consent"))
     PASSWORD_RESET = register("password_reset", _("password reset with an SMS code"))
     PHONE_CHANGE = register("member_phone_change", _("member changed their phone"))
+    PUBLIC_LISTING_CONSENT = register("public_listing_consent", _("consented to the public board"))
+    PUBLIC_LISTING_WITHDRAW = register("public_listing_withdraw", _("withdrew from the public board"))

@@ -5,17 +5,17 @@ forms, the roster import, the demo city and the admin all agree.
 """
 
 import datetime
-import hashlib
 import hmac
 import re
 import unicodedata
-from functools import lru_cache
 
-from cryptography.fernet import Fernet, InvalidToken, MultiFernet
-from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext as _
+
+from . import id_crypto
+from .id_crypto import InvalidCiphertext
+from .id_crypto import _fernet as _fernet  # noqa: F401  (its cache is cleared by tests that change the keys)
 
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK_CHARS = "10X98765432"
@@ -67,20 +67,16 @@ def parse_id_number(raw: str) -> tuple[str, datetime.date, str]:
     return number, birth_on, gender
 
 
-@lru_cache(maxsize=1)
-def _fernet() -> MultiFernet:
-    # The first key encrypts; every key decrypts, so keys can be rotated by prepending a new one.
-    return MultiFernet([Fernet(key) for key in settings.ID_NUMBER_ENCRYPTION_KEYS])
-
-
 def encrypt_id_number(number: str) -> str:
-    return _fernet().encrypt(number.encode()).decode()
+    """Under the first key of the configured cipher (registration.id_crypto: Fernet or SM4)."""
+    return id_crypto.encrypt(number)
 
 
 def decrypt_id_number(token: str) -> str:
+    """The number, whichever configured key encrypted it; "" when none does."""
     try:
-        return _fernet().decrypt(token.encode()).decode()
-    except InvalidToken:
+        return id_crypto.decrypt(token)
+    except InvalidCiphertext:
         return ""
 
 
@@ -108,8 +104,8 @@ def id_number_key_problems() -> list[str]:
             canaries = {row for row in (rows.order_by("pk").first(), rows.order_by("-pk").first()) if row}
             for pk, encrypted, keyed_hash in sorted(canaries):
                 try:
-                    number = _fernet().decrypt(encrypted.encode()).decode()
-                except InvalidToken:
+                    number = id_crypto.decrypt(encrypted)
+                except InvalidCiphertext:
                     problems.append(
                         f"ID_NUMBER_ENCRYPTION_KEYS cannot decrypt the stored ID numbers ({model._meta.label} {pk}): "
                         "the key they were encrypted with is missing from the list (or the list is wrong)."
@@ -144,8 +140,7 @@ def verify_id_number_keys() -> None:
 
 def hash_id_number(number: str) -> str:
     """Keyed hash for uniqueness and exact-match search; reveals nothing without the key."""
-    key = settings.ID_NUMBER_HASH_KEY.encode()
-    return hmac.new(key, normalize_id_number(number).encode(), hashlib.sha256).hexdigest()
+    return id_crypto.keyed_hash(normalize_id_number(number))
 
 
 def mask_id_number(number: str) -> str:

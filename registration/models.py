@@ -127,6 +127,9 @@ class Member(ProtectedIdNumber):
     created_at = models.DateTimeField(_("registered at"), default=timezone.now)
     # Set when the member withdrew: the personal fields were erased then; service records stay.
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # A separate consent (PIPL arts. 25, 29) to be named on the community's public board: when it was given, or
+    # None (never given, or withdrawn by the member: registration.services.public_listing_set).
+    public_listing_consented_at = models.DateTimeField(_("listed on the public board since"), null=True, blank=True)
 
     objects = MemberQuerySet.as_manager()
 

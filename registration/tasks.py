@@ -7,9 +7,10 @@ on transient database errors only (communities.platform.jobs).
 """
 
 from celery import shared_task
+from celery.schedules import crontab
 
 from communities.platform import jobs
-from communities.platform.jobs import REMINDER_TASK_OPTIONS
+from communities.platform.jobs import REMINDER_TASK_OPTIONS, TRANSIENT_ERRORS
 
 from . import reminders
 
@@ -58,3 +59,14 @@ def roster_import_task(job_id: str) -> bool:
     from .roster_jobs import roster_job_run
 
     return roster_job_run(job_id=job_id) is not None
+
+
+# Every day at 03:45 (Asia/Shanghai), after the audit purge.
+@jobs.job(schedule=crontab(hour=3, minute=45))
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def retention_purge_task() -> dict[str, int]:
+    """Delete roster entries and withdrawn members' data kept past their period (registration.retention).
+    Idempotent: a second run finds nothing."""
+    from .retention import retention_purge
+
+    return retention_purge()

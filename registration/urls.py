@@ -13,6 +13,7 @@ urlpatterns = [
     # Named for the profile page's link (issue 18).
     path("me/phone/", account_views.phone_change, name="phone_change"),
     path("me/withdraw/", views.member_withdraw, name="member-withdraw"),
+    path("me/public-board/", views.member_public_listing, name="member-public-listing"),
     path("letters/<int:report_id>/", views.letter, name="letter"),
     path("me/reports/<int:report_id>/withdraw/", views.report_withdraw, name="report-withdraw"),
     # Community and street staff

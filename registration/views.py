@@ -21,6 +21,7 @@ from .account_views import WRONG_CODE
 from .forms import ChangeCommunityForm, OwnPasswordChangeForm, RegistrationForm
 from .identity import mask_phone
 from .models import Report
+from .public_listing import PublicListingForm, public_listing_set
 from .ratelimit import registration_allowed
 from .selfservice.services import correctable
 
@@ -201,6 +202,21 @@ def member_withdraw(request):
             return render(request, "registration/withdrawn.html")
         error = _("The password is not right.")
     return render(request, "registration/member_withdraw.html", {"member": member, "error": error})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def member_public_listing(request):
+    """Give or withdraw my consent to be named on the community's public board (registration.public_listing)."""
+    member = _member_or_403(request.user)
+    listed = member.public_listing_consented_at is not None
+    form = PublicListingForm(request.POST or None, initial={"consent": "1" if listed else "0"})
+    if request.method == "POST" and form.is_valid():
+        public_listing_set(member=member, consent=form.cleaned_data["consent"])
+        messages.success(request, _("Your choice is saved."))
+        return redirect("registration:member-home")
+    context = {"member": member, "form": form, "listed": listed}
+    return render(request, "registration/member_public_listing.html", context, status=400 if form.errors else 200)
 
 
 @login_required

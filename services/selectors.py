@@ -87,7 +87,22 @@ def need_get_for_member(*, member: Member, need_id: int) -> ServiceNeed:
     return get_object_or_404(_as_cards(_needs_seen_by(member), member), pk=need_id)
 
 
-def public_board(*, community: Community) -> dict:
+def public_serving(*, community: Community):
+    """Who serves here, as the public board shows it (issue 19, finding 9): members with a confirmed report who
+    consented to be named there (registration.public_listing), as (name, unit name) values only, so no other
+    personal field can reach the page however the template changes."""
+    return (
+        Report.objects.filter(
+            community=community,
+            status=Report.Status.CONFIRMED,
+            member__public_listing_consented_at__isnull=False,
+        )
+        .order_by("member__unit__name", "member__name")
+        .values_list("member__name", "member__unit__name")
+    )
+
+
+def public_board(*, community: Community, with_members: bool = True) -> dict:
     """The public board and its poster: published needs that have not ended, grouped by post type (full ones
     marked full on the page), and who serves here. Ended needs are left out: the poster hangs for weeks and
     the board is read by residents, who can do nothing with a past need.
@@ -109,20 +124,20 @@ def public_board(*, community: Community) -> dict:
         if need.ends_at is not None and (first_end is None or need.ends_at < first_end):
             first_end = need.ends_at
     labels = dict(PostType.choices)
-    serving = (
-        Report.objects.filter(community=community, status=Report.Status.CONFIRMED)
-        .order_by("member__unit__name", "member__name")
-        .values_list("member__name", "member__unit__name")
-    )
     return {
         "groups": [(labels[post_type], items) for post_type, items in groups.items()],
-        "serving": list(serving),
+        "serving": list(public_serving(community=community)) if with_members else [],
         "fresh_seconds": None if first_end is None else (first_end - now).total_seconds(),
     }
 
 
 def community_get_public(*, code: str) -> Community:
-    return get_object_or_404(Community.objects.select_related("street", "district"), code=code)
+    """The community of a public page, by its public address (the poster's QR code) or by its code (older posters
+    and the front door). Only the public address lists who serves there: `by_public_slug` says which was used."""
+    places = Community.objects.select_related("street", "district")
+    community = get_object_or_404(places, Q(public_slug=code) | Q(code=code))
+    community.by_public_slug = community.public_slug == code
+    return community
 
 
 def staff_need_list(*, user, status: str = ""):

@@ -44,7 +44,14 @@ def public_board(request, code: str):
     """社区需求公示栏: published needs by post type with places left, and who serves here (name and unit)."""
     community = _public_community(code)
     # The board's rows are read only when its cached fragment has to be drawn (communities.public_pages).
-    context = {"community": community, "board": lambda: selectors.public_board(community=community)}
+    # Who serves here only at the community's public address, never at its guessable code (issue 19, finding 9).
+    listed = community.by_public_slug
+    context = {
+        "community": community,
+        "listed": listed,
+        "public_id": community.public_slug if listed else community.code,
+        "board": lambda: selectors.public_board(community=community, with_members=listed),
+    }
     return render(request, "services/public_board.html", context)
 
 
@@ -52,12 +59,18 @@ def public_board(request, code: str):
 def public_board_print(request, code: str):
     """The A4 poster for the party-affairs notice board, with a QR code that opens the board on a phone."""
     community = _public_community(code)
-    board_url = request.build_absolute_uri(reverse("services:public-board", args=[community.code]))
+    # The QR code opens the board at the address the poster was opened by: the public address (staff's link, which
+    # lists who serves there) or the code, which never leads to the public address.
+    listed = community.by_public_slug
+    public_id = community.public_slug if listed else community.code
+    board_url = request.build_absolute_uri(reverse("services:public-board", args=[public_id]))
     context = {
         "community": community,
         "board_url": board_url,
+        "listed": listed,
+        "fragment_vary": f"{board_url}|{listed}",
         # Read and drawn only when the cached fragment has to be drawn (communities.public_pages).
-        "board": lambda: _poster(board_url, selectors.public_board(community=community)),
+        "board": lambda: _poster(board_url, selectors.public_board(community=community, with_members=listed)),
     }
     return render(request, "services/public_board_print.html", context)
 

@@ -17,7 +17,7 @@ from communities.audit import Action
 from communities.models import AuditEvent, Community, StaffAssignment
 from registration.models import User
 from tests import factories
-from tests.conftest import make_staff
+from tests.conftest import make_staff, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 Role = StaffAssignment.Role
@@ -232,7 +232,7 @@ def test_the_security_administrator_does_not_touch_their_own_roles_or_accounts(a
 def login(username, password=PASSWORD) -> Client:
     client = Client()
     assert client.post(reverse("login"), {"username": username, "password": password}).status_code == 302
-    return client
+    return pass_second_factor(client, User.objects.get(username=username))
 
 
 def test_changing_ones_password_deletes_the_accounts_other_sessions(staff_users):

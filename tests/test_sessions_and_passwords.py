@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from registration.models import User
 from tests import factories
-from tests.conftest import make_staff
+from tests.conftest import make_staff, pass_second_factor
 
 pytestmark = pytest.mark.django_db
 
@@ -36,7 +36,10 @@ def test_chinese_and_long_passwords_are_accepted(password):
 
 
 def log_in(client, user):
-    return client.post(reverse("login"), {"username": user.username, "password": "Test2026pass"})
+    response = client.post(reverse("login"), {"username": user.username, "password": "Test2026pass"})
+    if response.status_code == 302:
+        pass_second_factor(client, user)
+    return response
 
 
 def test_logging_in_gives_a_new_session_key(client):

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import make_password
+from django.db.models import Exists, OuterRef
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communities.models import Community, District, StaffAssignment, Street, Unit
@@ -130,8 +131,11 @@ def demo_second_factor_devices() -> list[tuple[str, TOTPDevice | None]]:
 def non_demo_second_factor_accounts() -> list[str]:
     """The accounts that need a second factor and are not demo logins holding the demo device: none in a demo
     database (the rule that lets demo_totp run with DEBUG off)."""
+    # Every community's demo staff account (sq<code>) holds the demo device as well: one query for them all.
+    demo_device = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True, key__iexact=DEMO_TOTP_KEY)
+    generated = accounts_requiring_second_factor().filter(username__regex=r"^sq[0-9]+$").filter(Exists(demo_device))
     found = []
-    for user in accounts_requiring_second_factor().order_by("username"):
+    for user in accounts_requiring_second_factor().exclude(pk__in=generated.values("pk")).order_by("username"):
         if user.username not in STAFF_USERNAMES or not is_demo_device(confirmed_device(user)):
             found.append(user.username)
     return found
@@ -164,6 +168,9 @@ def load_community_staff(*, rng, city, loader, reference_at, password_hash, logi
     user_model = get_user_model()
     users = loader.writer(user_model, ["id", "username", "password", "full_name", "is_active", "date_joined"])
     assignments = loader.writer(StaffAssignment, ["id", "user", "role", "community", "created_at"])
+    # Community staff confirm with a second factor: each holds the demo device, as the printed logins do.
+    devices = loader.writer(TOTPDevice, ["id", "user", "name", "key", "confirmed"])
+    device_id = next_id(TOTPDevice)
     names = codes.PersonNames(rng)
     joined = reference_at - datetime.timedelta(days=400)
     user_id, assignment_id = next_id(user_model), next_id(StaffAssignment)
@@ -175,6 +182,8 @@ def load_community_staff(*, rng, city, loader, reference_at, password_hash, logi
         users.add((user_id, f"sq{community.code}", password_hash, names.draw("F" if rng.random() < 0.6 else "M"), True,
                    joined))
         assignments.add((assignment_id, user_id, Role.COMMUNITY_STAFF.value, community.id, joined))
+        devices.add((device_id, user_id, "demo", DEMO_TOTP_KEY, True))
+        device_id += 1
         staff_ids.append(user_id)
         user_id += 1
         assignment_id += 1

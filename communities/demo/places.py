@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 
-from communities.models import Community, District, Pairing, Street, Unit
+from communities.models import Community, District, Pairing, Street, Unit, new_public_slug
 
 from . import codes, words
 from .loader import next_id
@@ -246,13 +246,16 @@ def load_places(*, rng, city, loader, reference_at):
     street_rows = loader.writer(Street, ["id", "district", "code", "name"])
     for street in city.streets:
         street_rows.add((street.id, city.districts[street.district].id, street.code, street.name))
-    community_rows = loader.writer(Community, ["id", "street", "district", "code", "name", "address"])
+    community_rows = loader.writer(
+        Community, ["id", "street", "district", "code", "name", "address", "public_slug"]
+    )
     for community in city.communities:
         street = city.streets[community.street]
         address = f"{city.districts[community.district].name}{street.name}{community.name}党群服务中心"
         # Community.district always equals its street's district (Community.save() enforces the same).
         community_rows.add((
             community.id, street.id, city.districts[street.district].id, community.code, community.name, address,
+            new_public_slug(),  # random, as in production: the demo's public addresses are not derived from the seed
         ))
     unit_rows = loader.writer(Unit, ["id", "code", "name", "party_organisation", "kind", "district"])
     for unit in city.units:

@@ -78,6 +78,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Early, so every page the app answers (lockout, 403, 404, admin) carries the policy.
     "csp.middleware.CSPMiddleware",
+    # The admin only to the addresses of ADMIN_ALLOWED_NETWORKS, when set: before sessions, logins or any view.
+    "communities.admin_allowlist.AdminAllowListMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -86,8 +88,9 @@ MIDDLEWARE = [
     # the CSRF middleware, so that it still sees whether the page rendered a token (holds a form).
     "communities.privacy.NoStoreMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    # Sets request.user.is_verified(): whether this session passed the second factor (django-otp).
-    "django_otp.middleware.OTPMiddleware",
+    # Sets request.user.is_verified(): whether this session passed the second factor (django-otp's middleware, with
+    # the session's device read from the cache: communities.second_factor).
+    "communities.second_factor.CachedOTPMiddleware",
     # Keeps the request for the audit trail's events written by services and signals (client IP, acting user).
     "communities.audit.AuditMiddleware",
     "communities.sessions.StaffSessionLimitMiddleware",
@@ -165,6 +168,12 @@ SESSION_EXPIRE_AT_BROWSER_CLOSE = env.bool("SESSION_EXPIRE_AT_BROWSER_CLOSE", de
 # Staff accounts: logged out after 30 minutes without a request, and 12 hours after logging in.
 STAFF_SESSION_IDLE_SECONDS = env.int("STAFF_SESSION_IDLE_SECONDS", default=30 * 60)
 STAFF_SESSION_MAX_SECONDS = env.int("STAFF_SESSION_MAX_SECONDS", default=12 * 60 * 60)
+# Sessions a staff account may hold at once: a new login ends the oldest beyond it (communities.sessions); 0: no limit.
+STAFF_MAX_SESSIONS = env.int("STAFF_MAX_SESSIONS", default=2)
+
+# The networks the admin site answers (comma-separated CIDR or addresses, e.g. "10.20.0.0/16,192.0.2.7"); empty: every
+# address. Others get a 404 (communities.admin_allowlist).
+ADMIN_ALLOWED_NETWORKS = env.list("ADMIN_ALLOWED_NETWORKS", default=[])
 
 # --- Second factor (communities.second_factor) ------------------------------------------------------------
 # Superusers and the organisation department's and administrators' accounts confirm each login with a 6-digit
@@ -333,12 +342,29 @@ if not ID_NUMBER_ENCRYPTION_KEYS or not ID_NUMBER_HASH_KEY:
         )
     ID_NUMBER_ENCRYPTION_KEYS = ID_NUMBER_ENCRYPTION_KEYS or [_DEV_ID_ENCRYPTION_KEY]
     ID_NUMBER_HASH_KEY = ID_NUMBER_HASH_KEY or _DEV_ID_HASH_KEY
-USING_DEVELOPMENT_ID_KEYS = ID_NUMBER_ENCRYPTION_KEYS == [_DEV_ID_ENCRYPTION_KEY]
+# The algorithms (registration.id_crypto): ID_NUMBER_CIPHER "fernet" (AES with HMAC-SHA256) or "sm4" (SM4-CBC with
+# HMAC-SM3, the national algorithms a 商用密码 review expects), with ID_NUMBER_SM4_KEYS (32 hex digits each, the first
+# encrypts); ID_NUMBER_HASH_ALGORITHM "hmac-sha256" or "hmac-sm3". Changing either: `manage.py reencrypt_id_numbers`.
+ID_NUMBER_CIPHER = env.str("ID_NUMBER_CIPHER", default="fernet")
+ID_NUMBER_HASH_ALGORITHM = env.str("ID_NUMBER_HASH_ALGORITHM", default="hmac-sha256")
+_DEV_ID_SM4_KEY = "646576656c6f706d656e742d736d342d"  # "development-sm4-": public, development only
+ID_NUMBER_SM4_KEYS = env.list("ID_NUMBER_SM4_KEYS", default=[])
+if ID_NUMBER_CIPHER == "sm4" and not ID_NUMBER_SM4_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("ID_NUMBER_CIPHER is sm4: set ID_NUMBER_SM4_KEYS (32 hexadecimal digits each).")
+    ID_NUMBER_SM4_KEYS = [_DEV_ID_SM4_KEY]
+USING_DEVELOPMENT_ID_KEYS = ID_NUMBER_ENCRYPTION_KEYS == [_DEV_ID_ENCRYPTION_KEY] or ID_NUMBER_SM4_KEYS == [
+    _DEV_ID_SM4_KEY
+]
 
 # --- Audit trail (communities.audit) ---------------------------------------------------------------
 # Days the audit events are kept; the daily purge deletes older ones. At least 180 (GB/T 22239-2019: six months):
 # the purge refuses a smaller value, and on PostgreSQL a trigger refuses to delete a younger row anyway.
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=180)
+# Retention (registration.retention, daily): roster entries nobody registered under are deleted this many days after
+# they were added; a withdrawn member's remaining messages this many days after the withdrawal.
+ROSTER_RETENTION_DAYS = env.int("ROSTER_RETENTION_DAYS", default=3 * 365)
+WITHDRAWN_RETENTION_DAYS = env.int("WITHDRAWN_RETENTION_DAYS", default=30)
 
 # --- Security (on by default whenever DEBUG is off) -----------------------------------------------------
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -379,13 +405,35 @@ CONTENT_SECURITY_POLICY = {
 SENTRY_DSN = env.str("SENTRY_DSN", default="")
 SENTRY_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="production")
 
+# Logs (communities.log_format): one JSON object a line for a central collector (DJANGO_LOG_FORMAT=json, the default
+# with DEBUG off) or plain text; mobile and ID card numbers masked in every message. A 500 emails the security
+# administrators (communities.alerts), as do lockouts and full or bulk exports.
+LOG_FORMAT = env.str("DJANGO_LOG_FORMAT", default="plain" if DEBUG else "json")
+LOG_SERVICE_NAME = env.str("LOG_SERVICE_NAME", default="party")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"personal_data": {"()": "communities.log_format.PersonalDataFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "communities.log_format.ServiceJsonFormatter"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["personal_data"],
+        },
+        "security_alert": {"()": "communities.log_format.ServerErrorAlertHandler"},
+    },
+    "loggers": {"django.request": {"handlers": ["security_alert"], "level": "ERROR", "propagate": True}},
     "root": {"handlers": ["console"], "level": env.str("DJANGO_LOG_LEVEL", default="INFO")},
 }
+# Security alerts (communities.alerts): besides the security administrators' own addresses, these; a bulk export is one
+# of at least ALERT_BULK_EXPORT_ROWS rows; at most one email per kind of event per ALERT_THROTTLE_SECONDS.
+SECURITY_ALERT_EMAILS = env.list("SECURITY_ALERT_EMAILS", default=[])
+ALERT_BULK_EXPORT_ROWS = env.int("ALERT_BULK_EXPORT_ROWS", default=1000)
+ALERT_THROTTLE_SECONDS = env.int("ALERT_THROTTLE_SECONDS", default=300)
 
 # --- Points, stars and the time bank (services.points) -------------------------------------------
 # A verified service record earns POINTS_PER_HOUR for each hour plus a bonus for its outcome

@@ -168,5 +168,6 @@ def test_staff_see_their_communitys_code_board_and_poster(client, places):
     client.force_login(make_staff("community", community=community))
     page = client.get(reverse("registration:community-home")).content.decode()
     assert community.code in page
-    assert f'href="{reverse("services:public-board", args=[community.code])}"' in page
-    assert f'href="{reverse("services:public-board-print", args=[community.code])}"' in page
+    # At the community's public address, which lists who serves there (issue 19, finding 9).
+    assert f'href="{reverse("services:public-board", args=[community.public_slug])}"' in page
+    assert f'href="{reverse("services:public-board-print", args=[community.public_slug])}"' in page

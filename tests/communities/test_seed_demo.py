@@ -546,7 +546,10 @@ def test_chinese_numbers_read_as_written():
 
 # --- The demo second factor (manage.py demo_totp) ---------------------------------------------------------------
 
-SECOND_FACTOR_LOGINS = ["admin", "sysadmin", "secadmin", "auditor", "org-city", "org-district"]
+# Community and street staff too (issue 19, finding 10).
+SECOND_FACTOR_LOGINS = [
+    "admin", "sysadmin", "secadmin", "auditor", "org-city", "org-district", "street", "community", "community2",
+]
 
 
 def demo_code(at: float | None = None) -> str:
@@ -559,7 +562,14 @@ def demo_code(at: float | None = None) -> str:
 
 def test_the_demo_logins_that_need_a_second_factor_have_the_demo_device(demo_output):
     devices = TOTPDevice.objects.filter(confirmed=True).select_related("user")
-    assert sorted(device.user.username for device in devices) == sorted(SECOND_FACTOR_LOGINS)
+    printed = sorted(device.user.username for device in devices if not device.user.username.startswith("sq"))
+    assert printed == sorted(SECOND_FACTOR_LOGINS)
+    # Every other community's staff account holds the demo device as well (communities.demo.logins).
+    generated = StaffAssignment.objects.filter(role="community", user__username__startswith="sq")
+    assert generated.exists()
+    assert set(generated.values_list("user__username", flat=True)) == {
+        device.user.username for device in devices if device.user.username.startswith("sq")
+    }
     assert {device.key for device in devices} == {b32decode(DEMO_TOTP_SECRET).hex()}
     assert {login for login in LOGIN_USERNAMES if requires_second_factor(User.objects.get(username=login))} == set(
         SECOND_FACTOR_LOGINS

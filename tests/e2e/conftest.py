@@ -5,6 +5,8 @@ a test that leaves any fails, naming them.
 """
 
 import os
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -25,12 +27,47 @@ CHROMIUM_ARGS = [
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True, "locale": "zh-CN"}
 
 
-def log_in_with_password(page, live_server, username):
-    """The login form, filled and sent as a person would (every test account's password is Test2026pass)."""
+def log_in_with_password(page, live_server, username, *, second_factor=True):
+    """The login form, filled and sent as a person would (every test account's password is Test2026pass); then, for an
+    account that needs a second factor (community and street staff, the organisation department, administrators),
+    the code of its authenticator, as a person would type it (a device is made for an account without one).
+    `second_factor=False` stops after the password: for tests of the second factor itself."""
+    device = _second_factor_device(username) if second_factor else None
     page.goto(f"{live_server.url}/login/")
     page.get_by_label("手机号或用户名").fill(username)
     page.get_by_label("密码").fill("Test2026pass")
     page.get_by_role("button", name="登录").click()
+    if device is not None:
+        page.wait_for_url(re.compile(r"/login/second-factor/"))
+        page.get_by_label("6 位动态验证码").fill(_unused_code(device))
+        page.get_by_role("button", name="确认").click()
+        page.wait_for_url(lambda url: "/login/second-factor/" not in url)
+
+
+def _second_factor_device(username):
+    from django.contrib.auth import get_user_model
+
+    from communities.second_factor import confirmed_device, requires_second_factor
+
+    user = get_user_model().objects.filter(username=username).first()
+    if user is None or not requires_second_factor(user):
+        return None
+    # A wide tolerance: a test may log the same account in several times within one 30-second step.
+    return confirmed_device(user) or user.totpdevice_set.create(name="e2e", confirmed=True, tolerance=10)
+
+
+def _unused_code(device) -> str:
+    """A code the device accepts now and has not accepted yet (a code passes once)."""
+    from django_otp.oath import TOTP
+
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    while device.last_t - totp.t() >= device.tolerance:  # every step within reach was used: wait for the next
+        time.sleep(1)
+        totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    if totp.t() <= device.last_t:
+        totp.time = time.time() + device.step * (device.last_t + 1 - totp.t())
+    return f"{totp.token():0{device.digits}d}"
 
 
 @pytest.fixture(scope="session")

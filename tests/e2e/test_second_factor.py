@@ -29,7 +29,7 @@ def code_for(key: bytes, *, steps_ahead: int = 0) -> str:
 def test_an_org_account_enrols_at_its_first_login_and_types_a_code_at_the_next(live_server, browser):
     org = make_staff("org", is_staff=True)
     phone = browser.new_context(**PHONE).new_page()
-    log_in_with_password(phone, live_server, org.username)
+    log_in_with_password(phone, live_server, org.username, second_factor=False)
     phone.wait_for_url(re.compile(r"/login/second-factor/enrol/"))
     expect(phone.get_by_role("heading", name="设置双因素认证")).to_be_visible()
     expect(phone.locator(".otp-qr svg")).to_be_visible()
@@ -67,7 +67,7 @@ def test_a_superuser_with_a_device_types_its_code_through_the_login_form(live_se
     admin = factories.UserFactory(is_superuser=True, is_staff=True)
     device = TOTPDevice.objects.create(user=admin, name="phone", confirmed=True)
     desk = browser.new_context(**DESK).new_page()
-    log_in_with_password(desk, live_server, admin.username)
+    log_in_with_password(desk, live_server, admin.username, second_factor=False)
     desk.wait_for_url(re.compile(r"/login/second-factor/"))
     desk.get_by_label("6 位动态验证码").fill(code_for(device.bin_key))
     desk.get_by_role("button", name="确认").click()

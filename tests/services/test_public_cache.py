@@ -13,6 +13,7 @@ from communities import public_pages
 from registration import roster
 from registration import services as registration_services
 from registration.models import Report
+from registration.public_listing import public_listing_set
 from services import services as service_ops
 from services.models import ServiceNeed
 from tests import factories
@@ -42,13 +43,20 @@ def roster_xlsx(rows):
 
 
 def board(client, community) -> str:
-    response = client.get(reverse("services:public-board", args=[community.code]))
+    # At the community's public address, the one that lists who serves there (issue 19, finding 9).
+    response = client.get(reverse("services:public-board", args=[community.public_slug]))
     assert response.status_code == 200
     return response.content.decode()
 
 
 def poster(client, community, **extra) -> str:
-    return client.get(reverse("services:public-board-print", args=[community.code]), **extra).content.decode()
+    return client.get(reverse("services:public-board-print", args=[community.public_slug]), **extra).content.decode()
+
+
+def listed(member):
+    """The member's consent to be named on the public board (registration.public_listing)."""
+    public_listing_set(member=member, consent=True)
+    return member
 
 
 def test_a_cached_board_and_poster_cost_no_query(client, community, django_assert_max_num_queries):
@@ -103,7 +111,7 @@ def test_a_claim_and_its_cancellation_move_the_places_left(client, community):
 
 def test_who_serves_here_follows_confirmations_moves_and_withdrawals(client, community, staff):
     report = factories.ReportFactory(community=community, status=Report.Status.PENDING)
-    member = report.member
+    member = listed(report.member)
     assert member.name not in board(client, community)
     registration_services.report_confirm(report_id=report.pk, user=staff)
     assert member.name in board(client, community)
@@ -118,7 +126,7 @@ def test_who_serves_here_follows_confirmations_moves_and_withdrawals(client, com
 
 
 def test_a_renamed_unit_shows_at_once(client, community):
-    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    member = listed(factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member)
     assert member.unit.name in board(client, community)
     member.unit.name = "市新名称局"
     member.unit.save()
@@ -140,7 +148,7 @@ def test_a_member_linked_by_a_roster_upload_shows_the_new_unit_at_once(client, c
 
 
 def test_the_cached_part_is_shared_but_the_header_is_each_visitors_own(client, community):
-    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    member = listed(factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member)
     logged_in = client.__class__()
     logged_in.force_login(member.user)
     page = board(logged_in, community)

@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from registration.models import Report
+from registration.public_listing import public_listing_set
 from services.models import (
     RECORD_DAYS_AFTER_NEED_END,
     RECORD_OWN_INITIATIVE_MAX_AGE_DAYS,
@@ -35,7 +36,9 @@ def community():
 
 @pytest.fixture
 def member(community):
-    return factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    public_listing_set(member=member, consent=True)  # named on the public board (registration.public_listing)
+    return member
 
 
 @pytest.fixture
@@ -54,7 +57,7 @@ def test_the_public_board_needs_no_login_and_groups_published_needs(client, comm
     make_needs(community, 2, post_type=PostType.SANITATION, title="清理楼道")
     factories.ServiceNeedFactory(community=community, status=ServiceNeed.Status.DRAFT, title="草稿需求")
     factories.ServiceNeedFactory(title="别的社区的需求")
-    response = client.get(reverse("services:public-board", args=[community.code]))
+    response = client.get(reverse("services:public-board", args=[community.public_slug]))
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count("清理楼道") == 2 and "环境卫生岗" in page
@@ -65,8 +68,8 @@ def test_the_public_board_needs_no_login_and_groups_published_needs(client, comm
 def test_the_public_board_leaks_no_personal_field(client, community, member):
     make_needs(community, 1)
     for url in (
-        reverse("services:public-board", args=[community.code]),
-        reverse("services:public-board-print", args=[community.code]),
+        reverse("services:public-board", args=[community.public_slug]),
+        reverse("services:public-board-print", args=[community.public_slug]),
     ):
         page = client.get(url).content.decode()
         for value in (member.phone, member.phone_masked, member.id_number, member.id_number_mask, member.home_address):

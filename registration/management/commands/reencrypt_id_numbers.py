@@ -1,5 +1,8 @@
-"""Rotate the ID-number keys: every stored number encrypted again under the first key of ID_NUMBER_ENCRYPTION_KEYS,
-and its keyed hash computed again with ID_NUMBER_HASH_KEY (docs/RELIABILITY.md, "Keys", gives the order).
+"""Rotate the ID-number keys: every stored number encrypted again under the first key of the configured cipher
+(ID_NUMBER_CIPHER: the first of ID_NUMBER_ENCRYPTION_KEYS for Fernet, of ID_NUMBER_SM4_KEYS for SM4), and its keyed
+hash computed again with ID_NUMBER_HASH_ALGORITHM and ID_NUMBER_HASH_KEY (docs/RELIABILITY.md, "Keys", gives the
+order). A change of algorithm (Fernet to SM4, HMAC-SHA256 to HMAC-SM3, or back) is a rotation like a change of key:
+every value is read with whichever configured key of either cipher encrypted it (registration.id_crypto).
 
 Resumable: a row already encrypted under the first key with the current hash is left alone (checking it costs one
 decryption), so a run interrupted at any point is simply started again. Batches of --batch rows in primary-key order,
@@ -9,16 +12,14 @@ instead of being overwritten); progress is printed after each batch.
 
 import time
 
-from cryptography.fernet import Fernet, InvalidToken
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connection, transaction
 
-from registration import identity
+from registration import id_crypto, identity
 
 
 class Command(BaseCommand):
-    help = "Encrypt every stored ID number again under the first ID_NUMBER_ENCRYPTION_KEYS key and rehash it."
+    help = "Encrypt every stored ID number again under the first key of the configured cipher and rehash it."
     # The start-up key check would refuse exactly the state this command repairs.
     requires_system_checks = []
 
@@ -26,8 +27,7 @@ class Command(BaseCommand):
         parser.add_argument("--batch", type=int, default=2000, help="rows per transaction (default 2000)")
 
     def handle(self, *args, batch, **options):
-        identity._fernet.cache_clear()
-        primary = Fernet(settings.ID_NUMBER_ENCRYPTION_KEYS[0])
+        id_crypto.clear_caches()
         started = time.monotonic()
         for model in identity.protected_models():
             total = model.objects.count()
@@ -43,7 +43,7 @@ class Command(BaseCommand):
                     )
                     if not rows:
                         break
-                    updated = [change for row in rows if (change := self._refresh(model, row, primary))]
+                    updated = [change for row in rows if (change := self._refresh(model, row))]
                     if updated:
                         self._write(model, updated)
                 last_pk = rows[-1][0]
@@ -56,26 +56,21 @@ class Command(BaseCommand):
             self.stdout.write(self.style.SUCCESS(f"{model._meta.label}: done, {changed:,} of {seen:,} rows changed"))
 
     @staticmethod
-    def _refresh(model, row, primary):
-        """(pk, ciphertext, hash) of one row brought to the current keys, or None when it already is."""
+    def _refresh(model, row):
+        """(pk, ciphertext, hash) of one row brought to the current cipher, keys and hash, or None when it is."""
         pk, encrypted, stored_hash = row
-        token = encrypted.encode()
         try:
-            number = primary.decrypt(token).decode()
-            current = True
-        except InvalidToken:
-            try:
-                number = identity._fernet().decrypt(token).decode()
-            except InvalidToken:
-                raise CommandError(
-                    f"{model._meta.label} {pk}: no key of ID_NUMBER_ENCRYPTION_KEYS decrypts it. Put the key it "
-                    "was encrypted with back in the list (after the new one) and run the command again."
-                ) from None
-            current = False
+            number = id_crypto.decrypt(encrypted)
+        except id_crypto.InvalidCiphertext:
+            raise CommandError(
+                f"{model._meta.label} {pk}: no key of ID_NUMBER_ENCRYPTION_KEYS or ID_NUMBER_SM4_KEYS decrypts it. Put "
+                "the key it was encrypted with back in its list (after the new one) and run the command again."
+            ) from None
+        current = id_crypto.is_current(encrypted)
         keyed_hash = identity.hash_id_number(number)
         if current and keyed_hash == stored_hash:
             return None
-        return pk, encrypted if current else primary.encrypt(number.encode()).decode(), keyed_hash
+        return pk, encrypted if current else id_crypto.encrypt(number), keyed_hash
 
     @staticmethod
     def _write(model, changes) -> None:
