@@ -67,7 +67,7 @@ def test_the_reporting_rate_pages_and_the_assessment_run_under_the_policy(live_s
     desk.get_by_role("link", name=re.compile("报到率统计")).click()
     expect(desk.locator(".rate-chart svg .bar")).not_to_have_count(0)
     expect(desk.locator(".rate-line .below-label")).to_have_css("color", "rgb(186, 33, 33)")
-    desk.get_by_role("link", name="按单位").click()
+    desk.get_by_role("link", name="按单位", exact=True).click()
     expect(desk.locator("#rate-table")).to_be_visible()
     desk.goto(f"{live_server.url}/admin/rates/communities/{community.pk}/")
     expect(desk.locator("#rate-figures")).to_be_visible()

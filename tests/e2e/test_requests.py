@@ -45,7 +45,7 @@ def test_a_request_from_the_public_page_to_the_residents_confirmation(live_serve
     resident.get_by_label("诉求内容").fill("3号楼2单元楼道灯不亮")
     resident.get_by_label("楼栋").select_option(label="3号楼")
     resident.get_by_label("接收答复的手机号").fill("13912345678")
-    resident.get_by_role("button", name="发送验证码").click()
+    resident.get_by_role("button", name="获取验证码").click()
     expect(resident.get_by_text("验证码已发送至139****5678。")).to_be_visible()
     resident.get_by_label("短信验证码").fill(RecordingSmsBackend.sent[-1][2]["code"])
     resident.get_by_role("button", name="提交").click()

@@ -50,13 +50,24 @@ def test_who_serves_here_is_grouped_by_unit(client, community):
     east, west = factories.UnitFactory(name="东区医院"), factories.UnitFactory(name="西区学校")
     for unit, names in [(east, ["甲", "乙"]), (west, ["丙"])]:
         for name in names:
-            member = factories.MemberFactory(name=name, unit=unit)
+            member = factories.MemberFactory(name=name, unit=unit, public_listing_consented_at=timezone.now())
             factories.ReportFactory(member=member, community=community, status=Report.Status.CONFIRMED)
     for page in ("services:public-board", "services:public-board-print"):
-        html = client.get(reverse(page, args=[community.code])).content.decode()
+        html = client.get(reverse(page, args=[community.public_slug])).content.decode()
         block = re.search(r'<dl class="[^"]*serving-by-unit">.*?</dl>', html, re.S).group(0)
         units = re.findall(r"<dt>(.*?)</dt>", block, re.S)
         assert [re.sub(r"<.*", "", unit, flags=re.S).strip() for unit in units] == ["东区医院", "西区学校"]
         assert block.count("东区医院") == 1  # the unit once, not after every name
-    board = client.get(reverse("services:public-board", args=[community.code])).content.decode()
+    board = client.get(reverse("services:public-board", args=[community.public_slug])).content.decode()
     assert "2 人" in board and "1 人" in board
+
+
+def test_the_guessable_code_shows_no_member_list_and_an_empty_list_says_why(client, community):
+    member = factories.MemberFactory(name="丁", public_listing_consented_at=timezone.now())
+    factories.ReportFactory(member=member, community=community, status=Report.Status.CONFIRMED)
+    for page in ("services:public-board", "services:public-board-print"):
+        at_code = client.get(reverse(page, args=[community.code])).content.decode()
+        assert "serving" not in at_code and "丁" not in at_code
+    alone = factories.CommunityFactory()
+    html = client.get(reverse("services:public-board", args=[alone.public_slug])).content.decode()
+    assert "暂无同意公示的在职党员" in html and "<dl" not in html.split("serving", 1)[1]

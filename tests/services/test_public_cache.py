@@ -135,7 +135,7 @@ def test_a_renamed_unit_shows_at_once(client, community):
 
 def test_a_member_linked_by_a_roster_upload_shows_the_new_unit_at_once(client, community):
     """The upload links the member with a queryset update, which sends no post_save of its own."""
-    member = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    member = listed(factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member)
     listing_unit = factories.UnitFactory(name="市名册局")  # created first: a new unit draws every page again
     assert member.unit.name in board(client, community)
     id_number = member.id_number
