@@ -635,3 +635,11 @@ def test_demo_totp_refuses_without_debug_unless_the_database_is_a_demo_one(demo_
 def test_demo_totp_asks_for_the_demo_city_first(db):
     with pytest.raises(CommandError, match="seed_demo"):
         call_command("demo_totp", stdout=io.StringIO())
+
+
+def test_the_summary_line_counts_rows_a_stage_wrote_through_its_services(demo_output):
+    """The council's stage writes a few rows through the app's services, not the bulk writer."""
+    from services.council.models import Council
+
+    assert Council.objects.count() >= 1
+    assert f"四方议事会 {Council.objects.count():,}" in demo_output

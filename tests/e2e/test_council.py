@@ -134,6 +134,8 @@ def test_a_request_becomes_a_topic_decided_carried_out_and_accepted(live_server,
     expect(company.locator("#resolution-status")).to_contain_text("已完成，待验收")
     photo = company.locator("img.progress-photo")
     expect(photo).to_have_count(1)
+    photo.scroll_into_view_if_needed()  # a lazily loaded image loads once it is near the screen
+    company.wait_for_function("() => document.querySelector('img.progress-photo').complete")
     assert company.evaluate("document.querySelector('img.progress-photo').naturalWidth") == 64
     assert ProgressPhoto.objects.count() == 1
     check(company, "resolution done")
