@@ -8,6 +8,6 @@ class TimebankConfig(AppConfig):
     verbose_name = _("Time bank and 爱心超市")
 
     def ready(self):
-        # Declare this app's audit actions, permission rules, navigation, jobs, and its reaction to a verified
-        # record (each registers on import: communities.platform).
-        from . import audit_actions, navigation, policies, receivers, tasks  # noqa: F401
+        # Declare this app's audit actions, permission rules, navigation, jobs, its reaction to a verified record
+        # (each registers on import: communities.platform) and its delivery sources for the pairing ledger.
+        from . import audit_actions, navigation, pairing_sources, policies, receivers, tasks  # noqa: F401

@@ -91,10 +91,13 @@ class DonationForm(forms.Form):
     goods = forms.TypedChoiceField(label=_("Article"), coerce=int)
     quantity = forms.IntegerField(label=_("Quantity"), min_value=1, max_value=10_000)
     donor = PlainTextField(label=_("Donor"), max_length=100)
+    # A paired unit named here counts the donation as delivered in the pairing ledger (pairing_sources.py).
+    donor_unit = forms.TypedChoiceField(label=_("donor organisation"), coerce=int, required=False, empty_value=None)
 
-    def __init__(self, *args, goods=(), **kwargs):
+    def __init__(self, *args, goods=(), units=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["goods"].choices = [(item.pk, item.name) for item in goods]
+        self.fields["donor_unit"].choices = [("", "—")] + [(unit.pk, unit.name) for unit in units]
         self.helper = _helper(_("Record the donation"), form_tag=False)
 
 

@@ -106,10 +106,12 @@ def goods(request):
     goods_list = list(selectors.goods_list(community=community))
     action = request.POST.get("form", "")
     goods_form = GoodsForm(request.POST if action == "goods" else None, prefix="goods")
-    donation_form = DonationForm(request.POST if action == "donation" else None, goods=goods_list, prefix="donation")
+    units = _paired_units(community)
+    donation_form = DonationForm(request.POST if action == "donation" else None, goods=goods_list, units=units,
+                                 prefix="donation")
     count_form = StockCountForm(request.POST if action == "count" else None, goods=goods_list, prefix="count")
     if request.method == "POST":
-        done = _goods_post(request, community, action, goods_form, donation_form, count_form)
+        done = _goods_post(request, community, action, goods_form, donation_form, count_form, units)
         if done:
             return redirect("timebank:staff-goods")
     context = {"community": community, "goods": goods_list, "goods_form": goods_form,
@@ -117,7 +119,12 @@ def goods(request):
     return render(request, "timebank/staff_goods.html", context)
 
 
-def _goods_post(request, community, action, goods_form, donation_form, count_form) -> bool:
+def _paired_units(community):
+    """The organisations offered for deposits and donations: the units paired with the community."""
+    return Unit.objects.filter(pk__in=Pairing.objects.filter(community=community).values("unit_id")).order_by("name")
+
+
+def _goods_post(request, community, action, goods_form, donation_form, count_form, units) -> bool:
     form = {"goods": goods_form, "donation": donation_form, "count": count_form}.get(action)
     if form is None or not form.is_valid():
         return False
@@ -127,8 +134,9 @@ def _goods_post(request, community, action, goods_form, donation_form, count_for
             services.goods_create(user=request.user, community=community, name=data["name"],
                                   price_tenths=data["price"])
         elif action == "donation":
+            donor_unit = get_object_or_404(units, pk=data["donor_unit"]) if data["donor_unit"] else None
             services.goods_donate(user=request.user, goods_id=data["goods"], quantity=data["quantity"],
-                                  donor=data["donor"])
+                                  donor=data["donor"], donor_unit=donor_unit)
         else:
             services.stock_count(user=request.user, goods_id=data["goods"], counted=data["counted"],
                                  note=data["note"])
@@ -235,7 +243,7 @@ def request_decide(request, request_id: int):
 def fund(request):
     """The community fund: organisations' deposits in, payments for residents in need out (a second approval)."""
     community = _community(request.user)
-    units = Unit.objects.filter(pk__in=Pairing.objects.filter(community=community).values("unit_id")).order_by("name")
+    units = _paired_units(community)
     action = request.POST.get("form", "")
     deposit_form = DepositForm(request.POST if action == "deposit" else None, units=units, prefix="deposit")
     payment_form = FundPaymentForm(request.POST if action == "payment" else None, prefix="payment")
