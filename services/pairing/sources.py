@@ -3,12 +3,12 @@
 A source is a function that takes the pairings of one page and a year and returns {pairing id: value}, in one
 query whatever the number of pairings (a page's query count stays fixed). This app registers the hours, needs and
 activities of the service side below; another app adds its own from its `AppConfig.ready()` without this app
-importing it — the time bank's donations, for instance:
+importing it — the time bank's deposits and donated goods, for instance (services/timebank/pairing_sources.py):
 
     from services.pairing.sources import register_source
-    register_source("donations", _("Credits donated"), unit=_("credits"), figures=donated_by_pairing, order=40)
+    register_source("deposits", _("Credits deposited"), unit=_("credits (unit)"), figures=credits_deposited, order=40)
 
-where `donated_by_pairing(pairings, year)` sums the unit's transfers to the community in that year.
+where `credits_deposited(pairings, year)` sums the unit's deposits in the community in that year.
 """
 
 from collections.abc import Callable
