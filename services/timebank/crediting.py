@@ -89,10 +89,10 @@ def _insert(*, first_id: int, last_id: int) -> None:
     )
     now = timezone.now()
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {transfer}")  # noqa: S608 - table names from models
+        cursor.execute(f"SELECT COALESCE(MAX(id), 0) FROM {transfer}")  # noqa: S608  # nosec B608 - table names from models
         before = cursor.fetchone()[0]
         for kind, value in EARNINGS:
-            # nosec B608: table names come from the models, every value is a parameter.
+            # Table names come from the models, every value is a parameter.
             cursor.execute(
                 f"""
                 INSERT INTO {transfer} (kind, value, tenths, from_account_id, to_account_id, community_id, reason,
@@ -107,7 +107,7 @@ def _insert(*, first_id: int, last_id: int) -> None:
                                   WHERE t.kind = %s AND t.source_type = %s AND t.source_id = r.id
                                     AND t.source_id >= %s AND t.source_id <= %s)
                 ORDER BY r.id
-                """,  # noqa: S608
+                """,  # noqa: S608  # nosec B608 - table names from the models, values as parameters
                 [kind, value, Transfer.Source.RECORD, now, value, Account.Kind.BANK, value, first_id, last_id,
                  ServiceRecord.Status.VERIFIED, kind, Transfer.Source.RECORD, first_id, last_id],
             )
@@ -130,7 +130,7 @@ def _insert(*, first_id: int, last_id: int) -> None:
             )
             UPDATE {account} SET balance = {account}.balance + delta.tenths
             FROM delta WHERE {account}.id = delta.account_id
-            """,  # noqa: S608
+            """,  # noqa: S608  # nosec B608 - table names from the models, values as parameters
             mine_params,
         )
 
