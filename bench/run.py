@@ -52,6 +52,9 @@ BENCH_PHONE_PREFIX = "192"  # not a prefix of the demo city's phones (communitie
 # --- Targets of issue 8 (on this 2-core machine) --------------------------------------------------------------------
 PAGE_P99_MS = 100  # every member and staff page at concurrency 4
 PAGE_SHARE = 0.10  # of the trivial view's requests/s, at concurrency 4
+# Issue 17: the pages a poster's QR code brings a crowd to are served from the shared cache, at half the trivial
+# view's throughput or more.
+PUBLIC_PAGES, PUBLIC_PAGE_SHARE = frozenset({"front-door", "public-board"}), 0.50
 RATES_MEDIAN_MS = 50  # city-level rate view, median server time (p50 at concurrency 1)
 REGISTRATIONS_PER_S = 100
 SWEEP_S, ASSESSMENT_S, ASSESSMENT_MB, ROSTER_S, EXPORT_S = 120, 600, 500, 60, 5
@@ -723,13 +726,12 @@ def evaluate_page(results, slug) -> tuple[list[str], list[str]]:
             missed.append("duplicates")
         return applies, missed
     c4 = runs.get("4", [])
+    share = PUBLIC_PAGE_SHARE if slug in PUBLIC_PAGES else PAGE_SHARE
     if c4:
-        applies.append(
-            f"c=4: p99 < {PAGE_P99_MS} ms" + (f", ≥ {PAGE_SHARE:.0%} of trivial" if trivial.get("4") else "")
-        )
+        applies.append(f"c=4: p99 < {PAGE_P99_MS} ms" + (f", ≥ {share:.0%} of trivial" if trivial.get("4") else ""))
         if median_of(c4, "p99_ms") >= PAGE_P99_MS:
             missed.append("p99")
-        if trivial.get("4") and median_of(c4, "rps") < PAGE_SHARE * median_of(trivial["4"], "rps"):
+        if trivial.get("4") and median_of(c4, "rps") < share * median_of(trivial["4"], "rps"):
             missed.append("throughput")
         if any(run["errors"] for run in c4):
             missed.append("errors")
