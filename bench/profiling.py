@@ -150,9 +150,14 @@ def page_queries(*, user, path: str, explain: int = 2) -> dict:
         session = client.session
         second_factor.session_verify(session, device)
         session.save()
-    client.get(path)  # warm: the first request of a process loads templates and translations
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(path)
+    try:
+        client.get(path)  # warm: the first request of a process loads templates and translations
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(path)
+    finally:
+        # A staff account keeps at most STAFF_MAX_SESSIONS sessions: a session left here would end the one the
+        # load runs use (communities/sessions.py).
+        client.logout()
     queries = [(float(query["time"]) * 1000, query["sql"]) for query in captured.captured_queries]
     tables = sorted({table for _, sql in queries for table in re.findall(r'(?:FROM|JOIN) "(\w+)"', sql)})
     plans = []
