@@ -7,7 +7,7 @@ each row."""
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
+from .registry import PlacedRegistry
 
 
 @dataclass(frozen=True)
@@ -17,21 +17,19 @@ class Mark:
     label: Callable
 
 
-_marks: dict[str, list[Mark]] = {}
+_marks = PlacedRegistry("mark")
 
 
 def add_mark(place: str, key: str, *, annotate: Callable, label: Callable) -> None:
-    marks = _marks.setdefault(place, [])
-    if any(mark.key == key for mark in marks):
-        raise ImproperlyConfigured(f"{place} has two marks named {key!r}.")
-    marks.append(Mark(key=key, annotate=annotate, label=label))
+    # In the order the apps added them, as before.
+    _marks[place].add(key, Mark(key=key, annotate=annotate, label=label), order=len(_marks[place]))
 
 
 def annotate(place: str, queryset):
-    for mark in _marks.get(place, []):
+    for mark in _marks[place].items():
         queryset = mark.annotate(queryset)
     return queryset
 
 
 def labels(place: str, row) -> list:
-    return [text for mark in _marks.get(place, []) if (text := mark.label(row))]
+    return [text for mark in _marks[place].items() if (text := mark.label(row))]

@@ -5,7 +5,7 @@ the communities in the user's scope and the period. The dashboard draws them aft
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from django.core.exceptions import ImproperlyConfigured
+from .registry import PlacedRegistry
 
 
 @dataclass(frozen=True)
@@ -17,20 +17,16 @@ class Tile:
     order: int = 100
 
 
-_tiles: dict[str, list[Tile]] = {}
+_tiles = PlacedRegistry("tile")
 
 
 def add_tile(place: str, key: str, label, unit, *, value: Callable, order: int = 100) -> None:
-    tiles = _tiles.setdefault(place, [])
-    if any(tile.key == key for tile in tiles):
-        raise ImproperlyConfigured(f"{place} has two tiles named {key!r}.")
-    tiles.append(Tile(key=key, label=label, unit=unit, value=value, order=order))
-    tiles.sort(key=lambda tile: (tile.order, tile.key))
+    _tiles[place].add(key, Tile(key=key, label=label, unit=unit, value=value, order=order), order=order)
 
 
 def figures_for(place: str, **arguments) -> list[dict]:
     """The registered tiles of `place` with their values: [{"key", "label", "unit", "value"}]."""
     return [
         {"key": tile.key, "label": tile.label, "unit": tile.unit, "value": tile.value(**arguments)}
-        for tile in _tiles.get(place, [])
+        for tile in _tiles[place].items()
     ]

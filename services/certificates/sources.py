@@ -22,10 +22,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
+from django.core.exceptions import FieldDoesNotExist
 from django.db.models import Count, Sum
 from django.utils.translation import gettext_lazy as _
 
+from communities.platform.registry import Registry
 from services.models import ServiceRecord
 
 ZERO = Decimal("0")
@@ -58,17 +59,15 @@ class Source:
     order: int = 100
 
 
-_sources: dict[str, Source] = {}
+_sources = Registry("source of points")
 
 
 def register_source(key: str, label, *, entries, totals, order: int = 100) -> None:
-    if key in _sources:
-        raise ImproperlyConfigured(f"Two sources of points are named {key!r}.")
-    _sources[key] = Source(key=key, label=label, entries=entries, totals=totals, order=order)
+    _sources.add(key, Source(key=key, label=label, entries=entries, totals=totals, order=order), order=order)
 
 
 def registered_sources() -> list[Source]:
-    return sorted(_sources.values(), key=lambda source: (source.order, source.key))
+    return _sources.items()
 
 
 # --- Built in: verified service records ------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, F, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from communities.platform.registry import Registry
 from services.activities.models import SignUp
 from services.models import ServiceRecord
 
@@ -34,17 +34,15 @@ class DeliverySource:
     order: int = 100
 
 
-_sources: dict[str, DeliverySource] = {}
+_sources = Registry("delivery source")
 
 
 def register_source(key: str, label, *, unit, figures: Callable, order: int = 100) -> None:
-    if key in _sources:
-        raise ImproperlyConfigured(f"Two delivery sources are named {key!r}.")
-    _sources[key] = DeliverySource(key=key, label=label, unit=unit, figures=figures, order=order)
+    _sources.add(key, DeliverySource(key=key, label=label, unit=unit, figures=figures, order=order), order=order)
 
 
 def sources() -> list[DeliverySource]:
-    return sorted(_sources.values(), key=lambda source: (source.order, source.key))
+    return _sources.items()
 
 
 def figures_for(pairings, year: int) -> dict[int, list[tuple[DeliverySource, object]]]:

@@ -233,7 +233,7 @@ def test_attended_activities_count_once_per_activity(ledger):
 def test_another_app_adds_a_delivery_source_by_registering(client, ledger, monkeypatch):
     """The time bank's donations will come this way: the ledger's pages and tab pick up any registered source."""
     pairing = ledger["pairings"][0]
-    monkeypatch.setattr(sources, "_sources", dict(sources._sources))
+    monkeypatch.setattr(sources, "_sources", sources._sources.copy())
     def donated(pairings, year):
         return {p.pk: 120 for p in pairings if p.unit_id == pairing.unit_id}
 

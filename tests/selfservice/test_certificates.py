@@ -78,7 +78,7 @@ def test_a_registered_source_adds_to_the_history_and_the_figures(served, monkeyp
     def entries(member_id, year):
         return [sources.Entry(TODAY, Decimal("1.0"), Decimal("2.0"), "bank", "时间银行", "荣誉时长", "金塔巷社区")]
 
-    monkeypatch.setattr(sources, "_sources", dict(sources._sources))
+    monkeypatch.setattr(sources, "_sources", sources._sources.copy())
     sources.register_source("bank", "时间银行", entries=entries, totals=totals, order=30)
     figures = certificate_figures(member_id=served["member"].pk, year=YEAR)
     assert (figures.hours, figures.points, figures.entries) == (Decimal("6.5"), Decimal("14.5"), 4)
