@@ -61,8 +61,12 @@ def _tables() -> dict:
     return {name: model._meta.db_table for name, model in models.items()}
 
 
-def _run(cursor, sql: str, params=()) -> int:
+def _run(cursor, sql: str, params=(), *, seconds: dict | None = None, name: str = "") -> int:
+    """Execute; the rows it touched. With `seconds`, its wall time is added there under `name`."""
+    started = time.perf_counter()
     cursor.execute(sql, params)
+    if seconds is not None:
+        seconds[name] = round(seconds.get(name, 0) + time.perf_counter() - started, 1)
     return cursor.rowcount
 
 
@@ -81,10 +85,14 @@ def load_year(*, weeks: int = 52, ahead: int = 4, signups: int = 8) -> dict:
         weeks=weeks - ahead
     )
     spread = max(1, 2 * signups - 3)  # 2 + id % spread sign-ups: `signups` on average
-    written = {}
+    written, seconds = {}, {}
     with transaction.atomic(), connection.cursor() as cursor:
+
+        def run(name, sql, params):
+            return _run(cursor, sql, params, seconds=seconds, name=name)
+
         # Every community's weekly series, then its activities, one statement (a data-modifying WITH).
-        written["activities"] = _run(cursor, f"""
+        written["activities"] = run("activities", f"""
             WITH c AS (SELECT id, row_number() OVER (ORDER BY id) AS n FROM {t['community']}),
             s AS (INSERT INTO {t['series']} (community_id, frequency, occurrences, created_at)
                   SELECT id, 'weekly', %(weeks)s, %(first)s::timestamptz - interval '14 days' FROM c
@@ -107,7 +115,7 @@ def load_year(*, weeks: int = 52, ahead: int = 4, signups: int = 8) -> dict:
             {"weeks": weeks, "first": first, "now": now, "text": BENCH_TEXT})
         # Sign-ups: member (5w + j) mod c of the c confirmed in the community, so never one twice per activity.
         # Past ones: 1 in 20 cancelled, 2 in 20 no-shows, the rest attended (seconds present by the rule's scans).
-        written["signups"] = _run(cursor, f"""
+        written["signups"] = run("signups", f"""
             WITH m AS (SELECT community_id, member_id,
                               row_number() OVER (PARTITION BY community_id ORDER BY member_id) - 1 AS i,
                               count(*) OVER (PARTITION BY community_id) AS c
@@ -131,13 +139,13 @@ def load_year(*, weeks: int = 52, ahead: int = 4, signups: int = 8) -> dict:
                                             WHEN h %% 20 < 3 THEN 'no_show' ELSE 'attended' END AS status) y
             """,  # noqa: S608  # nosec B608
             {"text": BENCH_TEXT, "spread": spread})
-        _run(cursor, f"""
+        run("signups", f"""
             UPDATE {t['activity']} a SET signed_up_count = s.n
             FROM (SELECT activity_id, count(*) AS n FROM {t['signup']}
                   WHERE status IN ('signed_up', 'attended', 'no_show') GROUP BY activity_id) s
             WHERE a.id = s.activity_id AND a.description = %s
             """, [BENCH_TEXT])  # noqa: S608  # nosec B608
-        written["checkins"] = _run(cursor, f"""
+        written["checkins"] = run("checkins", f"""
             INSERT INTO {t['checkin']} (activity_id, signup_id, member_id, kind, method, at, reason, recorded_by_id)
             SELECT s.activity_id, s.id, s.member_id, k.kind, 'code',
                    a.starts_at - (s.id %% 15) * interval '1 minute'
@@ -149,7 +157,7 @@ def load_year(*, weeks: int = 52, ahead: int = 4, signups: int = 8) -> dict:
             """, [BENCH_TEXT])  # noqa: S608  # nosec B608
         # Teams: the first TEAMS_PER_COMMUNITY members confirmed in each community lead one each, with the
         # next members of the community as its members (the leader is one of them).
-        written["teams"] = _run(cursor, f"""
+        written["teams"] = run("teams", f"""
             WITH m AS (SELECT community_id, member_id,
                               row_number() OVER (PARTITION BY community_id ORDER BY member_id) - 1 AS i
                        FROM {t['report']} WHERE status = 'confirmed'),
@@ -161,7 +169,7 @@ def load_year(*, weeks: int = 52, ahead: int = 4, signups: int = 8) -> dict:
             FROM m CROSS JOIN sk WHERE m.i < %(teams)s AND cardinality(sk.ids) > 0
             """,  # noqa: S608  # nosec B608
             {"text": BENCH_TEXT, "now": now, "teams": TEAMS_PER_COMMUNITY})
-        written["memberships"] = _run(cursor, f"""
+        written["memberships"] = run("memberships", f"""
             WITH m AS (SELECT community_id, member_id,
                               row_number() OVER (PARTITION BY community_id ORDER BY member_id) - 1 AS i
                        FROM {t['report']} WHERE status = 'confirmed'),
@@ -178,7 +186,7 @@ def load_year(*, weeks: int = 52, ahead: int = 4, signups: int = 8) -> dict:
     with connection.cursor() as cursor:
         for name in ("series", "activity", "signup", "checkin", "team", "membership"):
             cursor.execute(f"ANALYZE {t[name]}")  # as after any bulk load
-    return written
+    return {**written, "seconds_by_table": seconds}
 
 
 def remove() -> dict:
