@@ -263,7 +263,10 @@ def _gather_members(community, count: int) -> list:
 
     from registration.models import Report
 
-    confirmed = Report.objects.filter(status=Report.Status.CONFIRMED, member__user__is_active=True)
+    # Plain members: an account with a staff role or a superuser would be held at the second factor.
+    confirmed = Report.objects.filter(
+        status=Report.Status.CONFIRMED, member__user__is_active=True, member__user__is_superuser=False
+    ).exclude(member__user__staff_assignments__isnull=False)
     here = list(confirmed.filter(community=community).order_by("pk").values_list("member_id", flat=True)[:count])
     if len(here) < count:
         others = list(

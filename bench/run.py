@@ -991,8 +991,9 @@ def operation_notes(key, runs) -> str:
     if key == "ledger_reconcile":
         return f"exit {last['reconcile_exit']}"
     if key == "activities_burst":
-        return (f"p99 {last['p99_ms']:.0f} ms (target < 200), {last['entries']} entries, {last['members_exactly_once']}"
-                f"/{last['members']} exactly once, {last['errors']} errors")
+        p99 = "met" if last["p99_ms"] < 200 else "**MISS**"
+        return (f"p99 {last['p99_ms']:.0f} ms (target < 200: {p99}), {last['entries']} entries, "
+                f"{last['members_exactly_once']}/{last['members']} exactly once, {last['errors']} errors")
     if key == "activities_credit":
         return f"{last['attended']} attended, {last['no_show']} no-shows, {last['credited']} credited"
     return ""
