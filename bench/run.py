@@ -674,6 +674,14 @@ def run_operations(args, env, results) -> None:
                 f"ledger round {round_number}: {figures['transfers']:,} transfers credited in {figures['seconds']} s, "
                 f"reconcile_ledger {figures['reconcile_seconds']} s (exit {figures['reconcile_exit']})"
             )
+    if "activities" in args.ops:  # issue 20: a year of activities, a check-in burst, crediting (bench/activities.py)
+        from bench import activities
+
+        load_now()
+        figures = activities.activities_round(env=env, port=args.port, weeks=args.activity_weeks, log=log)
+        noted("activities_burst", {**figures["burst"], "year": figures["year"]})
+        noted("activities_credit", figures["credit"])
+        log(f"activities: {'; '.join(activities.verdicts(figures)) or 'every target met'}")
     if args.profile and "sweep" in args.ops and ops.get("sweep"):
         if statistics.median(run["seconds"] for run in ops["sweep"]) >= SWEEP_S and profiling.ensure_py_spy():
             raw = VAR / "profile-sweep.raw"
@@ -915,6 +923,9 @@ OPERATIONS = (
     ("ledger", "Time bank: crediting a year of verified records (`credit_all`, in-process, chunked)", LEDGER_CREDIT_S,
      None),
     ("ledger_reconcile", "`manage.py reconcile_ledger` over the whole ledger", LEDGER_RECONCILE_S, None),
+    ("activities_burst", "Activities: 500 members check in at c=16 (first to last scan; p99 < 200 ms in notes)", 60,
+     None),
+    ("activities_credit", "Activities: closing and crediting a 500-member activity (in-process)", 1, None),
 )
 
 
@@ -979,6 +990,12 @@ def operation_notes(key, runs) -> str:
         return f"{last['transfers']:,} transfers ({last['records']:,} records), {last['transfers_per_s']:,}/s"
     if key == "ledger_reconcile":
         return f"exit {last['reconcile_exit']}"
+    if key == "activities_burst":
+        p99 = "met" if last["p99_ms"] < 200 else "**MISS**"
+        return (f"p99 {last['p99_ms']:.0f} ms (target < 200: {p99}), {last['entries']} entries, "
+                f"{last['members_exactly_once']}/{last['members']} exactly once, {last['errors']} errors")
+    if key == "activities_credit":
+        return f"{last['attended']} attended, {last['no_show']} no-shows, {last['credited']} credited"
     return ""
 
 
@@ -1066,7 +1083,7 @@ def parse_args(argv=None):
     parser.add_argument("--pages", default="", help="only these page slugs (comma-separated); default all")
     parser.add_argument(
         "--ops",
-        default="sweep,december,assessment,roster,export,recount,ledger",
+        default="sweep,december,assessment,roster,export,recount,ledger,activities",
         help="operations to time (comma-separated; 'none' for none)",
     )
     parser.add_argument("--op-rounds", type=int, default=3, help="rounds of each whole operation")
@@ -1075,6 +1092,7 @@ def parse_args(argv=None):
     parser.add_argument("--roster-rows", type=int, default=100_000)
     parser.add_argument("--ledger-records", type=int, default=500_000,
                         help="verified records the ledger stage credits (two transfers each: bench/ledger.py)")
+    parser.add_argument("--activity-weeks", type=int, default=52, help="weeks of activities per community")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip py-spy and EXPLAIN")
     parser.add_argument("--profile-seconds", type=int, default=12)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8100)))
