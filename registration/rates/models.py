@@ -87,8 +87,9 @@ class MonthlyCommunityTally(models.Model):
     """A community's reporting counts as of the last instant of a past month, for the rates pages' trend by month.
 
     The yearly tallies keep only the figures as of now (or a year's end), so month ends are snapshots: written by
-    `snapshot_month_ends` (the monthly job, and `manage.py snapshot_rates`) from the reports and the roster as of
-    that instant — the recount's own definition (registration.rates.tallies.recount_as_of) — and never changed.
+    `snapshot_month_ends` (the daily job rates_month_end_task; by hand `manage.py run_job rates_month_end`) from the
+    reports and the roster as of that instant — the recount's own definition (registration.rates.tallies.
+    recount_as_of) — and never changed.
     The current month is not stored: its figure is the live tally the tables show.
     """
 
