@@ -70,3 +70,15 @@ def retention_purge_task() -> dict[str, int]:
     from .retention import retention_purge
 
     return retention_purge()
+
+
+# Every day at 00:40 (Asia/Shanghai): on the 1st it stores the month just ended; on other days it finds every month
+# stored and does nothing (one query), and it catches up on months missed while the beat was down.
+@jobs.job(schedule=crontab(hour=0, minute=40))
+@shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=True, retry_backoff_max=600, max_retries=5)
+def rates_month_end_task() -> list[str]:
+    """The reporting figures of each community at the end of every past month of the year not yet stored
+    (registration.rates.tallies.snapshot_month_ends), for the rates pages' trend by month. Idempotent."""
+    from .rates.tallies import snapshot_month_ends
+
+    return [f"{year}-{month:02d}" for year, month in snapshot_month_ends()]

@@ -12,8 +12,8 @@ staff_tabs.add("dashboard", _("Figures"), "services:staff-dashboard", order=60)
 staff_tabs.add(
     "assessment", _("Annual assessment"), "assessment:staff-list", policy="assessment.open_staff_pages", order=70
 )
-member_tabs.add("board", _("Needs board"), "services:need-board", order=20)
-member_tabs.add("service", _("My service"), "services:my-service", order=30)
+member_tabs.add("board", _("Needs board"), "services:need-board", order=20, bar_label=_("Needs"))
+member_tabs.add("service", _("My service"), "services:my-service", order=30, bar_label=_("My service"))
 member_tabs.add("assessment", _("Annual assessment"), "assessment:my-result", order=40)
 
 

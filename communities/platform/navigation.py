@@ -21,9 +21,14 @@ class Entry:
     url_name: str
     policy: str | None = None
     order: int = 100
+    bar_label: object = None  # a short lazy translation: the entry is pinned in the phone's bottom bar
 
     def visible_to(self, user) -> bool:
         return self.policy is None or policies.allowed(self.policy, user)
+
+
+# The phone's bottom bar holds five places: the pinned entries, the inbox and "More" (every other entry).
+BAR_PINNED_MAX = 3
 
 
 class Menu:
@@ -33,10 +38,18 @@ class Menu:
         self.name = name
         self._entries: dict[str, Entry] = {}
 
-    def add(self, key: str, label, url_name: str, *, policy: str | None = None, order: int = 100) -> None:
+    def add(
+        self, key: str, label, url_name: str, *, policy: str | None = None, order: int = 100, bar_label=None
+    ) -> None:
         if key in self._entries:
             raise ImproperlyConfigured(f"The {self.name} tabs have two entries named {key!r}.")
-        self._entries[key] = Entry(key=key, label=label, url_name=url_name, policy=policy, order=order)
+        if bar_label is not None and sum(e.bar_label is not None for e in self._entries.values()) >= BAR_PINNED_MAX:
+            raise ImproperlyConfigured(
+                f"The {self.name} bottom bar pins at most {BAR_PINNED_MAX} entries; {key!r} belongs under More."
+            )
+        self._entries[key] = Entry(
+            key=key, label=label, url_name=url_name, policy=policy, order=order, bar_label=bar_label
+        )
 
     def entries(self) -> list[Entry]:
         return sorted(self._entries.values(), key=lambda entry: (entry.order, entry.key))

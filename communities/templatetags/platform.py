@@ -12,15 +12,30 @@ register = template.Library()
 
 @register.inclusion_tag("partials/tabs.html", takes_context=True)
 def tabs(context, menu: str, active: str = ""):
-    """The tab strip `menu` ("staff", "member") as the user may see it, `active` marked."""
+    """The tab strip `menu` ("staff", "member") as the user may see it, `active` marked. The member menu is also
+    drawn as the phone's bottom bar: its pinned entries, the inbox and "More", a sheet with every other entry."""
     user = context["request"].user
     entries = navigation.MENUS[menu].for_user(user)
+    drawn = [
+        {
+            "key": entry.key,
+            "label": entry.label,
+            "bar_label": entry.bar_label,
+            "url": reverse(entry.url_name),
+            "active": entry.key == active,
+        }
+        for entry in entries
+    ]
+    more = [tab for tab in drawn if tab["bar_label"] is None]
     return {
         "menu": menu,
-        "tabs": [
-            {"key": entry.key, "label": entry.label, "url": reverse(entry.url_name), "active": entry.key == active}
-            for entry in entries
-        ],
+        "tabs": drawn,
+        "bar": [tab for tab in drawn if tab["bar_label"] is not None],
+        "more": more,
+        "more_active": any(tab["active"] for tab in more),
+        "messages_active": active == "messages",
+        # The context processor's lazy count: one query per page, shared with the header's link.
+        "inbox_unread": context.get("inbox_unread"),
     }
 
 

@@ -81,3 +81,40 @@ class UnitTally(TallyCounts):
 
     def __str__(self):
         return f"{self.unit_id} {self.year}"
+
+
+class MonthlyCommunityTally(models.Model):
+    """A community's reporting counts as of the last instant of a past month, for the rates pages' trend by month.
+
+    The yearly tallies keep only the figures as of now (or a year's end), so month ends are snapshots: written by
+    `snapshot_month_ends` (the daily job rates_month_end_task; by hand `manage.py run_job rates_month_end`) from the
+    reports and the roster as of that instant — the recount's own definition (registration.rates.tallies.
+    recount_as_of) — and never changed.
+    The current month is not stored: its figure is the live tally the tables show.
+    """
+
+    # Null: roster entries whose unit named no expected community yet (as in CommunityTally).
+    community = models.ForeignKey(
+        Community, models.CASCADE, null=True, blank=True, related_name="month_tallies", verbose_name=_("community")
+    )
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    roster = models.PositiveIntegerField(_("on roster"), default=0)
+    registered = models.PositiveIntegerField(_("registered"), default=0)
+    reported = models.PositiveIntegerField(_("reported"), default=0)
+    pending = models.PositiveIntegerField(_("pending confirmation"), default=0)
+    off_roster_reported = models.PositiveIntegerField(_("reported, not on a roster"), default=0)
+
+    class Meta:
+        verbose_name = _("community reporting count at a month's end")
+        verbose_name_plural = _("community reporting counts at months' ends")
+        constraints = [
+            models.UniqueConstraint(fields=["community", "year", "month"], name="monthtally_unique_month"),
+            models.UniqueConstraint(
+                fields=["year", "month"], condition=Q(community__isnull=True), name="monthtally_unique_unassigned"
+            ),
+        ]
+        indexes = [models.Index(fields=["year", "month", "community"], name="monthtally_year_idx")]
+
+    def __str__(self):
+        return f"{self.community_id} {self.year}-{self.month:02d}"

@@ -17,7 +17,7 @@ from django.shortcuts import get_object_or_404
 
 from communities.models import Community, District, StaffAssignment, Street, Unit
 
-from .models import CommunityTally, TallyCounts
+from .models import CommunityTally, MonthlyCommunityTally, TallyCounts
 from .tallies import as_of_for_year, in_effect, roster_entries_as_of
 
 # The columns a rate table can be sorted by, in the order the pages show them.
@@ -117,6 +117,29 @@ def place_rate_rows(*, user, year: int, district: District | None = None, street
         .order_by(code)
     )
     return [rate_row({**row, "pk": row[pk], "code": row[code], "name": row[name]}) for row in sums]
+
+
+def place_month_rows(
+    *, user, year: int, district: District | None = None, street: Street | None = None, unassigned: bool = False
+) -> dict[int, RateRow]:
+    """{month: RateRow} of the month-end snapshots of `year` (registration.rates.tallies.snapshot_month_ends),
+    summed over the communities of the place in the user's scope (and the unassigned entries, when the place's
+    table shows them), for the trend by month. A month without a snapshot is absent. One query."""
+    communities = Community.objects.visible_to(user)
+    if street is not None:
+        communities = communities.filter(street=street)
+    elif district is not None:
+        communities = communities.filter(district=district)
+    where = Q(community__in=communities)
+    if unassigned:
+        where |= Q(community__isnull=True)
+    sums = (
+        MonthlyCommunityTally.objects.filter(where, year=year)
+        .values("month")
+        .annotate(**{field: Sum(field) for field in TallyCounts.COUNT_FIELDS})
+        .order_by("month")
+    )
+    return {row["month"]: rate_row({**row, "pk": None, "name": "", "code": ""}) for row in sums}
 
 
 def unassigned_rate_row(*, user, year: int) -> RateRow | None:

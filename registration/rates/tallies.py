@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from registration.models import Member, Report, RosterEntry
 
-from .models import CommunityTally, TallyCounts, UnitTally
+from .models import CommunityTally, MonthlyCommunityTally, TallyCounts, UnitTally
 
 COMMUNITY, UNIT = "community", "unit"
 MODELS = {COMMUNITY: CommunityTally, UNIT: UnitTally}
@@ -272,7 +272,11 @@ def tally_relink():
 
 def tally_recount(year: int) -> dict:
     """The figures of `year` counted from the reports and roster themselves: {(kind, key): {field: n}}."""
-    moment = as_of_for_year(year)
+    return recount_as_of(as_of_for_year(year))
+
+
+def recount_as_of(moment, kinds=(COMMUNITY, UNIT)) -> dict:
+    """The figures as of `moment` counted from the reports and roster themselves: {(kind, key): {field: n}}."""
     result = {}
     aggregates = {
         "roster": Count("pk"),
@@ -282,11 +286,15 @@ def tally_recount(year: int) -> dict:
     }
     entries = roster_entries_as_of(moment)
     for kind, key_field in ((COMMUNITY, "community_id"), (UNIT, "unit_id")):
+        if kind not in kinds:
+            continue
         for row in entries.values(key_field).annotate(**aggregates).order_by():
             counts = result.setdefault((kind, row[key_field]), dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
             counts.update({field: row[field] for field in aggregates})
     off_roster = off_roster_reports_as_of(moment)
     for kind, key_field in ((COMMUNITY, "community_id"), (UNIT, "member__unit_id")):
+        if kind not in kinds:
+            continue
         for row in off_roster.values(key_field).annotate(n=Count("member", distinct=True)).order_by():
             counts = result.setdefault((kind, row[key_field]), dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
             counts["off_roster_reported"] = row["n"]
@@ -341,3 +349,35 @@ def tally_rebuild(year: int):
             batch_size=2000,
         )
     tally_relink()
+
+
+# --- Month ends (the trend by month) -------------------------------------------------------------------------
+
+
+def month_end(year: int, month: int) -> datetime.datetime:
+    """The last instant of a month, in the site's time zone."""
+    following = datetime.datetime(year + (month == 12), month % 12 + 1, 1)
+    return timezone.make_aware(following) - datetime.timedelta(microseconds=1)
+
+
+@transaction.atomic
+def snapshot_month_ends(*, now=None) -> list[tuple[int, int]]:
+    """Store each community's figures as of the end of every past month of the current year that has no snapshot
+    yet (a month's figures, once its end has passed, no longer change: the as-of definition reads only dates up
+    to that instant). Returns the (year, month) pairs written. Idempotent: a stored month is never rewritten."""
+    today = timezone.localdate(now) if now else timezone.localdate()
+    stored = set(MonthlyCommunityTally.objects.filter(year=today.year).values_list("month", flat=True).distinct())
+    written = []
+    for month in range(1, today.month):
+        if month in stored:
+            continue
+        counts = recount_as_of(month_end(today.year, month), kinds=(COMMUNITY,))
+        rows = [
+            MonthlyCommunityTally(community_id=key, year=today.year, month=month, **figures)
+            for (_kind, key), figures in counts.items()
+        ]
+        if not rows:  # nothing to count yet: an empty month is marked by one row of zeros for the unassigned key
+            rows = [MonthlyCommunityTally(community_id=None, year=today.year, month=month)]
+        MonthlyCommunityTally.objects.bulk_create(rows, batch_size=CHUNK)
+        written.append((today.year, month))
+    return written

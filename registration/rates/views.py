@@ -17,6 +17,7 @@ from django.utils import formats, timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
+from communities.charts import column_chart
 from communities.exports import scope_place, xlsx_export, year_period
 from communities.models import Community, District, Street, Unit
 from communities.pagination import CountedPaginator
@@ -196,6 +197,8 @@ def places(request):
     unassigned = None
     if district is None and street is None:
         unassigned = rates.unassigned_rate_row(user=request.user, year=filters.year)
+    # The trend is the place's, whatever rows the filter keeps: its last month is the place's total now.
+    place_total = rates.city_total(rows, unassigned)
     if filters.below:
         rows = [row for row in rows if row.below_line]
         unassigned = None  # Not a party organisation: never "under the line" itself.
@@ -244,10 +247,45 @@ def places(request):
         total_cells=total_cells,
         columns=_columns(request, filters, first_label),
         chart=bar_chart(rows, rates.rate_threshold()),
+        trend=_month_trend(request, filters.year, place_name, district, street, place_total),
         export_query=_query(request, export="xlsx"),
         level=level,
     )
     return render(request, "admin/rates/places.html", context)
+
+
+def month_points(*, year: int, months: dict, last: rates.RateRow) -> list[tuple[int, rates.RateRow]]:
+    """(month, figures) of the trend: the stored month ends before the year's last month shown (the current month
+    of this year, December of a past one), which is the live figure the table shows. Months without a snapshot
+    or with nobody on the roster have no point (never a made-up zero)."""
+    today = timezone.localdate()
+    last_month = today.month if year == today.year else 12
+    points = [(month, months[month]) for month in range(1, last_month) if month in months]
+    points.append((last_month, last))
+    return [(month, row) for month, row in points if row.rate is not None]
+
+
+def _month_trend(request, year: int, place_name: str, district, street, total: rates.RateRow):
+    months = rates.place_month_rows(
+        user=request.user, year=year, district=district, street=street, unassigned=district is None and street is None
+    )
+    points = month_points(year=year, months=months, last=total)
+    month_label = _("%(month)s mo.")
+    return column_chart(
+        key="rate-by-month",
+        title=_("Reporting rate by month, %(place)s") % {"place": place_name},
+        description=_(
+            "One column per month of %(year)s: the reporting rate (reported ÷ on roster) at the month's end, and for "
+            "the current month as of now, the figure of the table's total row. A month before the first monthly "
+            "snapshot has no column."
+        ) % {"year": year},
+        unit="%",
+        points=[
+            (_("%(year)s yr.") % {"year": year} + month_label % {"month": month}, row.rate) for month, row in points
+        ],
+        label_header=_("Month"),
+        short_labels=[month_label % {"month": month} for month, _row in points],
+    )
 
 
 @inside_admin("rates.view_rates")
