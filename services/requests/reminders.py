@@ -2,8 +2,8 @@
 
 - overdue: an open request whose first response or resolution limit has passed, its clock running, reminds its
   handler (for a request handed to a team or the property company: the team's leader, the company's contact,
-  handler_kinds) once per request per day (kind "request-overdue", period "<date>", recipient "user:<id>:request:<id>": the
-  period column holds 20 characters, too few for a request id and a date);
+  handler_kinds) once per request per day (kind "request-overdue", period "<date>", recipient
+  "user:<id>:request:<id>": the period column holds 20 characters, too few for a request id and a date);
 - escalation: once its resolution limit has passed, it goes up to the staff of its community once per request
   (kind "request-escalated", period "request:<id>"); a request with no handler yet goes up as soon as its first
   response is late.
