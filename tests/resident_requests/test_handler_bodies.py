@@ -275,3 +275,10 @@ def test_the_list_holds_its_query_ceiling(client, place, bodies, django_assert_m
                 response = client.get(reverse("resident_requests:handed"))
             assert response.status_code == 200 and len(response.context["page"]) == min(_rows, 50)
         fill(30)
+
+
+def test_the_admin_names_the_body(client, place, bodies):
+    request_obj = hand(place, bodies["company"], key="property_company")
+    client.force_login(factories.UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(reverse("admin:resident_requests_residentrequest_change", args=[request_obj.pk]))
+    assert page.status_code == 200 and "幸福物业" in page.content.decode()
