@@ -8,6 +8,6 @@ class CouncilConfig(AppConfig):
     verbose_name = _("Four-party council")
 
     def ready(self):
-        # Declare this app's audit actions, policies, reminder rules, tabs and public-page versions
+        # Declare this app's audit actions, policies, reminder rules, tabs, public-page versions and handler kind
         # (communities.platform); each registers on import.
-        from . import audit_actions, navigation, policies, public_pages, tasks  # noqa: F401
+        from . import audit_actions, navigation, policies, public_pages, request_handlers, tasks  # noqa: F401

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communities.admin import ReadOnlyAdminMixin, ScopedModelAdmin
 
+from . import handler_kinds
 from .models import BuildingHead, BuildingVisit, RequestEvent, ResidentRequest
 
 
@@ -31,13 +32,18 @@ class ResidentRequestAdmin(ReadOnlyAdminMixin, ScopedModelAdmin):
     list_filter = ["state", "category", "channel"]
     list_select_related = ["community", "building"]
     date_hierarchy = "received_at"
-    exclude = ["phone", "token"]
-    readonly_fields = ["masked_phone"]
+    exclude = ["phone", "token", "handler_kind", "handler_body_id"]
+    readonly_fields = ["masked_phone", "handling_body"]
     inlines = [RequestEventInline]
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):
         return obj.phone_masked
+
+    @admin.display(description=_("handling body"))
+    def handling_body(self, obj):
+        """The team's or the company's name, when a body handles it."""
+        return handler_kinds.attach_names([obj])[0].handler_body_name or "—"
 
 
 @admin.register(BuildingHead)

@@ -75,17 +75,26 @@ class RecordForm(RaiseForm):
 
 class ChangeForm(forms.Form):
     to = forms.ChoiceField(label=_("Move to"), choices=())
-    handler = forms.ModelChoiceField(label=_("Handler"), queryset=None, required=False,
-                                     help_text=_("When accepting: who handles it."))
+    handler = forms.ChoiceField(label=_("Handler"), choices=(), required=False,
+                                help_text=_("When accepting: who handles it (a person, a service team or the "
+                                            "property company)."))
     note = MultilineTextField(label=_("Public note"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3}),
                            help_text=_("The resident reads it; for an answer that cannot resolve it, give the reason."))
 
     def __init__(self, *args, targets, handlers, **kwargs):
+        """`handlers`: (value, label) pairs, a person's "<id>" or a body's "<kind>:<id>" (services.handler_options)."""
         super().__init__(*args, **kwargs)
         self.fields["to"].choices = [(value, State(value).label) for value in targets]
-        self.fields["handler"].queryset = handlers
-        self.fields["handler"].label_from_instance = lambda user: str(user)
+        self.fields["handler"].choices = [("", "---------"), *handlers]
         self.helper = _helper(_("Save"))
+
+    def clean_handler(self):
+        """("user", id), (kind, id) or None."""
+        value = self.cleaned_data["handler"]
+        if not value:
+            return None
+        key, _sep, pk = value.rpartition(":")
+        return key or "user", int(pk)
 
 
 class RateForm(forms.Form):

@@ -15,6 +15,7 @@ from communities.models import Community, StaffAssignment
 from registration.identity import mask_phone
 from registration.models import Member
 
+from . import handler_kinds
 from .workflow import CLOCK_RUNS, CLOSED, OPEN, State
 
 
@@ -95,6 +96,15 @@ class BuildingVisit(models.Model):
         return f"{self.building} {self.household} {self.visited_on}"
 
 
+def handed_to_bodies_of(user) -> Q:
+    """The requests handed to a body this user acts for (a team they lead, a company they are the contact of): one
+    subquery per registered kind, no query of its own."""
+    condition = Q(pk__in=[])
+    for kind in handler_kinds.kinds():
+        condition |= Q(handler_kind=kind.key, handler_body_id__in=kind.bodies_acted_for(user).values("pk"))
+    return condition
+
+
 class ResidentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=OPEN)
@@ -106,6 +116,12 @@ class ResidentRequestQuerySet(models.QuerySet):
         """Open, its clock running, past its resolution limit."""
         return self.filter(state__in=CLOCK_RUNS, resolution_due_at__lt=now)
 
+    def handed_to(self, user):
+        """The requests handed to a body this user acts for."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        return self.filter(handed_to_bodies_of(user))
+
     def visible_to(self, user):
         """The requests whose pages this user may open: the staff of their places (community, street, district), the
         grid workers of their area, the building heads of their buildings, and each request's handler."""
@@ -114,7 +130,7 @@ class ResidentRequestQuerySet(models.QuerySet):
         scope = StaffAssignment.objects.scope_for(user)
         if scope.sees_everything:
             return self
-        condition = Q(handler=user)
+        condition = Q(handler=user) | handed_to_bodies_of(user)
         places = Q(community__in=Community.objects.visible_to(user))
         if scope.community_ids or scope.street_ids or scope.district_ids:
             condition |= places
@@ -156,6 +172,10 @@ class ResidentRequest(models.Model):
         related_name="handled_requests",
         verbose_name=_("handler"),
     )
+    # Or a body handles it (a service team, the property company): the kind's key (handler_kinds) and the body's id;
+    # then `handler` is empty and the body's leader or contact acts for it.
+    handler_kind = models.CharField(_("handling body's kind"), max_length=30, blank=True, default="")
+    handler_body_id = models.PositiveIntegerField(_("handling body"), null=True, blank=True)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.RECEIVED)
     # The resident's link to follow the request (no login): unguessable, never listed anywhere.
     token = models.CharField(_("tracking token"), max_length=43, unique=True, editable=False)
@@ -191,11 +211,18 @@ class ResidentRequest(models.Model):
             models.Index(fields=["community", "state", "received_at"], name="request_queue_idx"),
             models.Index(fields=["grid", "state", "received_at"], name="request_grid_queue_idx"),
             models.Index(fields=["handler", "state"], name="request_handler_idx"),
+            models.Index(fields=["handler_kind", "handler_body_id", "state"], name="request_body_handler_idx"),
             models.Index(fields=["state", "resolution_due_at"], name="request_overdue_idx"),
         ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(state="waiting") | Q(clock_stopped_at__isnull=False), name="request_waiting_stops_clock"
+            ),
+            # A body is a kind and an id together, and a request has one handler: a person or a body, never both.
+            models.CheckConstraint(
+                condition=Q(handler_kind="", handler_body_id__isnull=True)
+                | (~Q(handler_kind="") & Q(handler_body_id__isnull=False, handler__isnull=True)),
+                name="request_one_handler",
             ),
         ]
 
@@ -214,11 +241,23 @@ class ResidentRequest(models.Model):
     def phone_masked(self) -> str:
         return mask_phone(self.phone)
 
+    @property
+    def handled_by_body(self) -> bool:
+        return bool(self.handler_kind)
+
+    def acts_as_handler(self, user) -> bool:
+        """The handler, or the leader or contact of the body handling it (one query then)."""
+        if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+            return False
+        if self.handler_id is not None:
+            return user.pk == self.handler_id
+        kind = handler_kinds.get(self.handler_kind)
+        return kind is not None and kind.bodies_acted_for(user).filter(pk=self.handler_body_id).exists()
+
     def phone_for(self, user) -> str:
-        """The full phone for the handler only (they call the resident back); masked for everyone else."""
-        if self.handler_id is not None and user is not None and user.pk == self.handler_id:
-            return self.phone
-        return self.phone_masked
+        """The full phone for the handler only (they call the resident back; for a body, its leader or contact);
+        masked for everyone else."""
+        return self.phone if self.acts_as_handler(user) else self.phone_masked
 
 
 class RequestEvent(models.Model):

@@ -23,3 +23,6 @@ add_home("resident_requests:queue", policy="grid.is_grid_worker", order=35)
 # The organisation department's and the street's rates pages: the year's figures, scope-filtered.
 add_rates_tab("requests", _("Residents' requests"), template="resident_requests/rates_tab.html",
               context=rates_tab.context, order=30)
+# A team's leader and a property company's contact: the requests handed to their team or company.
+member_tabs.add("handed_requests", _("Handed to my team or company"), "resident_requests:handed",
+                policy="resident_requests.show_handed_tab", order=52)

@@ -15,8 +15,9 @@ from communities.platform.policies import (
     manages_community,
 )
 
+from . import handler_kinds
 from .models import ResidentRequest, building_ids_headed_by
-from .signals import head_user_ids
+from .signals import body_contact_user_ids, head_user_ids
 
 
 @rules.predicate
@@ -41,7 +42,16 @@ def manages_request_place(user, request) -> bool:
 
 @rules.predicate
 def is_handler(user, request) -> bool:
-    return request is not None and request.handler_id is not None and request.handler_id == user.pk
+    """The request's handler: the person, or the leader or contact of the body it is handed to."""
+    return request is not None and request.acts_as_handler(user)
+
+
+@rules.predicate
+def acts_for_a_body(user) -> bool:
+    """Leads a team or is a property company's contact (any registered kind of body): one query per kind."""
+    if not is_active(user):
+        return False
+    return any(kind.bodies_acted_for(user).exists() for kind in handler_kinds.kinds())
 
 
 @rules.predicate
@@ -67,6 +77,17 @@ def shows_building_head_tab(user) -> bool:
 
 
 define("resident_requests.show_building_head_tab", shows_building_head_tab)
+# The list of the requests handed to a team or a company: their leaders and contacts.
+define("resident_requests.open_handed_list", acts_for_a_body)
+
+
+@rules.predicate
+def shows_handed_tab(user) -> bool:
+    """For the tab only, from the cached set (signals): members' pages cost no query for it."""
+    return bool(is_active(user) and user.pk in body_contact_user_ids())
+
+
+define("resident_requests.show_handed_tab", shows_handed_tab)
 define("resident_requests.record_visit", heads_building)
 # Building heads are assigned by the staff of the building's community.
 define("resident_requests.assign_building_head", is_superuser | is_community_staff)

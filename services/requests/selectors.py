@@ -11,6 +11,7 @@ from django.utils import timezone
 from communities.grid.models import Building, grid_ids_of
 from communities.models import Community
 
+from . import handler_kinds
 from .models import SATISFIED, BuildingVisit, Category, ResidentRequest, building_ids_headed_by
 from .workflow import CLOCK_RUNS, OPEN, State
 
@@ -25,6 +26,20 @@ def queue(*, user, state: str = "", mine: bool = False):
     if mine:
         requests = requests.filter(handler=user)
     return requests.select_related("community", "grid", "building", "handler").order_by("-received_at", "-pk")
+
+
+def handed(*, user, state: str = "open"):
+    """The requests handed to the bodies this user acts for (a team they lead, a company they are the contact of),
+    the most urgent first; `state` "open", "closed" or one state."""
+    requests = ResidentRequest.objects.handed_to(user)
+    if state == "open":
+        requests = requests.filter(state__in=OPEN)
+    elif state == "closed":
+        requests = requests.exclude(state__in=OPEN)
+    elif state in State.values:
+        requests = requests.filter(state=state)
+    order = ("resolution_due_at", "pk") if state == "open" else ("-received_at", "-pk")
+    return requests.select_related("community", "building").order_by(*order)
 
 
 def request_get(*, user, request_id: int) -> ResidentRequest:
@@ -192,19 +207,22 @@ def figures(*, start: datetime.datetime, end: datetime.datetime, now: datetime.d
 
 
 def figures_by_handler(*, start, end, now, **place) -> list[tuple[str, Figures]]:
-    """The same figures per handler (requests with no handler yet under "—"), one grouped query; busiest first."""
-    rows = (
+    """The same figures per handler, a person or a body (a team, the property company: one handler each, whoever
+    acts for it; requests with no handler yet under "—"), one grouped query (and one per kind of body for the
+    names); busiest first."""
+    rows = list(
         _of_place(**place)
         .order_by()
-        .values("handler_id", "handler__full_name", "handler__username")
+        .values("handler_id", "handler__full_name", "handler__username", "handler_kind", "handler_body_id")
         .annotate(**_figure_counts(start=start, end=end, now=now))
     )
+    body_names = handler_kinds.names((row["handler_kind"], row["handler_body_id"]) for row in rows)
     found = []
     for row in rows:
-        full_name, username, _handler_id = row.pop("handler__full_name"), row.pop("handler__username"), row.pop(
-            "handler_id"
-        )
-        name = full_name or username or "—"
+        full_name, username = row.pop("handler__full_name"), row.pop("handler__username")
+        row.pop("handler_id")
+        body = (row.pop("handler_kind"), row.pop("handler_body_id"))
+        name = body_names.get(body) or full_name or username or "—"
         figures_row = Figures(**row)
         if any(value for value in row.values()):
             found.append((name, figures_row))

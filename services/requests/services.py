@@ -21,6 +21,7 @@ from communities.platform import policies
 from registration.models import Member, Report
 from services.services import need_create
 
+from . import handler_kinds
 from .audit_actions import Action
 from .conf import setting
 from .models import BuildingHead, BuildingVisit, Category, Channel, RequestEvent, ResidentRequest, Satisfaction
@@ -117,12 +118,42 @@ def handler_choices(*, request_obj):
     )
 
 
+def handler_options(*, request_obj) -> list[tuple[str, str]]:
+    """Every handler a request may be handed to, as (value, label) for a form: the people of handler_choices
+    ("<id>") and the bodies of each registered kind for the request's community ("<kind>:<id>")."""
+    options = [(str(user.pk), str(user)) for user in handler_choices(request_obj=request_obj)]
+    for kind in handler_kinds.kinds():
+        bodies = kind.bodies_of_community(request_obj.community_id).order_by("name", "pk").values_list("pk", "name")
+        options += [(f"{kind.key}:{pk}", f"{kind.label}: {name}") for pk, name in bodies]
+    return options
+
+
+def handler_body_valid(*, request_obj, handler_body) -> bool:
+    """Whether (kind, body id) names a body a request of this community may be handed to."""
+    key, body_id = handler_body
+    kind = handler_kinds.get(key)
+    return kind is not None and kind.bodies_of_community(request_obj.community_id).filter(pk=body_id).exists()
+
+
+def contacts_of(request_obj) -> list:
+    """Who is told of the request's news: its handler, or the (active) leader or contact of its body."""
+    if request_obj.handler_id is not None:
+        return [request_obj.handler]
+    kind = handler_kinds.get(request_obj.handler_kind)
+    if kind is None:
+        return []
+    user_ids = kind.contacts([request_obj.handler_body_id]).get(request_obj.handler_body_id, [])
+    return list(get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("pk"))
+
+
 @transaction.atomic
-def request_change(*, request_id: int, to: str, note: str, actor, handler=None, now=None) -> ResidentRequest:
+def request_change(*, request_id: int, to: str, note: str, actor, handler=None, handler_body=None,
+                   now=None) -> ResidentRequest:
     """Move a request to the state `to` with a public note, if the declared table allows it and the actor may.
-    Accepting names the handler (reassigning is accepting again). Keeps the clocks: the first change out of
-    received is the first response; waiting for the resident stops both clocks, leaving it moves the resolution
-    limit by the time waited; a closing state stamps the closing time."""
+    Accepting names the handler (reassigning is accepting again): a person (`handler`) or a body
+    (`handler_body`: (kind, body id), handler_kinds) whose leader or contact then acts for it. Keeps the clocks: the
+    first change out of received is the first response; waiting for the resident stops both clocks, leaving it moves
+    the resolution limit by the time waited; a closing state stamps the closing time."""
     now = now or timezone.now()
     # of=("self",): the grid is the nullable side of an outer join, which PostgreSQL does not lock.
     request_obj = (
@@ -140,9 +171,16 @@ def request_change(*, request_id: int, to: str, note: str, actor, handler=None, 
     if not note.strip():
         raise ValidationError({"note": _("Write the note the resident will read.")})
     if to == State.ACCEPTED:
-        if handler is None or not handler_choices(request_obj=request_obj).filter(pk=handler.pk).exists():
-            raise ValidationError({"handler": _("Choose a handler of this community.")})
-        request_obj.handler = handler
+        if handler_body is not None and handler is None:
+            if not handler_body_valid(request_obj=request_obj, handler_body=handler_body):
+                raise ValidationError({"handler": _("Choose a handler of this community.")})
+            request_obj.handler = None
+            request_obj.handler_kind, request_obj.handler_body_id = handler_body
+        else:
+            if handler is None or not handler_choices(request_obj=request_obj).filter(pk=handler.pk).exists():
+                raise ValidationError({"handler": _("Choose a handler of this community.")})
+            request_obj.handler = handler
+            request_obj.handler_kind, request_obj.handler_body_id = "", None
     if request_obj.state == State.WAITING:
         request_obj.resolution_due_at += now - request_obj.clock_stopped_at
         request_obj.clock_stopped_at = None
@@ -157,13 +195,15 @@ def request_change(*, request_id: int, to: str, note: str, actor, handler=None, 
     _event(request_obj, state=to, note=note.strip(), actor=actor, now=now)
     audit(action=Action.REQUEST_CHANGE, user=actor, obj=request_obj, detail={"to": to})
     with translation.override(settings.LANGUAGE_CODE):
-        if to == State.ACCEPTED and handler.pk != actor.pk:
-            notify(
-                kind=REQUEST_ASSIGNED,
-                title=_("A resident's request was assigned to you"),
-                link=reverse("resident_requests:detail", args=[request_obj.pk]),
-                user=handler,
-            )
+        if to == State.ACCEPTED:
+            for user in contacts_of(request_obj):
+                if user.pk != actor.pk:
+                    notify(
+                        kind=REQUEST_ASSIGNED,
+                        title=_("A resident's request was assigned to you"),
+                        link=reverse("resident_requests:detail", args=[request_obj.pk]),
+                        user=user,
+                    )
         if to in CLOSED or to == State.WAITING:
             _tell_resident(request_obj, title=_("Your request has an answer: %(state)s")
                            % {"state": request_obj.get_state_display()})
@@ -194,13 +234,13 @@ def _reopen(request_obj, *, note, now):
     request_obj.save()
     _event(request_obj, state=State.REOPENED, note=note, actor=None, now=now)
     audit(action=Action.REQUEST_REOPEN, user=None, obj=request_obj)
-    if request_obj.handler_id is not None:
-        with translation.override(settings.LANGUAGE_CODE):
+    with translation.override(settings.LANGUAGE_CODE):
+        for user in contacts_of(request_obj):
             notify(
                 kind=REQUEST_UPDATE,
                 title=_("A resident reopened request #%(id)d") % {"id": request_obj.pk},
                 link=reverse("resident_requests:detail", args=[request_obj.pk]),
-                user=request_obj.handler,
+                user=user,
             )
 
 

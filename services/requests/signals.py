@@ -32,3 +32,23 @@ def _head_changed(sender, instance, **kwargs):
     # At once, in the writer's transaction: a rolled-back assignment leaves a stale set until the next rebuild,
     # which only shows or hides a tab.
     rebuild()
+
+
+# The users who act for a body a request may be handed to (a team's leader, a property company's contact), for the
+# "handed to my team or company" tab: the same cached-set pattern, rebuilt on the writes the kinds declare
+# (handler_kinds.register) and by that page itself.
+BODY_KEY = "resident-requests:body-contact-users"
+
+
+def body_contact_user_ids() -> frozenset:
+    return cache.get(BODY_KEY) or frozenset()
+
+
+def rebuild_body_contacts() -> int:
+    from . import handler_kinds
+
+    ids = set()
+    for kind in handler_kinds.kinds():
+        ids.update(user_id for user_id in kind.all_contact_user_ids() if user_id is not None)
+    cache.set(BODY_KEY, frozenset(ids), timeout=None)
+    return len(ids)

@@ -20,6 +20,8 @@ urlpatterns = [
     path("staff/buildings/", views.buildings, name="buildings"),
     path("staff/buildings/<int:building_id>/head/", views.building_head_assign, name="building-head-assign"),
     path("mine/", views.my_requests, name="mine"),
+    # A team's leader, a property company's contact
+    path("handed/", views.handed, name="handed"),
     # Building heads
     path("buildings/", views.building_head_home, name="building-head"),
 ]

@@ -4,6 +4,7 @@ request page, recording on a resident's behalf, the figures, the buildings and t
 import datetime
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
@@ -21,11 +22,11 @@ from registration.identity import mask_phone
 from services.forms import NeedForm
 from services.services import NEED_FIELDS
 
-from . import selectors, services, verification
+from . import handler_kinds, selectors, services, verification
 from .forms import AssignHeadForm, ChangeForm, PeriodForm, RaiseForm, RateForm, RecordForm, ReopenForm, VisitForm
 from .models import BuildingHead, Channel, building_ids_headed_by
 from .ratelimit import raise_allowed
-from .signals import head_user_ids
+from .signals import body_contact_user_ids, head_user_ids, rebuild_body_contacts
 from .signals import rebuild as rebuild_head_user_ids
 from .workflow import ALLOWED_CHANGES, RESIDENT_CHANGES, State
 
@@ -112,6 +113,7 @@ def track(request, token: str):
             else:
                 messages.success(request, _("Thank you. Your answer is recorded."))
                 return redirect("resident_requests:track", token=token)
+    handler_kinds.attach_names([request_obj])  # the body's name only, never a person's
     now = timezone.now()
     can_rate = request_obj.state in (State.RESOLVED, State.ANSWERED) and not request_obj.satisfaction
     context = {
@@ -131,8 +133,10 @@ def queue(request):
     policies.require("resident_requests.open_queue", request.user)
     state = request.GET.get("state", "open")
     mine = request.GET.get("mine") == "1"
+    page = paginate(request, selectors.queue(user=request.user, state=state, mine=mine))
+    page.object_list = handler_kinds.attach_names(page.object_list)
     context = {
-        "page": paginate(request, selectors.queue(user=request.user, state=state, mine=mine)),
+        "page": page,
         "state": state,
         "mine": mine,
         "states": State.choices,
@@ -148,6 +152,18 @@ def my_requests(request):
     return render(request, "resident_requests/mine.html", context)
 
 
+@login_required
+def handed(request):
+    """A team's leader, a property company's contact: the requests handed to their team or company."""
+    policies.require("resident_requests.open_handed_list", request.user)
+    if request.user.pk not in body_contact_user_ids():
+        rebuild_body_contacts()  # the tab's cached set had lost this user (a restarted cache)
+    state = "closed" if request.GET.get("state") == "closed" else "open"
+    page = paginate(request, selectors.handed(user=request.user, state=state))
+    page.object_list = handler_kinds.attach_names(page.object_list)
+    return render(request, "resident_requests/handed.html", {"page": page, "state": state})
+
+
 def _change_form(request, request_obj, data=None):
     user = request.user
     targets = [
@@ -158,7 +174,9 @@ def _change_form(request, request_obj, data=None):
         return None
     order = list(State.values)
     targets.sort(key=order.index)
-    form = ChangeForm(data, targets=targets, handlers=services.handler_choices(request_obj=request_obj))
+    # Only who may accept is offered the handlers (their choices cost a query per kind of body).
+    handlers = services.handler_options(request_obj=request_obj) if State.ACCEPTED in targets else []
+    form = ChangeForm(data, targets=targets, handlers=handlers)
     form.helper.form_action = reverse("resident_requests:change", args=[request_obj.pk])
     return form
 
@@ -166,6 +184,7 @@ def _change_form(request, request_obj, data=None):
 @login_required
 def detail(request, request_id: int):
     request_obj = selectors.request_get(user=request.user, request_id=request_id)
+    handler_kinds.attach_names([request_obj])
     context = {
         "item": request_obj,
         "phone": request_obj.phone_for(request.user),
@@ -185,16 +204,22 @@ def change(request, request_id: int):
     if form is None:
         raise PermissionDenied
     if form.is_valid():
+        chosen, handler, handler_body = form.cleaned_data["handler"], None, None
+        if chosen is not None and chosen[0] == "user":
+            handler = get_user_model().objects.filter(pk=chosen[1]).first()
+        elif chosen is not None:
+            handler_body = chosen
         try:
             services.request_change(
                 request_id=request_obj.pk, actor=request.user, to=form.cleaned_data["to"],
-                note=form.cleaned_data["note"], handler=form.cleaned_data["handler"],
+                note=form.cleaned_data["note"], handler=handler, handler_body=handler_body,
             )
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
             messages.success(request, _("Saved. The resident sees the note."))
             return redirect("resident_requests:detail", request_id=request_obj.pk)
+    handler_kinds.attach_names([request_obj])
     context = {"item": request_obj, "phone": request_obj.phone_for(request.user),
                "events": request_obj.events.select_related("actor"), "form": form}
     return render(request, "resident_requests/detail.html", context)

@@ -8,6 +8,6 @@ class TeamsConfig(AppConfig):
     verbose_name = _("Service teams")
 
     def ready(self):
-        # Declare this app's audit actions, permission rules and navigation (each registers on import:
+        # Declare this app's audit actions, permission rules, navigation and handler kind (each registers on import:
         # communities.platform).
-        from . import audit_actions, navigation, policies  # noqa: F401
+        from . import audit_actions, navigation, policies, request_handlers  # noqa: F401
