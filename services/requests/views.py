@@ -6,6 +6,7 @@ import datetime
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,19 +55,24 @@ def public_raise(request, code: str):
     elif request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         code_typed = values.pop("code", "")
+        request_obj = None
         if not raise_allowed(request, phone=values["phone"]):
             form.add_error(None, _("Too many requests from here in the last hour. Please try again later."))
-        elif verify and not code_check(
-            phone=values["phone"], purpose=Purpose.RESIDENT_REQUEST, code=code_typed, request=request
-        ):
-            form.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
         else:
-            try:
-                request_obj = services.request_raise(community=community, channel=Channel.PUBLIC_PAGE, **values)
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                return redirect("resident_requests:track", token=request_obj.token)
+            # The code's use and the request in one commit (a refused request keeps the code spent, as before).
+            with transaction.atomic():
+                if verify and not code_check(
+                    phone=values["phone"], purpose=Purpose.RESIDENT_REQUEST, code=code_typed, request=request
+                ):
+                    form.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
+                else:
+                    try:
+                        request_obj = services.request_raise(community=community, channel=Channel.PUBLIC_PAGE,
+                                                             **values)
+                    except ValidationError as error:
+                        apply_service_errors(form, error)
+        if request_obj is not None:
+            return redirect("resident_requests:track", token=request_obj.token)
     start, end, now = _last_days(PUBLIC_FIGURES_DAYS)
     context = {
         "community": community,
