@@ -413,7 +413,9 @@ def summary(figures: dict) -> str:
         f"{figures['figures']['year']}, medians over {figures['figures']['rounds']}: {per_district} (slowest "
         f"{figures['figures_slowest_median_ms']} ms, target < {FIGURES_MS} ms); lists: {lists}; raising over HTTP "
         f"c={raised['concurrency']}: {raised['rps']:.1f}/s (target ≥ {RAISES_PER_S}/s), p99 {raised['p99_ms']:.0f} "
-        f"ms, {raised['created']:,} answered with the tracking page, {raised['raised']:,} saved, {raised['errors']} "
+        f"ms, CPU per request app {raised['cpu_app'] * 1000 / raised['rps']:.1f} ms, PostgreSQL "
+        f"{raised['cpu_db'] * 1000 / raised['rps']:.1f} ms, {raised['created']:,} answered with the tracking page, "
+        f"{raised['raised']:,} saved, {raised['errors']} "
         f"errors{'; ' + raised['note'] if 'note' in raised else ''}; removed {figures['removed']} in "
         f"{figures['remove_seconds']} s"
     )
