@@ -37,6 +37,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+# Run as a script, bench/ is first on the path: bench/requests.py would shadow the requests library there.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 # Logs, raw figures and profiles: var/bench/ (git-ignored), no .py, .html or .txt among them, so that
 # makemessages (which walks the whole tree) finds nothing there. BENCH_VAR keeps them in the working tree when
@@ -59,6 +61,7 @@ RATES_MEDIAN_MS = 50  # city-level rate view, median server time (p50 at concurr
 REGISTRATIONS_PER_S = 100
 SWEEP_S, ASSESSMENT_S, ASSESSMENT_MB, ROSTER_S, EXPORT_S = 120, 600, 500, 60, 5
 LEDGER_CREDIT_S, LEDGER_RECONCILE_S = 120, 60  # issue 23: a million transfers credited, then proved
+REQUEST_FIGURES_S = 0.1  # issue 21: a district's figures for a year of 1,000,000 requests (and ≥ 50 raised/s)
 
 
 @dataclass(frozen=True)
@@ -134,6 +137,7 @@ def production_env(args) -> dict:
         # Every POST of the registration benchmark comes from 127.0.0.1: the per-IP limit on registrations
         # (REGISTRATION_RATE_LIMIT, 0 = none) would refuse all but the first few.
         REGISTRATION_RATE_LIMIT="0",
+        RESIDENT_REQUEST_RATE_LIMIT_IP="0",  # the same for the public request page (bench/requests.py)
         CELERY_BROKER_URL=bench_broker(broker, args.redis_db),
         # Shared by both gunicorn workers, as production sets it: it holds the sessions (cached_db).
         CACHE_URL=bench_broker(broker, args.redis_db + 1),
@@ -682,6 +686,15 @@ def run_operations(args, env, results) -> None:
         noted("activities_burst", {**figures["burst"], "year": figures["year"]})
         noted("activities_credit", figures["credit"])
         log(f"activities: {'; '.join(activities.verdicts(figures)) or 'every target met'}")
+    if "requests" in args.ops:
+        from bench import requests
+
+        for round_number in range(1, args.op_rounds + 1):
+            load_now()
+            figures = requests.requests_round(requests=args.requests_count, env=env, var=VAR, port=args.port)
+            figures["round"] = round_number
+            noted("requests", figures)
+            log(f"requests round {round_number}: {requests.summary(figures)}")
     if args.profile and "sweep" in args.ops and ops.get("sweep"):
         if statistics.median(run["seconds"] for run in ops["sweep"]) >= SWEEP_S and profiling.ensure_py_spy():
             raw = VAR / "profile-sweep.raw"
@@ -926,6 +939,8 @@ OPERATIONS = (
     ("activities_burst", "Activities: 500 members check in at c=16 (first to last scan; p99 < 200 ms in notes)", 60,
      None),
     ("activities_credit", "Activities: closing and crediting a 500-member activity (in-process)", 1, None),
+    ("requests", "Residents' requests: district figures for the year, slowest median read (bench/requests.py)",
+     REQUEST_FIGURES_S, None),
 )
 
 
@@ -996,6 +1011,10 @@ def operation_notes(key, runs) -> str:
                 f"{last['members_exactly_once']}/{last['members']} exactly once, {last['errors']} errors")
     if key == "activities_credit":
         return f"{last['attended']} attended, {last['no_show']} no-shows, {last['credited']} credited"
+    if key == "requests":
+        from bench import requests
+
+        return requests.summary(last)
     return ""
 
 
@@ -1083,7 +1102,7 @@ def parse_args(argv=None):
     parser.add_argument("--pages", default="", help="only these page slugs (comma-separated); default all")
     parser.add_argument(
         "--ops",
-        default="sweep,december,assessment,roster,export,recount,ledger,activities",
+        default="sweep,december,assessment,roster,export,recount,ledger,activities,requests",
         help="operations to time (comma-separated; 'none' for none)",
     )
     parser.add_argument("--op-rounds", type=int, default=3, help="rounds of each whole operation")
@@ -1093,6 +1112,8 @@ def parse_args(argv=None):
     parser.add_argument("--ledger-records", type=int, default=500_000,
                         help="verified records the ledger stage credits (two transfers each: bench/ledger.py)")
     parser.add_argument("--activity-weeks", type=int, default=52, help="weeks of activities per community")
+    parser.add_argument("--requests-count", type=int, default=1_000_000,
+                        help="residents' requests the requests stage loads (a year: bench/requests.py)")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip py-spy and EXPLAIN")
     parser.add_argument("--profile-seconds", type=int, default=12)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8100)))
@@ -1172,7 +1193,8 @@ def main(argv=None) -> None:
         "settings": (
             "DJANGO_DEBUG=false, DJANGO_ALLOWED_HOSTS=127.0.0.1, a random DJANGO_SECRET_KEY, the development "
             "ID_NUMBER_* keys the demo city was encrypted with, DJANGO_SECURE_SSL_REDIRECT=false, "
-            f"DJANGO_SECURE_HSTS_SECONDS=0, REGISTRATION_RATE_LIMIT=0 (all POSTs come from one address), "
+            f"DJANGO_SECURE_HSTS_SECONDS=0, REGISTRATION_RATE_LIMIT=0 and RESIDENT_REQUEST_RATE_LIMIT_IP=0 (all POSTs "
+            "come from one address), "
             f"CONN_MAX_AGE default (60), Celery on Redis database {args.redis_db}, CACHE_URL on Redis database "
             f"{args.redis_db + 1} (sessions in cached_db)"
         ),

@@ -1,5 +1,6 @@
 """One-time SMS codes: the one home of the rules every flow shares (registration, a change of phone, a forgotten
-password, logging in with a code; a lock is lifted by the last two).
+password, logging in with a code, a resident's request raised from a community's public page; a lock is lifted by
+the login and password flows).
 
 - A code is six random digits, kept only as a keyed hash (HMAC-SHA256 under SECRET_KEY, bound to the phone and the
   purpose: a code sent to change a phone does not log in), valid PHONE_CODE_TTL_MINUTES; a newer code of the same

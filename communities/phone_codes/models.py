@@ -14,6 +14,7 @@ class PhoneCode(models.Model):
         PHONE_CHANGE = "phone_change", _("change of phone")
         PASSWORD_RESET = "password_reset", _("forgotten password")
         LOGIN = "login", _("login with a code")
+        RESIDENT_REQUEST = "resident_request", _("a resident's request")
 
     phone = models.CharField(_("mobile phone"), max_length=11)
     purpose = models.CharField(_("purpose"), max_length=20, choices=Purpose.choices)

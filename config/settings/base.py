@@ -241,6 +241,8 @@ PHONE_CODE_PER_PHONE_HOUR = env.int("PHONE_CODE_PER_PHONE_HOUR", default=5)
 PHONE_CODE_PER_IP_HOUR = env.int("PHONE_CODE_PER_IP_HOUR", default=30)
 # Submissions of the registration form (not the posts that only narrow a list) per IP and clock hour; 0: no limit.
 REGISTRATION_RATE_LIMIT = env.int("REGISTRATION_RATE_LIMIT", default=20)
+# Residents' requests raised from a community's public page per IP and clock hour; 0: no limit.
+RESIDENT_REQUEST_RATE_LIMIT_IP = env.int("RESIDENT_REQUEST_RATE_LIMIT_IP", default=10)
 # The registration limit is counted in this cache. The default (local memory) is per process: with several
 # gunicorn workers, set CACHE_URL to a shared cache, e.g. redis://127.0.0.1:6379/2.
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}

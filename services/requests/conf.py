@@ -17,7 +17,8 @@ DEFAULTS = {
     # Requests raised from the public page per clock hour: per client IP address, and per phone number.
     "RESIDENT_REQUEST_RATE_LIMIT_IP": 10,
     "RESIDENT_REQUEST_RATE_LIMIT_PHONE": 3,
-    # The phone left on the public page is proved by an SMS code (services.requests.verification).
+    # The phone left on the public page is proved by an SMS code (communities.phone_codes, purpose
+    # "resident_request": its limits per phone and per address apply).
     "RESIDENT_REQUEST_VERIFY_PHONE": True,
 }
 

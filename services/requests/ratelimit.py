@@ -21,13 +21,13 @@ def _count(key: str) -> int:
         return 1
 
 
-def raise_allowed(request, *, phone: str, kind: str = "raise") -> bool:
-    """Count one submission (`kind`: "raise", or "code" for sending a code) for the client's IP and for the phone;
-    False once either is over the hour's limit.
-    Both are counted even when the first is over, so a flood from one IP cannot spare a phone's count."""
+def raise_allowed(request, *, phone: str) -> bool:
+    """Count one submission for the client's IP and for the phone; False once either is over the hour's limit.
+    Both are counted even when the first is over, so a flood from one IP cannot spare a phone's count. (Sending an
+    SMS code is limited by communities.phone_codes, the one rule for every flow.)"""
     hour = int(timezone.now().timestamp()) // WINDOW_SECONDS
     ip_limit, phone_limit = setting("RESIDENT_REQUEST_RATE_LIMIT_IP"), setting("RESIDENT_REQUEST_RATE_LIMIT_PHONE")
-    prefix = f"ratelimit:resident-request-{kind}"
+    prefix = "ratelimit:resident-request-raise"
     ip_ok = not ip_limit or _count(f"{prefix}:ip:{client_ip(request)}:{hour}") <= ip_limit
     phone_ok = not phone_limit or not phone or _count(f"{prefix}:phone:{phone}:{hour}") <= phone_limit
     return ip_ok and phone_ok

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,13 +17,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.grid.models import Building, grid_ids_of
 from communities.models import Community
+from communities.phone_codes.codes import CodeRefused, Purpose, code_check, code_send
 from communities.platform import policies
 from communities.platform.web import apply_service_errors, paginate
 from registration.identity import mask_phone
 from services.forms import NeedForm
 from services.services import NEED_FIELDS
 
-from . import handler_kinds, selectors, services, verification
+from . import handler_kinds, selectors, services
+from .conf import setting
 from .forms import AssignHeadForm, ChangeForm, PeriodForm, RaiseForm, RateForm, RecordForm, ReopenForm, VisitForm
 from .models import BuildingHead, Channel, building_ids_headed_by
 from .ratelimit import raise_allowed
@@ -46,24 +49,31 @@ def _last_days(days: int):
 def public_raise(request, code: str):
     """The community's page for residents: raise a request, and the community's figures (no personal data)."""
     community = get_object_or_404(Community.objects.select_related("street", "district"), code=code)
-    verify = verification.is_required()
+    verify = bool(setting("RESIDENT_REQUEST_VERIFY_PHONE"))
     form = RaiseForm(request.POST or None, buildings=selectors.buildings_of(community=community), verify_phone=verify)
     if request.method == "POST" and verify and "send_code" in request.POST:
         _send_code(request, form)
     elif request.method == "POST" and form.is_valid():
         values = dict(form.cleaned_data)
         code_typed = values.pop("code", "")
+        request_obj = None
         if not raise_allowed(request, phone=values["phone"]):
             form.add_error(None, _("Too many requests from here in the last hour. Please try again later."))
-        elif verify and not verification.code_check(phone=values["phone"], code=code_typed):
-            form.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
         else:
-            try:
-                request_obj = services.request_raise(community=community, channel=Channel.PUBLIC_PAGE, **values)
-            except ValidationError as error:
-                apply_service_errors(form, error)
-            else:
-                return redirect("resident_requests:track", token=request_obj.token)
+            # The code's use and the request in one commit (a refused request keeps the code spent, as before).
+            with transaction.atomic():
+                if verify and not code_check(
+                    phone=values["phone"], purpose=Purpose.RESIDENT_REQUEST, code=code_typed, request=request
+                ):
+                    form.add_error("code", _("The code is wrong or has expired. Ask for a new one."))
+                else:
+                    try:
+                        request_obj = services.request_raise(community=community, channel=Channel.PUBLIC_PAGE,
+                                                             **values)
+                    except ValidationError as error:
+                        apply_service_errors(form, error)
+        if request_obj is not None:
+            return redirect("resident_requests:track", token=request_obj.token)
     start, end, now = _last_days(PUBLIC_FIGURES_DAYS)
     context = {
         "community": community,
@@ -75,16 +85,18 @@ def public_raise(request, code: str):
 
 
 def _send_code(request, form):
-    """The "send me a code" button: only the phone is checked; what else was typed stays in the form."""
+    """The "send me a code" button: only the phone is checked; what else was typed stays in the form. The code and
+    its limits (per phone, whatever the flow, and per address) are communities.phone_codes', as for the accounts."""
     form.is_valid()  # fills cleaned_data and the errors; only the phone's matter here
     phone = form.cleaned_data.get("phone", "")
     form.errors.clear()
     if not phone:
         form.add_error("phone", _("Enter an 11-digit mobile phone number."))
-    elif not raise_allowed(request, phone=phone, kind="code"):
-        form.add_error(None, _("Too many requests from here in the last hour. Please try again later."))
-    elif not verification.code_send(phone=phone):
-        form.add_error("phone", _("The SMS could not be sent. Please try again later."))
+        return
+    try:
+        code_send(phone=phone, purpose=Purpose.RESIDENT_REQUEST, request=request)
+    except CodeRefused as refused:
+        form.add_error("phone", refused.message)
     else:
         messages.success(request, _("A code was sent to %(phone)s.") % {"phone": mask_phone(phone)})
 

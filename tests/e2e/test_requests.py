@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 class RecordingSmsBackend:
     sent = []
 
-    def send(self, phone, template, params):
+    def send(self, phone, template, params, *, idempotency_key=""):
         self.sent.append((phone, template, params))
 
 

@@ -2,13 +2,16 @@
 query ceilings of the lists."""
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 from django.urls import reverse
 
 from communities.grid.models import Building
+from communities.phone_codes.models import PhoneCode
 from services.requests import services
 from services.requests.models import BuildingHead, ResidentRequest
 from services.requests.workflow import State
+from tests import factories
 
 from .conftest import raise_request
 
@@ -18,14 +21,16 @@ pytestmark = pytest.mark.django_db
 class RecordingSmsBackend:
     sent = []
 
-    def send(self, phone, template, params):
+    def send(self, phone, template, params, *, idempotency_key=""):
         self.sent.append((phone, template, params))
 
 
 @pytest.fixture(autouse=True)
-def sms(settings):
+def sms(settings, monkeypatch):
     settings.SMS_BACKEND = f"{__name__}.RecordingSmsBackend"
     RecordingSmsBackend.sent = []
+    # The test's transaction never commits: the SMS that communities.phone_codes queues after commit goes at once.
+    monkeypatch.setattr(transaction, "on_commit", lambda func, using=None, robust=False: func())
     return RecordingSmsBackend.sent
 
 
@@ -39,7 +44,7 @@ def with_code(client, url, data):
     response = client.post(url, {**data, "send_code": "1"})
     assert response.status_code == 200
     phone, template, params = RecordingSmsBackend.sent[-1]
-    assert phone == data["phone"] and template == "resident_request_code"
+    assert phone == data["phone"] and template == "phone_code"
     return client.post(url, {**data, "code": params["code"]})
 
 
@@ -123,12 +128,39 @@ def test_a_code_stops_working_after_five_wrong_tries(client, place, sms):
     assert not ResidentRequest.objects.exists()
 
 
-@override_settings(RESIDENT_REQUEST_RATE_LIMIT_IP=5, RESIDENT_REQUEST_RATE_LIMIT_PHONE=2)
+@override_settings(PHONE_CODE_RESEND_SECONDS=0, PHONE_CODE_PER_PHONE_HOUR=2)
 def test_codes_are_rate_limited_per_phone(client, place, sms):
     url = reverse("resident_requests:public-raise", args=[place["community"].code])
     for _ in range(3):
-        client.post(url, {**raise_form(place), "send_code": "1"})
-    assert len(sms) == 2
+        response = client.post(url, {**raise_form(place), "send_code": "1"})
+    assert len(sms) == 2 and "phone" in response.context["form"].errors
+
+
+def test_the_codes_are_those_of_communities_phone_codes(client, place, sms):
+    """One rule for every SMS code: the public page's codes are phone_codes' rows (hashed, purpose of their own),
+    under its limits per phone whatever the flow, and a code sent for another flow does not raise a request."""
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    typed = raise_form(place)
+    client.post(url, {**typed, "send_code": "1"})
+    row = PhoneCode.objects.get(phone=typed["phone"])
+    assert row.purpose == PhoneCode.Purpose.RESIDENT_REQUEST and sms[-1][2]["code"] not in row.code_hash
+    again = client.post(url, {**typed, "send_code": "1"})  # within PHONE_CODE_RESEND_SECONDS
+    assert len(sms) == 1 and "phone" in again.context["form"].errors
+    registration_code = factories.phone_code_for("13900000009", purpose=PhoneCode.Purpose.REGISTER)
+    response = client.post(url, {**typed, "phone": "13900000009", "code": registration_code})
+    assert response.status_code == 200 and "code" in response.context["form"].errors
+    assert not ResidentRequest.objects.exists()
+
+
+@override_settings(PHONE_CODE_RESEND_SECONDS=0, PHONE_CODE_PER_PHONE_HOUR=3)
+def test_the_hourly_codes_of_a_phone_count_every_flow(client, place, sms):
+    """A phone that was sent its hour's codes by the accounts' flows gets none from the public page (no SMS
+    bombing through a second form)."""
+    for _ in range(3):
+        factories.phone_code_for(raise_form(place)["phone"], purpose=PhoneCode.Purpose.LOGIN)
+    url = reverse("resident_requests:public-raise", args=[place["community"].code])
+    response = client.post(url, {**raise_form(place), "send_code": "1"})
+    assert not sms and "phone" in response.context["form"].errors
 
 
 @override_settings(RESIDENT_REQUEST_RATE_LIMIT_IP=3, RESIDENT_REQUEST_RATE_LIMIT_PHONE=2,
