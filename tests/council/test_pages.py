@@ -154,3 +154,13 @@ def test_figures_page_for_street_and_org_department(client, world, staff_users):
     assert StaffAssignment.objects.filter(user=staff_users["unit"]).exists()
     client.force_login(staff_users["unit"])
     assert client.get(reverse("council:figures")).status_code == 403
+
+
+def test_the_company_contact_finds_the_requests_handed_to_the_company_from_the_council_pages(client, world):
+    """The contact lands on the council's pages, which have their own header: it links the handed requests, for the
+    contact only."""
+    handed = reverse("resident_requests:handed")
+    client.force_login(world.contact)
+    assert f'href="{handed}"' in client.get(reverse("council:home")).content.decode()
+    client.force_login(world.resident)
+    assert f'href="{handed}"' not in client.get(reverse("council:home")).content.decode()
