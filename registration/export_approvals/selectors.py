@@ -23,9 +23,7 @@ def requests_to_decide(*, user):
 
 
 def communities_to_request(*, user):
-    """The places the user may request a full export of: their own communities as community staff (all of them
-    for a superuser)."""
-    scope = scope_of(user)
-    if user.is_superuser:
-        return Community.objects.all()
-    return Community.objects.filter(pk__in=scope.community_ids)
+    """The places the user may request a full export of: their own communities as community staff. (A superuser's
+    service call may name any community; the page offers a superuser only the communities assigned to them, not the
+    whole city in one list.)"""
+    return Community.objects.filter(pk__in=scope_of(user).community_ids)

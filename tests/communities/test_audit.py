@@ -547,7 +547,8 @@ def test_the_audit_administrator_gets_nothing_else(auditor, city):
     client = browser(auditor)
     index = client.get(reverse("admin:index"))
     listed = sorted(model["object_name"] for app in index.context["app_list"] for model in app["models"])
-    assert listed == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord"]  # records, all read-only
+    # Records, all read-only (the full export requests: registration.export_approvals).
+    assert listed == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord", "ExportRequest"]
     assert client.get(reverse("admin:registration_report_changelist")).status_code == 403
     assert client.get(reverse("admin:communities_exportrecord_add")).status_code == 403
     assert client.get(reverse("registration:ledger")).status_code == 403

@@ -22,6 +22,7 @@ from tests.registration.test_reporting_views import read_xlsx
 
 Role = StaffAssignment.Role
 REQUESTS = reverse("registration:export-requests")
+QUERIES_PER_PAGE = 8  # session, user, scope, the two lists, the inbox badge; the form: the choice of communities
 
 
 @pytest.fixture
@@ -264,3 +265,20 @@ def test_the_consequential_forms_ask_to_confirm(place):
     download_url = reverse("registration:export-request-download", args=[export_request.pk])
     page = client.get(REQUESTS).content.decode()
     assert "data-confirm=" in page.split(download_url)[1][:300]
+
+
+def test_the_requests_page_asks_a_bounded_number_of_queries(place, django_assert_max_num_queries):
+    """However many requests are listed: the page's lists are one query each (requesters and approvers joined)."""
+    for _ in range(4):
+        requester = make_staff(Role.COMMUNITY_STAFF, community=place["community"])
+        services.export_request_file(
+            requester=requester, community=place["community"], kind="member-ledger", reason="核对"
+        )
+    client = logged_in(place["street"])
+    client.get(REQUESTS)  # the session's own first-request writes
+    with django_assert_max_num_queries(QUERIES_PER_PAGE):
+        assert len(client.get(REQUESTS).context["to_decide"]) == 4
+    client = logged_in(place["requester"])
+    client.get(REQUESTS)
+    with django_assert_max_num_queries(QUERIES_PER_PAGE):
+        assert len(client.get(REQUESTS).context["recent"]) == 4

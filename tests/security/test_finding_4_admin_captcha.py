@@ -29,7 +29,7 @@ def test_the_admin_login_asks_the_captcha_after_failures_and_counts_nothing_with
     browser = Client()
     page = browser.get(ADMIN_LOGIN)
     assert page.status_code == 200 and not asks_captcha(page)
-    for attempt in range(settings.LOGIN_CAPTCHA_AFTER):
+    for _ in range(settings.LOGIN_CAPTCHA_AFTER):
         response = post(browser, admin_account.username, "wrong-password")
         assert response.status_code == 200
     # The failure that makes it due already shows the picture, drawn by the same template as the site's.
