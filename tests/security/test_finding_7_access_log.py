@@ -32,7 +32,8 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
 def fetch(url: str, **headers) -> int:
     request = urllib.request.Request(url, headers=headers)  # noqa: S310  (http on loopback, built here)
     try:
-        with urllib.request.build_opener(NoRedirect).open(request, timeout=5) as response:
+        # The worker imports Django after the port is open: the first answer may take a while on a busy machine.
+        with urllib.request.build_opener(NoRedirect).open(request, timeout=90) as response:
             return response.status
     except urllib.error.HTTPError as error:  # a redirect to the login, a 404: logged all the same
         return error.code
