@@ -9,6 +9,7 @@ from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from communities.forms import AdminLoginForm as BaseAdminLoginForm
 from communities.models import Community, District, Street, Unit
 from communities.text import LoginNameField, MultilineTextField, PlainTextField
 
@@ -28,19 +29,15 @@ class CaptchaInput(CaptchaTextInput):
     use_fieldset = False
 
 
-class LoginForm(AuthenticationForm):
-    """Django's login form with the project's user-name field, and a CAPTCHA drawn locally once the account or the
-    address has had LOGIN_CAPTCHA_AFTER / LOGIN_CAPTCHA_IP_AFTER failures (registration.ratelimit.captcha_required).
-    A wrong or missing CAPTCHA answer stops the form before the password is checked, so it is not counted as a failed
-    login: locking an account takes solved CAPTCHAs (issue 19, finding 4)."""
-
-    username = LoginNameField()
+class CaptchaAfterFailuresMixin:
+    """A login form (Django's AuthenticationForm or one of its kind) with a CAPTCHA drawn locally once the account
+    or the address has had LOGIN_CAPTCHA_AFTER / LOGIN_CAPTCHA_IP_AFTER failures (registration.ratelimit.
+    captcha_required). A wrong or missing CAPTCHA answer stops the form before the password is checked, so it is not
+    counted as a failed login: locking an account takes solved CAPTCHAs (issue 19, finding 4). The failure that makes
+    it due adds it to the form shown in answer, so that the next attempt can solve it."""
 
     def __init__(self, request=None, *args, **kwargs):
         super().__init__(request, *args, **kwargs)
-        self.fields["username"].label = _("Mobile phone or username")
-        self.helper = FormHelper()
-        self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
         # Judged on a submitted form only (the user name is known then): the page shown before needs no query.
         if request is not None and self.is_bound and captcha_required(request, self.typed_username()):
             self.add_captcha()
@@ -65,7 +62,31 @@ class LoginForm(AuthenticationForm):
     def clean(self):
         if "captcha" in self.fields and "captcha" not in self.cleaned_data:
             return self.cleaned_data  # no password check, no failure counted, without a solved CAPTCHA
-        return super().clean()
+        try:
+            return super().clean()
+        except ValidationError:
+            # The failure is on record now (axes writes it while authenticating): is the picture due next time?
+            if self.request is not None and captcha_required(self.request, self.typed_username()):
+                self.add_captcha()
+            raise
+
+
+class LoginForm(CaptchaAfterFailuresMixin, AuthenticationForm):
+    """Django's login form with the project's user-name field, and the CAPTCHA after failures."""
+
+    username = LoginNameField()
+
+    def __init__(self, request=None, *args, **kwargs):
+        super().__init__(request, *args, **kwargs)
+        self.fields["username"].label = _("Mobile phone or username")
+        self.helper = FormHelper()
+        self.helper.add_input(Submit("submit", _("Log in"), css_class="w-100"))
+
+
+class AdminLoginForm(CaptchaAfterFailuresMixin, BaseAdminLoginForm):
+    """The admin site's login (/admin/login/) with the same CAPTCHA after failures as the site's login: the admin's
+    accounts are the ones most worth guessing. Set as admin.site.login_form by registration/admin.py (the CAPTCHA's
+    rule lives on this side, with the lockout)."""
 
 
 class OwnPasswordChangeForm(PasswordChangeForm):

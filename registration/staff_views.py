@@ -16,13 +16,14 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from communities.exports import as_of_period, scope_place, xlsx_export, xlsx_response
+from communities.exports import xlsx_response
 from communities.platform import policies
 from communities.platform.web import PAGE_SIZE, next_url, paginate
 
 from . import roster, roster_jobs, selectors, services
 from .forms import LedgerSearchForm, ReportRejectForm, RosterUploadForm
-from .identity import mask_address, mask_search_term
+from .identity import mask_address
+from .ledger_export import ledger_xlsx
 from .rates import selectors as rates
 from .selfservice import services as selfservice
 
@@ -214,11 +215,11 @@ def ledger(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def ledger_export(request):
-    """The ledger as .xlsx: masked by default (GET); in full only on an explicit POST, and always recorded. The
-    search is the ledger's reference (s), or a term in a POST's body (q), checked as the search form checks it."""
+    """The ledger as .xlsx, masked, in one click, and always recorded. The search is the ledger's reference (s), or a
+    term in a POST's body (q), checked as the search form checks it. A full export is no longer served here (issue
+    19, finding 10): it is requested and approved by a second person (registration.export_approvals)."""
     policies.require("communities.open_staff_pages", request.user)
-    full = request.method == "POST" and request.POST.get("full") == "1"
-    if full and not policies.allowed("registration.export_ledger_in_full", request.user):
+    if request.method == "POST" and request.POST.get("full") == "1":
         raise PermissionDenied
     data = request.POST if request.method == "POST" else request.GET
     recalled = _search_recalled(request, data.get("s", ""))
@@ -226,54 +227,7 @@ def ledger_export(request):
     if not form.is_valid():
         messages.error(request, " ".join(form.errors["q"]))
         return redirect("registration:ledger")
-    search = form.cleaned_data["q"]
-    members = selectors.ledger_list(user=request.user, search=search)
-    reports = selectors.member_communities(members=members)
-    header = [
-        _("Name"),
-        _("Gender"),
-        _("Birth date"),
-        _("ID card number"),
-        _("Work unit"),
-        _("Current position"),
-        _("Special skills"),
-        _("Service wishes"),
-        _("Home address"),
-        _("Mobile phone"),
-        _("Community"),
-        _("Confirmed on"),
-    ]
-
-    def rows():
-        for member in members.iterator(chunk_size=2000):
-            report = reports.get(member.pk)
-            skills = "、".join(skill.name for skill in member.skills.all())
-            yield [
-                member.name,
-                member.get_gender_display(),
-                f"{member.birth_on:%Y-%m}",
-                member.id_number if full else member.id_number_mask,
-                member.unit.name,
-                member.position,
-                "、".join(filter(None, [skills, member.specialty])),
-                member.service_wishes,
-                member.home_address if full else mask_address(member.home_address),
-                member.phone if full else member.phone_masked,
-                report.community.name if report else "",
-                f"{report.decided_at:%Y-%m-%d}" if report and report.decided_at else "",
-            ]
-
-    return xlsx_export(
-        user=request.user,
-        kind="member-ledger",
-        title=_("Ledger of in-service Party members"),
-        header=header,
-        rows=rows(),
-        filters={"q": mask_search_term(search)},
-        full_values=full,
-        place=scope_place(request.user),
-        period=as_of_period(),
-    )
+    return ledger_xlsx(user=request.user, search=form.cleaned_data["q"])
 
 
 @login_required

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import account_views, staff_views, views
+from .export_approvals.urls import urlpatterns as export_approvals_urlpatterns
 from .selfservice.urls import urlpatterns as selfservice_urlpatterns
 
 app_name = "registration"
@@ -36,3 +37,5 @@ urlpatterns = [
 ]
 # Members and liaisons helping themselves (registration.selfservice): own data, corrections, the liaison's tools.
 urlpatterns += selfservice_urlpatterns
+# Full exports approved by a second person (registration.export_approvals).
+urlpatterns += export_approvals_urlpatterns

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from communities.models import AuditEvent, Community, ExportRecord, Notification, ReminderSent, SecondFactorDevice
+from registration.export_approvals.models import ExportRequest
 from registration.models import Member, Report, RosterEntry
 from services.activities.models import Activity, ActivitySeries, CheckIn, Feedback, ServiceConfirmation, SignUp
 from services.pairing.models import Delivery, Pledge
@@ -32,6 +33,8 @@ READ_ONLY |= {Team, Membership, TeamClaim, TeamSignUp, TeamActivity}
 # The pairing ledger's pledges and deliveries: through their pages (policies, the audit trail).
 READ_ONLY |= {Pledge, Delivery}
 READ_ONLY |= {Transfer, Goods, Redemption, StockMove, ServiceRequest, FundPayment}
+# Full export requests change only through their page (two people, the audit trail).
+READ_ONLY |= {ExportRequest}
 REGISTERED = sorted(admin.site._registry, key=lambda model: model._meta.label)
 
 

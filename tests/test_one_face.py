@@ -71,8 +71,9 @@ def test_staff_confirmation_publication_export_and_verification_ask_first(client
     assert_asks(draft_page, reverse("services:staff-need-action", args=[draft.pk, "delete"]))
     published_page = client.get(reverse("services:staff-need-detail", args=[published.pk])).content.decode()
     assert_asks(published_page, reverse("services:staff-need-action", args=[published.pk, "close"]))
-    ledger = client.get(reverse("registration:ledger")).content.decode()
-    assert_asks(ledger, reverse("registration:ledger-export"))
+    # A full export is requested, then downloaded once approved (registration.export_approvals): both ask first.
+    requests = client.get(reverse("registration:export-requests")).content.decode()
+    assert_asks(requests, "")  # the page posts the request to itself
     records = client.get(reverse("services:staff-record-queue")).content.decode()
     assert_asks(records, reverse("services:staff-record-verify", args=[record.pk]))
     assert_asks(records, reverse("services:staff-record-reject", args=[record.pk]))

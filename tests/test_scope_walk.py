@@ -7,8 +7,10 @@ thought about for every page. Admin change pages are walked through the admin re
 import pytest
 from django.contrib import admin
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
 
 from communities.grid.models import Building, Grid, GridWorker
+from registration.export_approvals.models import ExportRequest
 from registration.models import Report
 from services.activities.models import Activity
 from services.models import ServiceNeed
@@ -110,8 +112,31 @@ def world():
     }
 
 
+
+
+def export_request_of(world, *, approved: bool) -> ExportRequest:
+    """A full export request of community A by its staff (registration.export_approvals)."""
+    community = world["community"]
+    requester = make_staff("community", community=community)
+    export_request = ExportRequest.objects.create(requester=requester, community=community, reason="x")
+    if approved:
+        approver = make_staff("community", community=community)
+        ExportRequest.objects.filter(pk=export_request.pk).update(
+            status="approved", decided_by=approver, decided_at=timezone.now()
+        )
+    return export_request
+
+
 # How to build each route's arguments from the world: {route: (kwargs builder, methods)}.
 CASES = {
+    "registration:export-request-decide": (
+        lambda w: {"request_id": export_request_of(w, approved=False).pk},
+        ["post"],
+    ),
+    "registration:export-request-download": (
+        lambda w: {"request_id": export_request_of(w, approved=True).pk},
+        ["post"],
+    ),
     "registration:letter": (lambda w: {"report_id": w["report"].pk}, ["get"]),
     "registration:report-withdraw": (lambda w: {"report_id": w["report"].pk}, ["post"]),
     "registration:report-review": (lambda w: {"report_id": w["report"].pk}, ["get"]),
@@ -267,6 +292,8 @@ def test_outsiders_get_403_or_404(client, world, route):
     assert not Membership.objects.filter(team=world["team"]).exclude(pk=world["application"].pk).exists()
     assert world["pledge"].deliveries.count() == 0 and world["pairing"].pledges.count() == 1
     assert unchanged(world["council"])
+    assert not ExportRequest.objects.filter(decided_by__in=world["outsiders"].values()).exists()
+    assert not ExportRequest.objects.filter(downloads__gt=0).exists()
 
 
 def test_admin_change_pages_of_another_district_are_not_shown(client, world):

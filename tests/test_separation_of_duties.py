@@ -107,7 +107,13 @@ def test_each_administrator_sees_only_their_part_of_the_admin(admins):
         ]
     )
     assert admin_models(admins["security"]) == ["GridWorker", "SecondFactorDevice", "StaffAssignment", "User"]
-    assert admin_models(admins["audit"]) == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord"]
+    assert admin_models(admins["audit"]) == [
+        "AccessFailureLog",
+        "AccessLog",
+        "AuditEvent",
+        "ExportRecord",
+        "ExportRequest",
+    ]
 
 
 @pytest.mark.parametrize("role", ["system", "security", "audit"])

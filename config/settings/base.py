@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "registration",
     "registration.rates",
     "registration.selfservice",
+    "registration.export_approvals",
     "services",
     "services.assessment",
     "services.activities",
@@ -436,6 +437,10 @@ LOGGING = {
 SECURITY_ALERT_EMAILS = env.list("SECURITY_ALERT_EMAILS", default=[])
 ALERT_BULK_EXPORT_ROWS = env.int("ALERT_BULK_EXPORT_ROWS", default=1000)
 ALERT_THROTTLE_SECONDS = env.int("ALERT_THROTTLE_SECONDS", default=300)
+# A full export needs a second person's approval (registration.export_approvals); the approval lets the requester
+# download the file for EXPORT_APPROVAL_HOURS after the decision, at most EXPORT_APPROVAL_DOWNLOADS times.
+EXPORT_APPROVAL_HOURS = env.int("EXPORT_APPROVAL_HOURS", default=24)
+EXPORT_APPROVAL_DOWNLOADS = env.int("EXPORT_APPROVAL_DOWNLOADS", default=3)
 
 # --- Points, stars and the time bank (services.points) -------------------------------------------
 # A verified service record earns POINTS_PER_HOUR for each hour plus a bonus for its outcome

@@ -31,6 +31,7 @@ from services.models import ServiceRecord
 from tests import factories
 from tests.accounts.support import login_post
 from tests.conftest import make_staff, pass_second_factor
+from tests.export_approval import full_export
 
 pytestmark = pytest.mark.django_db
 
@@ -229,7 +230,7 @@ def test_every_export_is_recorded_and_full_values_apart(member, staff_users):
     Report.objects.filter(member=member).update(status=Report.Status.CONFIRMED)
     client = browser(staff)
     client.post(reverse("registration:ledger-export"), {"q": "李"})  # masked: a search term goes in the body
-    client.post(reverse("registration:ledger-export"), {"full": "1", "q": member.id_number})
+    full_export(client, staff, member.reports.get().community)
 
     masked = only(Action.EXPORT)
     assert (masked.user, masked.role, masked.ip, masked.outcome) == (staff, "community", IP, "success")
@@ -472,7 +473,7 @@ def test_no_password_id_number_phone_name_or_session_key_in_any_row(member, city
     pass_second_factor(staff_client, staff)
     staff_client.post(reverse("registration:report-confirm", args=[report.pk]))
     staff_client.post(reverse("registration:ledger-export"), {"q": member.phone})
-    staff_client.post(reverse("registration:ledger-export"), {"full": "1", "q": id_number})
+    full_export(staff_client, staff, community)
     record = factories.ServiceRecordFactory(member=member, community=community)
     staff_client.post(reverse("services:staff-record-reject", args=[record.pk]), {"reason": f"{name}请补充"})
     assessment = factories.AssessmentFactory(member=member, community=community)
@@ -546,7 +547,8 @@ def test_the_audit_administrator_gets_nothing_else(auditor, city):
     client = browser(auditor)
     index = client.get(reverse("admin:index"))
     listed = sorted(model["object_name"] for app in index.context["app_list"] for model in app["models"])
-    assert listed == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord"]  # records, all read-only
+    # Records, all read-only (the full export requests: registration.export_approvals).
+    assert listed == ["AccessFailureLog", "AccessLog", "AuditEvent", "ExportRecord", "ExportRequest"]
     assert client.get(reverse("admin:registration_report_changelist")).status_code == 403
     assert client.get(reverse("admin:communities_exportrecord_add")).status_code == 403
     assert client.get(reverse("registration:ledger")).status_code == 403

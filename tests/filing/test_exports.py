@@ -15,6 +15,7 @@ from communities.models import StaffAssignment
 from registration.models import Report
 from tests import factories
 from tests.conftest import make_staff
+from tests.export_approval import full_export
 
 pytestmark = pytest.mark.django_db
 Role = StaffAssignment.Role
@@ -47,9 +48,10 @@ def test_the_ledger_export_is_fit_for_filing(client):
     community = factories.CommunityFactory(name="幸福里社区")
     member = factories.MemberFactory(name="欧阳建国同志的一个很长的名字")
     factories.ReportFactory(member=member, community=community, status=Report.Status.CONFIRMED)
-    client.force_login(make_staff(Role.COMMUNITY_STAFF, community=community))
+    staff = make_staff(Role.COMMUNITY_STAFF, community=community)
+    client.force_login(staff)
 
-    response = client.post(reverse("registration:ledger-export"), {"full": "1"})
+    response = full_export(client, staff, community)
 
     ascii_name, name = filenames(response)
     assert name.startswith("在职党员信息台账-") and name.endswith(".xlsx")

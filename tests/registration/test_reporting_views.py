@@ -15,6 +15,7 @@ from registration.models import Member, Report, User
 from registration.rates.tallies import tally_rebuild
 from tests import factories
 from tests.conftest import make_staff
+from tests.export_approval import full_export
 
 pytestmark = pytest.mark.django_db
 
@@ -255,10 +256,12 @@ def test_the_masked_export_is_masked_and_recorded(client, place, ledger_members)
     assert (record.user, record.row_count, record.full_values) == (staff, 1, False)
 
 
-def test_the_full_export_needs_a_post_and_is_recorded_as_full(client, place, ledger_members):
+def test_the_full_export_needs_an_approval_and_is_recorded_as_full(client, place, ledger_members):
     here = ledger_members[0]
-    client.force_login(make_staff("community", community=place["community"]))
-    rows = read_xlsx(client.post(reverse("registration:ledger-export"), {"full": "1"}))
+    staff = make_staff("community", community=place["community"])
+    client.force_login(staff)
+    assert client.post(reverse("registration:ledger-export"), {"full": "1"}).status_code == 403
+    rows = read_xlsx(full_export(client, staff, place["community"]))
     assert here.id_number in rows[3] and here.phone in rows[3]
     assert ExportRecord.objects.get().full_values is True
 

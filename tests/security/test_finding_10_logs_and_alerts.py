@@ -17,6 +17,7 @@ from communities.log_format import PersonalDataFilter, ServiceJsonFormatter
 from registration.models import Report
 from tests import factories
 from tests.conftest import make_staff
+from tests.export_approval import full_export
 
 pytestmark = pytest.mark.django_db
 PHONE = "13912345678"
@@ -84,12 +85,13 @@ def test_a_full_export_emails_and_a_small_masked_one_does_not(
     community = factories.CommunityFactory()
     factories.ReportFactory(community=community, status=Report.Status.CONFIRMED)
     staff = Client()
-    staff.force_login(make_staff("community", community=community))
+    staff_user = make_staff("community", community=community)
+    staff.force_login(staff_user)
     with django_capture_on_commit_callbacks(execute=True):
         assert staff.get(reverse("registration:ledger-export")).status_code == 200
     assert mail.outbox == []
     with django_capture_on_commit_callbacks(execute=True):
-        assert staff.post(reverse("registration:ledger-export"), {"full": "1"}).status_code == 200
+        assert full_export(staff, staff_user, community).status_code == 200
     assert len(mail.outbox) == 1 and set(mail.outbox[0].to) == {"security@example.org", "soc@example.org"}
 
 
