@@ -35,7 +35,9 @@ def test_a_team_leader_resolves_a_request_handed_to_the_team_on_a_phone(live_ser
 
     log_in_with_password(leader, live_server, team.leader.user.username)
     leader.wait_for_url(re.compile(r"/registration/"))
-    leader.get_by_role("link", name="交给我的服务队或物业的诉求").first.click()
+    # On a phone the entry sits in the bottom bar's 更多 sheet (four places are pinned).
+    leader.get_by_role("button", name="更多").click()
+    leader.locator("#member-more").get_by_role("link", name="交给我的服务队或物业的诉求").click()
     leader.wait_for_url(re.compile(r"/requests/handed/"))
     expect(leader.locator(f'[data-request="{request_obj.pk}"]')).to_contain_text("水电维修服务队")
     fits(leader)
