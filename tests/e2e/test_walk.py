@@ -36,8 +36,10 @@ WIDTHS = {
     "desk": {"viewport": {"width": 1366, "height": 900}, "locale": "zh-CN"},
 }
 # The page's own measurements: sideways scroll, and each navigation label taller than one line and a half.
+# Sideways scroll is measured against the screen: on a phone, Chromium widens the layout viewport to fit content
+# wider than the screen (and zooms out), so innerWidth alone would grow with the overflow and hide it.
 MEASURE = """() => {
-  const scroll = document.scrollingElement.scrollWidth - window.innerWidth;
+  const scroll = Math.max(document.scrollingElement.scrollWidth, window.innerWidth) - screen.width;
   const wrapped = [];
   for (const link of document.querySelectorAll('.nav-link')) {
     if (!link.offsetParent) continue;
@@ -46,7 +48,26 @@ MEASURE = """() => {
     const lineHeight = parseFloat(getComputedStyle(link).lineHeight) || 24;
     if (range.getBoundingClientRect().height > 1.5 * lineHeight) wrapped.push(link.textContent.trim());
   }
-  return {scroll, wrapped};
+  // What sticks out (its own content wider than its box, or past the screen): named in the failure.
+  const culprits = [];
+  if (scroll > 0) {
+    for (const el of document.querySelectorAll('body *')) {
+      const box = el.getBoundingClientRect();
+      const spills = el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).overflowX === 'visible';
+      // Inside a scroller of its own (a table or a tab strip scrolls sideways by design) — unless positioned
+      // absolutely, when it escapes a scroller that is not its containing block (a visually hidden label).
+      const position = getComputedStyle(el).position;
+      let clipped = false;
+      for (let up = el.parentElement; up && up !== document.body && position !== 'absolute' && position !== 'fixed';
+           up = up.parentElement) {
+        if (getComputedStyle(up).overflowX !== 'visible') { clipped = true; break; }
+      }
+      if (!clipped && (spills || box.right > screen.width + 0.5)) {
+        culprits.push(el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' "' + el.textContent.trim().slice(0, 20) + '"');
+      }
+    }
+  }
+  return {scroll, wrapped, culprits: culprits.slice(0, 3)};
 }"""
 AXE_RUN = """async () => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']},
@@ -127,7 +148,7 @@ def walk(browser, live_server, role, paths, *, log_in, widths=WIDTHS, axe=True, 
                 continue
             measured = page.evaluate(MEASURE)
             if measured["scroll"] > 0:
-                problems.append(f"{where}: scrolls sideways by {measured['scroll']} px")
+                problems.append(f"{where}: scrolls sideways by {measured['scroll']} px ({measured['culprits']})")
             if measured["wrapped"]:
                 problems.append(f"{where}: navigation labels wrapped: {measured['wrapped']}")
             if axe:
