@@ -63,7 +63,8 @@ MEASURE = """() => {
         if (getComputedStyle(up).overflowX !== 'visible') { clipped = true; break; }
       }
       if (!clipped && (spills || box.right > screen.width + 0.5)) {
-        culprits.push(el.tagName.toLowerCase() + '.' + [...el.classList].join('.') + ' "' + el.textContent.trim().slice(0, 20) + '"');
+        const name = el.tagName.toLowerCase() + '.' + [...el.classList].join('.');
+        culprits.push(name + ' "' + el.textContent.trim().slice(0, 20) + '"');
       }
     }
   }
