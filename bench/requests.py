@@ -130,7 +130,8 @@ def load_requests(count: int) -> int:
             )
             INSERT INTO {t["request"]} (community_id, grid_id, building_id, category, text, phone, channel,
                 recorded_by_id, handler_id, state, token, received_at, first_response_due_at, resolution_due_at,
-                first_responded_at, resolved_at, clock_stopped_at, reopened_count, satisfaction, need_id, rated_at)
+                first_responded_at, resolved_at, clock_stopped_at, reopened_count, satisfaction, need_id, rated_at,
+                handler_kind, handler_body_id)
             SELECT community_id,
                 grids[1 + (g / (SELECT c FROM total)) %% cardinality(grids)],
                 buildings[1 + (g / (SELECT c FROM total)) %% cardinality(buildings)],
@@ -149,7 +150,8 @@ def load_requests(count: int) -> int:
                      WHEN u_rate < 0.45 THEN 'satisfied' WHEN u_rate < 0.54 THEN 'fairly' ELSE 'unsatisfied' END,
                 NULL,
                 CASE WHEN state IN ('resolved', 'answered') AND u_rate < 0.60
-                     THEN LEAST(%(now)s::timestamptz, closed_at + interval '1 day') END
+                     THEN LEAST(%(now)s::timestamptz, closed_at + interval '1 day') END,
+                '', NULL  -- handled by a person, not a team or a company (services/requests/handler_kinds.py)
             FROM closing
             """,  # noqa: S608 - the table name comes from the model; every value is a parameter  # nosec B608
             {
