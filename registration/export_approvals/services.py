@@ -2,10 +2,14 @@
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communities.audit import audit, audit_attempt
+from communities.models import StaffAssignment
+from communities.notifications import notify
 from communities.platform import policies
 
 from .audit_actions import Action
@@ -38,7 +42,40 @@ def export_request_file(*, requester, community, kind: str, reason: str) -> Expo
             audit(
                 action=Action.EXPORT_REQUEST, user=requester, obj=created, detail={**detail, "reason": created.reason}
             )
+            _tell_approvers(created)
             return created
+
+
+def approvers_to_tell(export_request):
+    """Who is told of a new request: the other staff of its community and the staff of its street (the people
+    nearest the place; the organisation department may decide too, but is not sent every community's request)."""
+    community = export_request.community
+    assignments = StaffAssignment.objects.filter(
+        Q(role=StaffAssignment.Role.COMMUNITY_STAFF, community=community)
+        | Q(role=StaffAssignment.Role.STREET_STAFF, street_id=community.street_id)
+    ).exclude(user_id=export_request.requester_id).filter(user__is_active=True).select_related("user")
+    return list({assignment.user_id: assignment.user for assignment in assignments}.values())
+
+
+def _tell_approvers(export_request) -> None:
+    link = reverse("registration:export-requests")
+    title = _("A full export of %(community)s waits for your approval") % {"community": export_request.community.name}
+    for approver in approvers_to_tell(export_request):
+        notify(kind="export_request", title=title, body=export_request.reason, link=link, user=approver)
+
+
+def _tell_requester(export_request) -> None:
+    if export_request.status == ExportRequest.Status.APPROVED:
+        title = _("Your full export of %(community)s was approved")
+    else:
+        title = _("Your full export of %(community)s was refused")
+    notify(
+        kind="export_request_decided",
+        title=title % {"community": export_request.community.name},
+        body=export_request.note,
+        link=reverse("registration:export-requests"),
+        user=export_request.requester,
+    )
 
 
 def export_request_decide(*, approver, request_id: int, approve: bool, note: str) -> ExportRequest:
@@ -71,6 +108,7 @@ def export_request_decide(*, approver, request_id: int, approve: bool, note: str
                     "note": export_request.note,
                 },
             )
+            _tell_requester(export_request)
             return export_request
 
 

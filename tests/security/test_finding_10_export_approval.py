@@ -282,3 +282,23 @@ def test_the_requests_page_asks_a_bounded_number_of_queries(place, django_assert
     client.get(REQUESTS)
     with django_assert_max_num_queries(QUERIES_PER_PAGE):
         assert len(client.get(REQUESTS).context["recent"]) == 4
+
+
+def test_the_approvers_in_scope_are_told_of_a_request_and_the_requester_of_the_decision(place):
+    from communities.models import Notification
+
+    file_request(logged_in(place["requester"]), place["community"])
+    export_request = ExportRequest.objects.get()
+    told = set(Notification.objects.filter(kind="export_request").values_list("user_id", flat=True))
+    # The colleague and the street's staff; not the requester, nor staff of another street or community.
+    assert told == {place["colleague"].pk, place["street"].pk}
+    assert Notification.objects.filter(kind="export_request", user=place["colleague"]).first().link == REQUESTS
+
+    before = Notification.objects.count()
+    file_request(logged_in(place["requester"]), place["community"])  # a double submit tells nobody again
+    assert Notification.objects.count() == before
+
+    decide(logged_in(place["colleague"]), export_request, approve=False, note="理由不充分")
+    decided = Notification.objects.get(kind="export_request_decided", channel="inbox")
+    assert (decided.user, decided.body) == (place["requester"], "理由不充分")
+    assert decided.title == f"您申请的{place['community'].name}完整信息导出未获批准"
