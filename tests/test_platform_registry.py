@@ -51,3 +51,9 @@ def test_the_apps_registries_are_built_on_it():
         (source.key for source in delivery_sources.sources()),
         key=lambda key: (delivery_sources._sources._items[key][0], key),
     )
+
+
+def test_an_item_is_found_by_its_key():
+    registry = Registry("thing")
+    registry.add("a", "A")
+    assert (registry.get("a"), registry.get("b")) == ("A", None)

@@ -29,6 +29,11 @@ class Registry:
             self._ordered = [item for _key, (_order, item) in ranked]
         return self._ordered
 
+    def get(self, key: str):
+        """The item added under `key`, or None."""
+        found = self._items.get(key)
+        return found[1] if found is not None else None
+
     def __contains__(self, key: str) -> bool:
         return key in self._items
 

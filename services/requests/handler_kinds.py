@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models.signals import post_delete, post_save
 
+from communities.platform.registry import Registry
+
 
 @dataclass(frozen=True)
 class HandlerKind:
@@ -29,15 +31,13 @@ class HandlerKind:
     watch: tuple = ()
 
 
-_kinds: dict[str, HandlerKind] = {}
+_kinds = Registry("handler kind of residents' request")
 
 
 def register(kind: HandlerKind) -> None:
-    if kind.key in _kinds:
-        raise ImproperlyConfigured(f"Two handler kinds of residents' requests are named {kind.key!r}.")
     if len(kind.key) > 30 or ":" in kind.key or kind.key == "user":
         raise ImproperlyConfigured(f"{kind.key!r} cannot name a handler kind.")
-    _kinds[kind.key] = kind
+    _kinds.add(kind.key, kind)  # a key added twice is refused
     for model in kind.watch:
         uid = f"resident_requests_handler_kind_{kind.key}_{model._meta.label_lower}"
         post_save.connect(_contacts_changed, sender=model, dispatch_uid=f"{uid}_saved", weak=False)
@@ -51,7 +51,7 @@ def _contacts_changed(sender, **kwargs):
 
 
 def kinds() -> list[HandlerKind]:
-    return sorted(_kinds.values(), key=lambda kind: kind.key)
+    return _kinds.items()
 
 
 def get(key: str) -> HandlerKind | None:
