@@ -37,8 +37,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-# Run as a script, bench/ is first on the path: bench/requests.py would shadow the requests library there.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
 sys.path.insert(0, str(ROOT))
 # Logs, raw figures and profiles: var/bench/ (git-ignored), no .py, .html or .txt among them, so that
 # makemessages (which walks the whole tree) finds nothing there. BENCH_VAR keeps them in the working tree when
@@ -137,7 +135,7 @@ def production_env(args) -> dict:
         # Every POST of the registration benchmark comes from 127.0.0.1: the per-IP limit on registrations
         # (REGISTRATION_RATE_LIMIT, 0 = none) would refuse all but the first few.
         REGISTRATION_RATE_LIMIT="0",
-        RESIDENT_REQUEST_RATE_LIMIT_IP="0",  # the same for the public request page (bench/requests.py)
+        RESIDENT_REQUEST_RATE_LIMIT_IP="0",  # the same for the public request page (bench/resident_requests.py)
         CELERY_BROKER_URL=bench_broker(broker, args.redis_db),
         # Shared by both gunicorn workers, as production sets it: it holds the sessions (cached_db).
         CACHE_URL=bench_broker(broker, args.redis_db + 1),
@@ -687,14 +685,14 @@ def run_operations(args, env, results) -> None:
         noted("activities_credit", figures["credit"])
         log(f"activities: {'; '.join(activities.verdicts(figures)) or 'every target met'}")
     if "requests" in args.ops:
-        from bench import requests
+        from bench import resident_requests
 
         for round_number in range(1, args.op_rounds + 1):
             load_now()
-            figures = requests.requests_round(requests=args.requests_count, env=env, var=VAR, port=args.port)
+            figures = resident_requests.requests_round(requests=args.requests_count, env=env, var=VAR, port=args.port)
             figures["round"] = round_number
             noted("requests", figures)
-            log(f"requests round {round_number}: {requests.summary(figures)}")
+            log(f"requests round {round_number}: {resident_requests.summary(figures)}")
     if args.profile and "sweep" in args.ops and ops.get("sweep"):
         if statistics.median(run["seconds"] for run in ops["sweep"]) >= SWEEP_S and profiling.ensure_py_spy():
             raw = VAR / "profile-sweep.raw"
@@ -939,7 +937,7 @@ OPERATIONS = (
     ("activities_burst", "Activities: 500 members check in at c=16 (first to last scan; p99 < 200 ms in notes)", 60,
      None),
     ("activities_credit", "Activities: closing and crediting a 500-member activity (in-process)", 1, None),
-    ("requests", "Residents' requests: district figures for the year, slowest median read (bench/requests.py)",
+    ("requests", "Residents' requests: district figures for the year, slowest median read (bench/resident_requests.py)",
      REQUEST_FIGURES_S, None),
 )
 
@@ -1012,9 +1010,9 @@ def operation_notes(key, runs) -> str:
     if key == "activities_credit":
         return f"{last['attended']} attended, {last['no_show']} no-shows, {last['credited']} credited"
     if key == "requests":
-        from bench import requests
+        from bench import resident_requests
 
-        return requests.summary(last)
+        return resident_requests.summary(last)
     return ""
 
 
@@ -1113,7 +1111,7 @@ def parse_args(argv=None):
                         help="verified records the ledger stage credits (two transfers each: bench/ledger.py)")
     parser.add_argument("--activity-weeks", type=int, default=52, help="weeks of activities per community")
     parser.add_argument("--requests-count", type=int, default=1_000_000,
-                        help="residents' requests the requests stage loads (a year: bench/requests.py)")
+                        help="residents' requests the requests stage loads (a year: bench/resident_requests.py)")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="skip py-spy and EXPLAIN")
     parser.add_argument("--profile-seconds", type=int, default=12)
     parser.add_argument("--port", type=int, default=int(os.environ.get("BENCH_PORT", 8100)))

@@ -1,7 +1,7 @@
 -- POST a community's public request page with a new request on every request, each with its own phone and the
--- SMS code communities.phone_codes made for that phone (bench/requests.py asks for them before the run).
+-- SMS code communities.phone_codes made for that phone (bench/resident_requests.py asks for them before the run).
 -- Usage: wrk -t1 ... -s bench/wrk/raise.lua URL -- DATA_FILE
--- DATA_FILE (written by bench/requests.py): line 1 the CSRF cookie value, line 2 the url-encoded fields that never
+-- DATA_FILE (written by bench/resident_requests.py): line 1 the CSRF cookie value, line 2 the url-encoded fields that never
 -- change (CSRF form token, text), then one line per request: the page's path, a space, and its url-encoded fields
 -- (category, building, phone, code). Lines are used in order; past the last one they are used again, and those
 -- POSTs fail (a code works once): the stage makes more codes than a run can use.

@@ -240,7 +240,7 @@ def figures_by_community(*, start, end, now, **place) -> dict[int, Figures]:
 
 def figures_by_category(*, start, end, now, **place) -> list[tuple[str, Figures]]:
     """The same figures per category, every category listed (zeros where none), one grouped query: a district's
-    year is read once, not once per category (bench/requests.py)."""
+    year is read once, not once per category (bench/resident_requests.py)."""
     rows = _of_place(**place).order_by().values("category").annotate(**_figure_counts(start=start, end=end, now=now))
     found = {row.pop("category"): Figures(**row) for row in rows}
     none = Figures(**dict.fromkeys(Figures.__dataclass_fields__, 0))

@@ -1,5 +1,6 @@
-"""The requests' stage of the benchmark (bench/requests.py): the load writes a realistic year and the removal takes
-out exactly what it wrote; the codes it asks communities.phone_codes for pass the public page's own check."""
+"""The requests' stage of the benchmark (bench/resident_requests.py): the load writes a realistic year and the
+removal takes out exactly what it wrote; the codes it asks communities.phone_codes for pass the public page's own
+check."""
 
 import urllib.parse
 
@@ -8,7 +9,7 @@ from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from bench import requests as stage
+from bench import resident_requests as stage
 from bench import web
 from communities.phone_codes.models import PhoneCode
 from services.requests import selectors

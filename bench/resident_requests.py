@@ -23,7 +23,7 @@ the next (an interrupted one), not kept between runs: the load takes well under 
 one seed_demo built.
 
 Run alone (PostgreSQL, a demo city, Redis for the production cache; Debian's wrk):
-    DATABASE_URL=… CELERY_BROKER_URL=redis://… python -m bench.requests --requests 100000
+    DATABASE_URL=… CELERY_BROKER_URL=redis://… python -m bench.resident_requests --requests 100000
 or as the `requests` operation of bench/run.py (`--ops requests`).
 """
 
@@ -300,7 +300,7 @@ def make_codes(*, count: int, first: int) -> list[tuple[str, str]]:
             code_send(phone=phone, purpose=Purpose.RESIDENT_REQUEST)
             message = LocmemSmsBackend.outbox.pop()
             if message["phone"] != phone:
-                raise RuntimeError(f"bench.requests: the code for {phone} did not arrive")
+                raise RuntimeError(f"bench.resident_requests: the code for {phone} did not arrive")
             pairs.append((phone, message["params"]["code"]))
     finally:
         settings.SMS_BACKEND, app.conf.task_always_eager = backend, eager
@@ -369,13 +369,13 @@ def requests_round(*, requests: int, env: dict, var: Path, port: int, figure_rou
     from django.db import connection
 
     if connection.vendor != "postgresql":
-        raise SystemExit("bench.requests: PostgreSQL only (DATABASE_URL)")
+        raise SystemExit("bench.resident_requests: PostgreSQL only (DATABASE_URL)")
     var.mkdir(parents=True, exist_ok=True)
     remove_requests()  # a round interrupted before
     started = time.perf_counter()
     written = load_requests(requests)
     load_seconds = time.perf_counter() - started
-    print(f"bench.requests: {written:,} requests loaded in {load_seconds:.1f} s", file=sys.stderr, flush=True)
+    print(f"bench.resident_requests: {written:,} requests loaded in {load_seconds:.1f} s", file=sys.stderr, flush=True)
     try:
         figures = time_figures(rounds=figure_rounds)
         lists = list_queries()
