@@ -45,11 +45,11 @@ faults: $(STAMP)
 	bash -c 'source .ci/services.sh >/dev/null && $(BIN)/python scripts/faults.py'
 
 ## A bounded wapiti scan of a local gunicorn on loopback (issue 19; Debian's wapiti package): no 500, nothing above
-## "low". WAPITI_SECONDS (default 120) bounds the crawl of each of its two scans (logged out, community staff); each of
-## its 18 attack modules then runs at most an eighth of it (at least 10 s). WAPITI_SECONDS=60 took 5.5 minutes here.
+## "low". WAPITI_CRAWL (default 60) bounds the crawl of each of its two scans (logged out, community staff) in seconds;
+## each of its 18 attack modules is then cut off after WAPITI_ATTACK seconds (default 20).
 wapiti: $(STAMP)
 	{ command -v wapiti >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wapiti >/dev/null; }; } && \
-	  $(BIN)/python scripts/wapiti_scan.py --max-scan-time $(or $(WAPITI_SECONDS),120)
+	  $(BIN)/python scripts/wapiti_scan.py --crawl-time $(or $(WAPITI_CRAWL),60) --attack-time $(or $(WAPITI_ATTACK),20)
 
 clean:
 	rm -rf $(VENV) db.sqlite3 staticfiles

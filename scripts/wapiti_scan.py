@@ -1,7 +1,7 @@
 # ruff: noqa: S603, S607, S310  (fixed commands and our own loopback URLs, no outside input)
 """A bounded wapiti scan of the app on loopback (issue 19): asserts no 500 and no finding above "low".
 
-    python scripts/wapiti_scan.py [--max-scan-time 180] [--keep]     (make wapiti)
+    python scripts/wapiti_scan.py [--crawl-time 60] [--attack-time 20] [--keep]     (make wapiti)
 
 What it does, all in a temporary directory that is removed afterwards (--keep leaves it, with the report):
 1. A production configuration (DEBUG off, random keys, secure cookies, HSTS) on a SQLite file of its own; migrate,
@@ -9,8 +9,9 @@ What it does, all in a temporary directory that is removed afterwards (--keep le
 2. gunicorn on a free port of 127.0.0.1 (2 workers) over HTTPS with a throwaway self-signed certificate (so that the
    secure session and CSRF cookies work as in production), its access log kept.
 3. wapiti (Debian's package) against it, logged out, then with a community staff session that passed the second
-   factor (a session made here, its cookie handed to wapiti): crawl and attack within --max-scan-time seconds each,
-   JSON report.
+   factor (a session made here, its cookie handed to wapiti): a crawl of at most --crawl-time seconds, then every
+   attack module, each cut off after --attack-time seconds (wapiti's own limit is looked at only between two
+   attacked resources, so one large form could hold a module for minutes); one JSON report per process, merged.
 4. Fails (exit 1) when the access log shows a 5xx, when wapiti reports an "Internal Server Error" anomaly, or any
    vulnerability above low (wapiti's levels: 0 info, 1 low, 2 medium, 3 high, 4 critical); prints what it found.
    One exception, checked rather than trusted: wapiti 3.0.4 does not know Django's CSRF token's name and reports
@@ -22,6 +23,7 @@ Nothing leaves the machine: the server listens on 127.0.0.1 and wapiti's scope i
 import argparse
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -41,12 +43,14 @@ if not Path(PYTHON).exists():
     PYTHON = sys.executable
 LOW = 1
 # Every attack module but the brute-force ones (nikto, buster, brute_login_form: hours, and lockouts) and wapp (a
-# fingerprint database from the web).
-MODULES = ",".join(
-    "backup blindsql cookieflags crlf csp csrf exec file htaccess http_headers methods permanentxss redirect "
-    "shellshock sql ssrf xss xxe".split()
-)
-
+# fingerprint database from the web), in groups that each run in a wapiti process of their own on the stored crawl:
+# permanentxss needs xss's findings, so the two share a process.
+MODULE_GROUPS = [
+    ["backup"], ["blindsql"], ["cookieflags"], ["crlf"], ["csp"], ["csrf"], ["exec"], ["file"], ["htaccess"],
+    ["http_headers"], ["methods"], ["redirect"], ["shellshock"], ["sql"], ["ssrf"], ["xss", "permanentxss"], ["xxe"],
+]
+MODULES = [module for group in MODULE_GROUPS for module in group]
+LAUNCHED = re.compile(r"\[\*\] Launching module (\w+)")
 
 def free_port() -> int:
     with socket.socket() as sock:
@@ -99,13 +103,12 @@ print(session.session_key)
 """
 
 
-def scan(*, url: str, work: Path, name: str, max_scan_time: int, cookie: str | None) -> dict:
-    report = work / f"wapiti-{name}.json"
-    attack_time = max(10, max_scan_time // 8)
-    command = [
-        "wapiti", "-u", url, "--scope", "folder", "-m", MODULES, "-f", "json", "-o", str(report),
-        "--flush-session", "--store-session", str(work / f"session-{name}"),
-        "--max-scan-time", str(max_scan_time), "--max-attack-time", str(attack_time),
+def scan(*, url: str, work: Path, name: str, crawl_time: int, attack_time: int, cookie: str | None) -> dict:
+    """Crawl for at most crawl_time seconds, then each group of modules in a process of its own, each module cut off
+    after attack_time seconds; returns the union of the reports and the modules that were cut off."""
+    session = work / f"session-{name}"
+    common = [
+        "wapiti", "-u", url, "--scope", "folder", "-f", "json", "--store-session", str(session),
         "--max-links-per-page", "40", "-d", "3", "-t", "10", "--no-bugreport", "-v", "0",
         # No -x for the logout form: Debian's wapiti 3.0.4 fails on any exclusion under Python 3.11 (its wildcard
         # pattern puts a global flag last). An attack that posts the logout form ends the staff scan's session; the
@@ -116,17 +119,69 @@ def scan(*, url: str, work: Path, name: str, max_scan_time: int, cookie: str | N
         cookies.write_text(json.dumps({"127.0.0.1": {"/": {"sessionid": {"value": cookie, "version": 0,
                                                                           "expires": None, "secure": True,
                                                                           "port": None}}}}))
-        command += ["-c", str(cookies)]
+        common += ["-c", str(cookies)]
+    union = {"vulnerabilities": {}, "anomalies": {}, "cut_off": []}
+    for number, group in enumerate(MODULE_GROUPS):
+        report = work / f"wapiti-{name}-{number:02}.json"
+        if number == 0:
+            # The first process crawls (wapiti itself stops the crawl at --max-scan-time), then attacks.
+            command = common + ["--flush-session", "--max-scan-time", str(crawl_time)]
+        else:
+            command = common + ["--skip-crawl"]
+        command += ["-m", ",".join(group), "-o", str(report)]
+        log = work / f"wapiti-{name}-{number:02}.log"
+        union["cut_off"] += run_bounded(command, log=log, attack_time=attack_time,
+                                        bound=(crawl_time if number == 0 else 0) + len(group) * attack_time + 120)
+        if report.exists():
+            merge(union, json.loads(report.read_text()))
+        elif number == len(MODULE_GROUPS) - 1:
+            # An interrupt that landed after the last module's attack stops wapiti before its report. Each report
+            # holds the whole session's findings: a process whose module has nothing left to attack writes it.
+            run_bounded(common + ["--skip-crawl", "-m", ",".join(group), "-o", str(report)], log=log,
+                        attack_time=attack_time, bound=attack_time + 120)
+            merge(union, json.loads(report.read_text()))
+    return union
+
+
+def run_bounded(command: list[str], *, log: Path, attack_time: int, bound: int) -> list[str]:
+    """Run one wapiti process; a module still attacking after attack_time seconds is moved past (wapiti's own answer
+    "n" to an interrupt: next module, the report still written). Wapiti 3.0.4's --max-attack-time is looked at only
+    between two attacked resources, and one form of twenty fields takes xss minutes. Returns the modules cut off."""
     # Wapiti fetches its fingerprint database from the web when it has none: through a proxy that does not exist, so
-    # that nothing but the loopback server is ever reached.
+    # that nothing but the loopback server is ever reached. Unbuffered, so that the log shows each module's launch.
     env = {**os.environ, "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9",
            "HTTP_PROXY": "http://127.0.0.1:9", "HTTPS_PROXY": "http://127.0.0.1:9", "no_proxy": "127.0.0.1",
-           "NO_PROXY": "127.0.0.1"}
-    with open(work / f"wapiti-{name}.log", "w") as log:
-        # --max-scan-time bounds the crawl; each attack module then runs for at most --max-attack-time.
-        bound = max_scan_time + len(MODULES.split(",")) * attack_time + 120
-        subprocess.run(command, check=False, stdout=log, stderr=subprocess.STDOUT, env=env, timeout=bound)
-    return json.loads(report.read_text()) if report.exists() else {}
+           "NO_PROXY": "127.0.0.1", "PYTHONUNBUFFERED": "1"}
+    cut_off = []
+    started = time.monotonic()
+    with open(log, "w") as output:
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=output, stderr=subprocess.STDOUT, env=env)
+        module, module_started = None, None
+        while process.poll() is None:
+            time.sleep(1)
+            launched = LAUNCHED.findall(log.read_text(errors="replace"))
+            if launched and launched[-1] != module:
+                module, module_started = launched[-1], time.monotonic()
+            if module is not None and module not in cut_off and time.monotonic() - module_started > attack_time:
+                process.stdin.write(b"n\n")
+                process.stdin.flush()
+                process.send_signal(signal.SIGINT)
+                cut_off.append(module)
+            if time.monotonic() - started > bound:
+                process.kill()
+                process.wait()
+                raise RuntimeError(f"wapiti outlived its bound of {bound} s: {' '.join(command)}")
+    return cut_off
+
+
+def merge(union: dict, report: dict) -> None:
+    """Each report holds every finding stored in the session so far: keep each once."""
+    for section in ("vulnerabilities", "anomalies"):
+        for category, items in (report.get(section) or {}).items():
+            kept = union[section].setdefault(category, [])
+            for item in items:
+                if item not in kept:
+                    kept.append(item)
 
 
 def django_csrf_holds(url: str, path: str, context) -> bool:
@@ -175,10 +230,9 @@ def problems_in(report: dict, name: str, *, url: str, context) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument(
-        "--max-scan-time", type=int, default=120,
-        help="seconds of crawling per scan (default 120); each attack module then gets an eighth of it, at least 10",
-    )
+    parser.add_argument("--crawl-time", type=int, default=60, help="seconds of crawling per scan (default 60)")
+    parser.add_argument("--attack-time", type=int, default=20,
+                        help="seconds after which an attack module is cut off (default 20)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary directory and its reports")
     options = parser.parse_args()
     if shutil.which("wapiti") is None:
@@ -218,15 +272,19 @@ def main() -> int:
                 break
             except OSError:
                 time.sleep(0.3)
-        found = []
+        found, cut_off = [], {}
         for name, cookie in (("anonymous", None), ("community-staff", staff_cookie)):
-            report = scan(url=url, work=work, name=name, max_scan_time=options.max_scan_time, cookie=cookie)
+            report = scan(url=url, work=work, name=name, crawl_time=options.crawl_time,
+                          attack_time=options.attack_time, cookie=cookie)
             found += problems_in(report, name, url=url, context=insecure)
+            cut_off[name] = report["cut_off"]
         lines = access_log.read_text().splitlines() if access_log.exists() else []
         errors = [line for line in lines if _status(line) >= 500]
         found += [f"5xx: {line[:200]}" for line in errors[:20]]
         print(f"wapiti: {len(lines):,} requests in {time.monotonic() - started:.0f} s, "
               f"{len(errors)} server errors, {len(found)} problems")
+        for name, modules in cut_off.items():
+            print(f"  {name}: cut off after {options.attack_time} s: {', '.join(modules) or 'none'}")
         for problem in found:
             print("  " + problem)
         return 1 if found else 0
