@@ -96,13 +96,20 @@ class BuildingVisit(models.Model):
         return f"{self.building} {self.household} {self.visited_on}"
 
 
-def handed_to_bodies_of(user) -> Q:
+def handed_to_bodies_of(user) -> list[Q]:
     """The requests handed to a body this user acts for (a team they lead, a company they are the contact of): one
-    subquery per registered kind, no query of its own."""
-    condition = Q(pk__in=[])
-    for kind in handler_kinds.kinds():
-        condition |= Q(handler_kind=kind.key, handler_body_id__in=kind.bodies_acted_for(user).values("pk"))
-    return condition
+    condition per registered kind, each with a subquery, no query of its own."""
+    return [
+        Q(handler_kind=kind.key, handler_body_id__in=kind.bodies_acted_for(user).values("pk"))
+        for kind in handler_kinds.kinds()
+    ]
+
+
+def _any_of(conditions: list[Q]) -> Q:
+    combined = Q(pk__in=[])
+    for condition in conditions:
+        combined |= condition
+    return combined
 
 
 class ResidentRequestQuerySet(models.QuerySet):
@@ -116,31 +123,53 @@ class ResidentRequestQuerySet(models.QuerySet):
         """Open, its clock running, past its resolution limit."""
         return self.filter(state__in=CLOCK_RUNS, resolution_due_at__lt=now)
 
-    def handed_to(self, user):
-        """The requests handed to a body this user acts for."""
+    def handed_to(self, user, *filters: Q):
+        """The requests handed to a body this user acts for (as listed_for: one index per kind)."""
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        return self.filter(handed_to_bodies_of(user))
+        return self._any_listed(handed_to_bodies_of(user), filters)
 
     def visible_to(self, user):
-        """The requests whose pages this user may open: the staff of their places (community, street, district), the
-        grid workers of their area, the building heads of their buildings, and each request's handler."""
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
+        """The requests whose pages this user may open (visible_parts): one condition, for one request or a few."""
+        parts = self.visible_parts(user)
+        if parts is None:
+            return self
+        return self.filter(_any_of(parts)) if parts else self.none()
+
+    def listed_for(self, user, *filters: Q):
+        """The same requests as visible_to, shaped for a list at a city's size: the ids of each part (with the list's
+        filters) in a UNION, so that each part reads its own index. One OR of the parts' subqueries made PostgreSQL
+        filter every open request of the city (200 ms at 1,000,000 requests) to list one community's."""
+        parts = self.visible_parts(user)
+        if parts is None:
+            return self.filter(*filters)
+        return self._any_listed(parts, filters)
+
+    def _any_listed(self, parts: list[Q], filters) -> "ResidentRequestQuerySet":
+        if not parts:
             return self.none()
+        branches = [self.filter(part, *filters).order_by().values("pk") for part in parts]
+        return self.filter(*filters, pk__in=branches[0].union(*branches[1:], all=True))
+
+    def visible_parts(self, user) -> list[Q] | None:
+        """The one rule of who sees a request, as the conditions any of which lets a user see it (None: every
+        request): the staff of their places (community, street, district), the grid workers of their area, the
+        building heads of their buildings, each request's handler, and whoever acts for the body it is handed to."""
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return []
         scope = StaffAssignment.objects.scope_for(user)
         if scope.sees_everything:
-            return self
-        condition = Q(handler=user) | handed_to_bodies_of(user)
-        places = Q(community__in=Community.objects.visible_to(user))
+            return None
+        parts = [Q(handler=user), *handed_to_bodies_of(user)]
         if scope.community_ids or scope.street_ids or scope.district_ids:
-            condition |= places
+            parts.append(Q(community__in=Community.objects.visible_to(user)))
         grids = grid_ids_of(user)
         if grids:
-            condition |= Q(grid_id__in=grids)
+            parts.append(Q(grid_id__in=grids))
         buildings = building_ids_headed_by(user)
         if buildings:
-            condition |= Q(building_id__in=buildings)
-        return self.filter(condition)
+            parts.append(Q(building_id__in=buildings))
+        return parts
 
 
 class ResidentRequest(models.Model):

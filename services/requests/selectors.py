@@ -18,26 +18,28 @@ from .workflow import CLOCK_RUNS, OPEN, State
 
 def queue(*, user, state: str = "", mine: bool = False):
     """The requests the user may see, newest first; `state` "open" or one state; `mine` only those they handle."""
-    requests = ResidentRequest.objects.visible_to(user)
+    filters = []
     if state == "open":
-        requests = requests.filter(state__in=OPEN)
+        filters.append(Q(state__in=OPEN))
     elif state in State.values:
-        requests = requests.filter(state=state)
+        filters.append(Q(state=state))
     if mine:
-        requests = requests.filter(handler=user)
+        filters.append(Q(handler=user))
+    requests = ResidentRequest.objects.listed_for(user, *filters)
     return requests.select_related("community", "grid", "building", "handler").order_by("-received_at", "-pk")
 
 
 def handed(*, user, state: str = "open"):
     """The requests handed to the bodies this user acts for (a team they lead, a company they are the contact of),
     the most urgent first; `state` "open", "closed" or one state."""
-    requests = ResidentRequest.objects.handed_to(user)
+    filters = []
     if state == "open":
-        requests = requests.filter(state__in=OPEN)
+        filters.append(Q(state__in=OPEN))
     elif state == "closed":
-        requests = requests.exclude(state__in=OPEN)
+        filters.append(~Q(state__in=OPEN))
     elif state in State.values:
-        requests = requests.filter(state=state)
+        filters.append(Q(state=state))
+    requests = ResidentRequest.objects.handed_to(user, *filters)
     order = ("resolution_due_at", "pk") if state == "open" else ("-received_at", "-pk")
     return requests.select_related("community", "building").order_by(*order)
 
