@@ -1,8 +1,6 @@
 """Tags that draw what the apps registered in communities.platform.navigation."""
 
 from django import template
-from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils.html import format_html_join
 
 from communities.platform import navigation
@@ -21,7 +19,7 @@ def tabs(context, menu: str, active: str = ""):
             "key": entry.key,
             "label": entry.label,
             "bar_label": entry.bar_label,
-            "url": reverse(entry.url_name),
+            "url": entry.url,
             "active": entry.key == active,
         }
         for entry in entries
@@ -41,13 +39,16 @@ def tabs(context, menu: str, active: str = ""):
 
 @register.simple_tag(takes_context=True)
 def panels(context, place: str, subject=None):
-    """Every panel registered for `place`, each drawn by its own template."""
+    """Every panel registered for `place`, each drawn by its own template within the page's context (as
+    {% include %} draws: the panel's values on top of the page's), not in a RequestContext of its own: that ran
+    every context processor again for each panel."""
     request = context["request"]
-    drawn = (
-        (render_to_string(panel.template, panel.context(request, subject), request=request),)
-        for panel in navigation.panels_for(place, request.user)
-    )
-    return format_html_join("", "{}", drawn)
+    engine = context.template.engine
+    drawn = []
+    for panel in navigation.panels_for(place, request.user):
+        with context.push(panel.context(request, subject)):
+            drawn.append(engine.get_template(panel.template).render(context))
+    return format_html_join("", "{}", ((part,) for part in drawn))  # safe strings: kept as they are
 
 
 @register.simple_tag
