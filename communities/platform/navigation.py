@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, get_urlconf, reverse
 
 from . import policies
@@ -42,6 +44,12 @@ def url_of(url_name: str) -> str:
 @functools.lru_cache(maxsize=512)
 def _reversed(url_name: str, urlconf: str, script_prefix: str) -> str:
     return reverse(url_name, urlconf=urlconf)  # reverse() reads the script prefix itself: it is in the key
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":  # the same module name may now hold other patterns (tests)
+        _reversed.cache_clear()
 
 
 # The phone's bottom bar holds five places: the pinned entries, the inbox and "More" (every other entry).
