@@ -102,6 +102,13 @@ def panels(context, place: str, subject=None):
 
 
 @register.simple_tag
+def url_of(url_name: str) -> str:
+    """{% url name %} for a URL without arguments, reversed once per process (navigation.url_of): the page
+    frame's links are the same on every page."""
+    return navigation.url_of(url_name)
+
+
+@register.simple_tag
 def public_links(code: str) -> list[dict]:
     """The public pages of the community with this code, its main page first: {% public_links c.code as links %}."""
     return navigation.public_links_for(code)
