@@ -2,6 +2,7 @@
 home's panels drawn within the page's one context, each tab policy asked once per strip, the tab strip rendered
 once per process and set of visible entries (never another user's count), the page frame's lookups done once."""
 
+import datetime
 from contextlib import contextmanager
 from decimal import Decimal
 
@@ -18,6 +19,7 @@ from communities.platform import navigation
 from communities.templatetags import platform as platform_tags
 from registration.models import Report
 from services.models import ServiceRecord
+from services.points import star_level
 from services.requests import policies as request_policies
 from services.requests.signals import KEY as HEAD_KEY
 from services.selectors import member_service_summary
@@ -130,18 +132,27 @@ def test_the_strip_is_kept_per_language(rf, member):
 def test_the_service_summary_sums_only_verified_records_and_the_years_for_the_year(member):
     year = timezone.localdate().year
     community = member.reports.get().community
-    for served_on, hours, status in (
-        (timezone.localdate().replace(month=1, day=2), "2.5", ServiceRecord.Status.VERIFIED),
-        (timezone.localdate().replace(year=year - 1, month=6, day=1), "4", ServiceRecord.Status.VERIFIED),
-        (timezone.localdate().replace(month=1, day=3), "7", ServiceRecord.Status.SUBMITTED),
+    for served_on, hours, points, status in (
+        (datetime.date(year, 1, 2), "2.5", "10", ServiceRecord.Status.VERIFIED),
+        (datetime.date(year, 12, 31), "1", "3", ServiceRecord.Status.VERIFIED),
+        (datetime.date(year - 1, 12, 31), "4", "16", ServiceRecord.Status.VERIFIED),
+        (datetime.date(year, 1, 3), "7", "28", ServiceRecord.Status.SUBMITTED),
     ):
         factories.ServiceRecordFactory(
-            member=member, community=community, served_on=served_on, hours=Decimal(hours), status=status
+            member=member,
+            community=community,
+            served_on=served_on,
+            hours=Decimal(hours),
+            points=Decimal(points),
+            status=status,
         )
     summary = member_service_summary(member=member, year=year)
 
-    assert summary.time_bank_hours == Decimal("6.5")
-    assert summary.year_hours == Decimal("2.5")
+    assert summary.time_bank_hours == Decimal("7.5")
+    assert (summary.year_hours, summary.year_points) == (Decimal("3.5"), Decimal("13"))
+    assert summary.stars == star_level(Decimal("13"))
+    last_year = member_service_summary(member=member, year=year - 1)
+    assert (last_year.time_bank_hours, last_year.year_hours, last_year.year_points) == (7.5, 4, 16)
     nothing = member_service_summary(member=factories.MemberFactory(), year=year)
     assert (nothing.time_bank_hours, nothing.year_hours, nothing.year_points, nothing.stars) == (0, 0, 0, 0)
 
