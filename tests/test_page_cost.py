@@ -14,7 +14,9 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from communities import notifications
 from communities.models import Notification
+from communities.notifications import Message, Reminder
 from communities.platform import navigation
 from communities.templatetags import platform as platform_tags
 from registration.models import Report
@@ -162,3 +164,64 @@ def test_the_frame_tags_give_what_static_and_url_give():
         Context()
     )
     assert drawn == f"{static('css/site.css')}|{reverse('communities:inbox')}"
+
+
+# --- The header's unread count, kept in the shared cache --------------------------------------------------------
+
+
+@pytest.fixture
+def shared_cache(monkeypatch):
+    """The test cache stands for a shared one (Redis in production): the count is kept."""
+    monkeypatch.setattr(notifications, "_shared_cache", lambda: True)
+
+
+def test_the_unread_count_is_kept_until_the_inbox_changes(shared_cache, member, django_assert_num_queries):
+    user = member.user
+    assert notifications.unread_count(user) == 0
+    with django_assert_num_queries(0):
+        assert notifications.unread_count(user) == 0
+
+    Notification.objects.create(user=user, kind="test", title="新消息")
+    assert notifications.unread_count(user) == 1
+
+    notifications.remind_many(
+        kind="test-reminder",
+        reminders=[Reminder(period="p", recipient=f"user:{user.pk}", message=Message(title="提醒", user_id=user.pk))],
+    )
+    assert notifications.unread_count(user) == 2
+    other = factories.UserFactory()
+    assert notifications.unread_count(other) == 0  # kept per user
+
+
+def test_marking_read_clears_the_kept_count(shared_cache, client, member):
+    Notification.objects.create(user=member.user, kind="test", title="新消息")
+    assert notifications.unread_count(member.user) == 1
+    client.post(reverse("communities:inbox-read"))
+    assert notifications.unread_count(member.user) == 0
+    assert "bar-badge" not in client.get(reverse("registration:member-home")).content.decode()
+
+
+def test_a_count_read_while_a_message_is_stored_is_not_kept(shared_cache, member, monkeypatch):
+    user = member.user
+    real = notifications._count_unread
+
+    def racing(counted_user):
+        before = real(counted_user)  # the database as it was when the count was read …
+        Notification.objects.create(user=counted_user, kind="test", title="同时到达")  # … then a message commits
+        return before
+
+    monkeypatch.setattr(notifications, "_count_unread", racing)
+    assert notifications.unread_count(user) == 0
+    monkeypatch.setattr(notifications, "_count_unread", real)
+    assert notifications.unread_count(user) == 1
+
+
+def test_with_a_per_process_cache_the_count_is_read_each_time(settings, member, django_assert_num_queries):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    assert not notifications._shared_cache()
+    notifications.unread_count(member.user)
+    with django_assert_num_queries(1):
+        notifications.unread_count(member.user)
+
+    settings.CACHES = {"default": {"BACKEND": "communities.cache.DegradingRedisCache", "LOCATION": "redis://x:1"}}
+    assert notifications._shared_cache()
