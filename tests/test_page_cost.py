@@ -225,3 +225,14 @@ def test_with_a_per_process_cache_the_count_is_read_each_time(settings, member, 
 
     settings.CACHES = {"default": {"BACKEND": "communities.cache.DegradingRedisCache", "LOCATION": "redis://x:1"}}
     assert notifications._shared_cache()
+
+
+def test_with_the_count_kept_the_member_home_takes_a_query_less(
+    shared_cache, client, member, django_assert_max_num_queries
+):
+    for _ in range(5):
+        factories.ReportFactory(member=member, status=Report.Status.ENDED)
+    client.get(reverse("registration:member-home"))
+    # session, user, the account's roles, member with unit, reports with their places, service summary
+    with django_assert_max_num_queries(6):
+        assert client.get(reverse("registration:member-home")).status_code == 200
