@@ -42,7 +42,7 @@ def tabs(context, menu: str, active: str = ""):
             {
                 "inbox_url": navigation.url_of("communities:inbox"),
                 "messages_active": active == "messages",
-                # The context processor's lazy count: one query per page, shared with the header's link.
+                # The context processor's lazy count (notifications.unread_count), shared with the header's link.
                 "inbox_unread": context.get("inbox_unread"),
             },
             autoescape=context.autoescape,
