@@ -14,6 +14,7 @@ from django_otp import login as otp_login
 from . import public_pages, second_factor, selectors
 from .forms import SecondFactorForm
 from .models import Notification
+from .notifications import unread_changed
 from .platform import navigation, web
 from .qr import qr_svg
 
@@ -79,6 +80,7 @@ def inbox_mark_read(request):
     Notification.objects.filter(user=request.user, channel=Notification.Channel.INBOX, read_at__isnull=True).update(
         read_at=timezone.now()
     )
+    unread_changed([request.user.pk])
     return redirect("communities:inbox")
 
 

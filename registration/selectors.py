@@ -65,8 +65,12 @@ def unit_overview_list(*, user):
 
 
 def member_for_user(*, user):
-    """The member record of a logged-in member, with what their home page shows."""
-    return Member.objects.select_related("unit").filter(user=user).first()
+    """The member record of a logged-in member, with what their home page shows. get(), not first(): one row at
+    most (one-to-one), and no ordering to build on the hot path of every member page."""
+    try:
+        return Member.objects.select_related("unit").get(user=user)
+    except Member.DoesNotExist:
+        return None
 
 
 def report_history(*, member):

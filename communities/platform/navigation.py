@@ -5,11 +5,15 @@ them with ``{% load platform %}{% tabs "staff" "queue" %}`` and ``{% panels "mem
 may name a policy (communities.platform.policies): it is shown only to the users the policy allows.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.urls import reverse
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf, reverse
 
 from . import policies
 
@@ -25,6 +29,27 @@ class Entry:
 
     def visible_to(self, user) -> bool:
         return self.policy is None or policies.allowed(self.policy, user)
+
+    @property
+    def url(self) -> str:
+        return url_of(self.url_name)
+
+
+def url_of(url_name: str) -> str:
+    """reverse(url_name) for a URL without arguments, reversed once per URLconf and script prefix: a tab strip
+    draws every entry on every page, and the answer never changes while the process runs."""
+    return _reversed(url_name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=512)
+def _reversed(url_name: str, urlconf: str, script_prefix: str) -> str:
+    return reverse(url_name, urlconf=urlconf)  # reverse() reads the script prefix itself: it is in the key
+
+
+@receiver(setting_changed)
+def _forget_urls(*, setting, **kwargs):
+    if setting == "ROOT_URLCONF":  # the same module name may now hold other patterns (tests)
+        _reversed.cache_clear()
 
 
 # The phone's bottom bar holds five places: the pinned entries, the inbox and "More" (every other entry).
@@ -55,7 +80,18 @@ class Menu:
         return sorted(self._entries.values(), key=lambda entry: (entry.order, entry.key))
 
     def for_user(self, user) -> list[Entry]:
-        return [entry for entry in self.entries() if entry.visible_to(user)]
+        """The entries this user may see; each policy asked once, however many entries name it (a policy may
+        read the cache: two tabs of one role cost one read)."""
+        decided: dict[str, bool] = {}
+
+        def visible(entry: Entry) -> bool:
+            if entry.policy is None:
+                return True
+            if entry.policy not in decided:
+                decided[entry.policy] = policies.allowed(entry.policy, user)
+            return decided[entry.policy]
+
+        return [entry for entry in self.entries() if visible(entry)]
 
 
 # The pages of community, street and organisation-department staff outside the admin.
