@@ -71,7 +71,9 @@ def inbox(request):
     """The user's in-app messages, newest first."""
     messages = Notification.objects.filter(user=request.user, channel=Notification.Channel.INBOX).order_by("-pk")
     page = Paginator(messages, 30).get_page(request.GET.get("page"))
-    return render(request, "communities/inbox.html", {"page": page})
+    # A member reaches the inbox from the bottom bar's 消息 and keeps the bar there; other roles have their header.
+    context = {"page": page, "member_bar": navigation.member_tabs.shown_to(request.user)}
+    return render(request, "communities/inbox.html", context)
 
 
 @login_required

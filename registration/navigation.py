@@ -8,6 +8,8 @@ staff_tabs.add("overview", _("Overview"), "registration:community-home", order=1
 staff_tabs.add("queue", _("Reports to confirm"), "registration:report-queue", order=20)
 staff_tabs.add("ledger", _("Member ledger"), "registration:ledger", order=30)
 member_tabs.add("home", _("My reporting"), "registration:member-home", order=10, bar_label=_("Home"))
+# The member strip on pages every role opens (the inbox): for members only.
+member_tabs.restrict_to("registration.is_member")
 # The front door's way in for an in-service Party member who has no account yet.
 public_tabs.add("register", _("Register as a member"), "registration:register", order=10)
 

@@ -108,3 +108,21 @@ def test_a_fourth_pinned_entry_is_refused():
     with pytest.raises(ImproperlyConfigured):
         menu.add("one-too-many", "label", "home", bar_label="short")
     menu.add("unpinned", "label", "home")  # an unpinned entry goes under More
+
+
+def test_the_inbox_keeps_a_members_bar_with_messages_marked(client, member):
+    found = places(client.get(reverse("communities:inbox")).content.decode())
+
+    assert [place["data-key"] for place in found.bar] == ["home", "board", "service", "messages", "more"]
+    assert found.bar[3].get("aria-current") == "page"
+    assert not any("aria-current" in place for place in found.bar[:3])
+
+
+def test_the_inbox_draws_no_member_bar_for_staff(client):
+    from tests.conftest import make_staff
+
+    staff = make_staff("community", community=factories.CommunityFactory())
+    client.force_login(staff)
+    html = client.get(reverse("communities:inbox"), follow=True).content.decode()
+
+    assert "member-bar" not in html and "消息" in html

@@ -62,6 +62,15 @@ class Menu:
     def __init__(self, name: str):
         self.name = name
         self._entries: dict[str, Entry] = {}
+        self._audience: str | None = None
+
+    def restrict_to(self, policy: str) -> None:
+        """Whom the strip is for, as a whole (the member menu: members), for the pages every role shares (the
+        inbox) that draw it only for them. Entries still have their own policies."""
+        self._audience = policy
+
+    def shown_to(self, user) -> bool:
+        return self._audience is None or policies.allowed(self._audience, user)
 
     def add(
         self, key: str, label, url_name: str, *, policy: str | None = None, order: int = 100, bar_label=None
