@@ -822,7 +822,7 @@ def test_the_all_communities_export_lists_every_community_in_scope_with_its_plac
 
 
 def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client, city):
-    # The rows' cells and the chart's bars are written in Python (registration.rates.views._cells, chart.bar_chart).
+    # The rows and the chart's bars are written in Python (registration.rates.views.place_rows_html, chart.bar_chart).
     district = city["districts"][0]
     district.name = "<script>alert(1)</script>"
     district.save()
