@@ -10,14 +10,26 @@ from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import BigIntegerField, Case, F, FilteredRelation, IntegerField, Q, Sum, Value, When
+from django.db.models import (
+    BigIntegerField,
+    Case,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import Cast, Coalesce, Collate
 from django.db.models.lookups import LessThan
 from django.shortcuts import get_object_or_404
 
 from communities.models import Community, District, StaffAssignment, Street, Unit
 
-from .models import CommunityTally, MonthlyCommunityTally, TallyCounts
+from .models import CommunityTally, MonthlyCommunityTally, MonthlyDistrictTally, MonthlyStreetTally, TallyCounts
 from .tallies import as_of_for_year, in_effect, roster_entries_as_of
 
 # The columns a rate table can be sorted by, in the order the pages show them.
@@ -99,9 +111,36 @@ _PLACE_FIELDS = {
 }
 
 
+def _whole_place(scope, *, district: District | None = None, street: Street | None = None) -> bool:
+    """Whether the user's scope holds every community of the place (the city when neither is given): then the
+    place's own pre-summed rows (StreetTally, DistrictTally and their month ends) are its figures in scope."""
+    if scope.sees_everything:
+        return True
+    if street is not None:
+        return street.district_id in scope.district_ids or street.pk in scope.street_ids
+    if district is not None:
+        return district.pk in scope.district_ids
+    # The city level lists whole districts only when the scope holds nothing smaller than a district.
+    return not (scope.street_ids or scope.community_ids)
+
+
 def place_rate_rows(*, user, year: int, district: District | None = None, street: Street | None = None):
     """Rows of the drill-down, in code order: districts (city), streets (of a district) or communities (of a
-    street) that hold communities in the user's scope, each summing those communities. One query."""
+    street) that hold communities in the user's scope, each summing those communities. One query.
+
+    Districts and streets wholly in scope are read from their own tally rows (kept equal to the sum of their
+    communities' by registration.rates.tallies): 50 rows for the city, not 10,000 communities summed."""
+    scope = StaffAssignment.objects.scope_for(user)
+    if street is None and _whole_place(scope, district=district):
+        if district is not None:
+            places = Street.objects.filter(district=district)
+        else:
+            places = District.objects.all()
+            if not scope.sees_everything:
+                places = places.filter(pk__in=scope.district_ids)
+        holding = Community.objects.filter(**{("street" if district is not None else "district"): OuterRef("pk")})
+        rows = with_figures(places.filter(Exists(holding)), year).order_by("code")
+        return [rate_row(values) for values in rows.values("pk", "code", "name", *TallyCounts.COUNT_FIELDS)]
     communities = Community.objects.visible_to(user)
     if street is not None:
         communities, level = communities.filter(street=street), "community"
@@ -119,12 +158,48 @@ def place_rate_rows(*, user, year: int, district: District | None = None, street
     return [rate_row({**row, "pk": row[pk], "code": row[code], "name": row[name]}) for row in sums]
 
 
+def _month_sums(rows) -> dict[int, RateRow]:
+    """{month: RateRow} of (month, *figures) tuples, several a month summed."""
+    months = {}
+    for month, *figures in rows:
+        sums = months.setdefault(month, [0] * len(TallyCounts.COUNT_FIELDS))
+        for index, number in enumerate(figures):
+            sums[index] += number or 0
+    return {
+        month: RateRow(pk=None, name="", code="", **dict(zip(TallyCounts.COUNT_FIELDS, sums, strict=True)))
+        for month, sums in sorted(months.items())
+    }
+
+
 def place_month_rows(
     *, user, year: int, district: District | None = None, street: Street | None = None, unassigned: bool = False
 ) -> dict[int, RateRow]:
     """{month: RateRow} of the month-end snapshots of `year` (registration.rates.tallies.snapshot_month_ends),
     summed over the communities of the place in the user's scope (and the unassigned entries, when the place's
-    table shows them), for the trend by month. A month without a snapshot is absent. One query."""
+    table shows them: city level, city-wide users), for the trend by month. A month without a snapshot is absent.
+    One query.
+
+    A place wholly in scope reads its own month rows (a street's or district's, written with the communities'
+    as their sums): at most 12 rows, or 50 districts × 12 for the city, never 10,000 communities × 12."""
+    scope = StaffAssignment.objects.scope_for(user)
+    unassigned = unassigned and scope.sees_everything and district is None and street is None
+    fields = ("month", *TallyCounts.COUNT_FIELDS)
+    if _whole_place(scope, district=district, street=street):
+        if street is not None:
+            rows = MonthlyStreetTally.objects.filter(street=street, year=year)
+        elif district is not None:
+            rows = MonthlyDistrictTally.objects.filter(district=district, year=year)
+        else:
+            rows = MonthlyDistrictTally.objects.filter(year=year)
+            if not scope.sees_everything:
+                rows = rows.filter(district_id__in=scope.district_ids)
+        rows = rows.values_list(*fields)
+        if unassigned:
+            # The unassigned entries' own month rows, in the same query.
+            rows = rows.union(
+                MonthlyCommunityTally.objects.filter(year=year, community__isnull=True).values_list(*fields), all=True
+            )
+        return _month_sums(rows)
     communities = Community.objects.visible_to(user)
     if street is not None:
         communities = communities.filter(street=street)

@@ -636,7 +636,8 @@ def test_the_unit_tab_filters_the_line_on_exact_fractions(org_client, city, sett
 
 
 def tally_reads(sql: str) -> int:
-    return len(re.findall(r'(?:FROM|JOIN) "registration_(?:community|unit)tally"', sql))
+    tables = r'"(?:registration_(?:community|unit)tally|rates_(?:street|district)tally)"'
+    return len(re.findall(rf"(?:FROM|JOIN) {tables}", sql))
 
 
 def test_rate_pages_read_each_keys_row_in_effect_in_one_pass(org_client, known):
