@@ -193,7 +193,8 @@ def place_month_rows(
             rows = MonthlyDistrictTally.objects.filter(year=year)
             if not scope.sees_everything:
                 rows = rows.filter(district_id__in=scope.district_ids)
-        rows = rows.values_list(*fields)
+        sums = {field: Sum(field) for field in TallyCounts.COUNT_FIELDS}
+        rows = rows.values("month").annotate(**sums).values_list(*fields).order_by()
         if unassigned:
             # The unassigned entries' own month rows, in the same query.
             rows = rows.union(
@@ -221,10 +222,11 @@ def unassigned_rate_row(*, user, year: int) -> RateRow | None:
     """Roster entries whose unit named no community yet: shown to city-wide users only."""
     if not StaffAssignment.objects.scope_for(user).sees_everything:
         return None
-    row = CommunityTally.objects.filter(in_effect(year), community__isnull=True).first()
-    if row is None or not row.roster:
+    row = CommunityTally.objects.filter(in_effect(year), community__isnull=True).values(*TallyCounts.COUNT_FIELDS)[:1]
+    row = next(iter(row), None)
+    if row is None or not row["roster"]:
         return None
-    return RateRow(pk=None, name="", code="", **{field: getattr(row, field) for field in TallyCounts.COUNT_FIELDS})
+    return RateRow(pk=None, name="", code="", **row)
 
 
 def city_total(rows: list[RateRow], unassigned: RateRow | None = None) -> RateRow:
