@@ -139,8 +139,9 @@ def place_rate_rows(*, user, year: int, district: District | None = None, street
             if not scope.sees_everything:
                 places = places.filter(pk__in=scope.district_ids)
         holding = Community.objects.filter(**{("street" if district is not None else "district"): OuterRef("pk")})
-        rows = with_figures(places.filter(Exists(holding)), year).order_by("code")
-        return [rate_row(values) for values in rows.values("pk", "code", "name", *TallyCounts.COUNT_FIELDS)]
+        figures = {field: F(f"tally__{field}") for field in TallyCounts.COUNT_FIELDS}  # None (no row) counts as 0
+        rows = _with_tally(places.filter(Exists(holding)), year).values("pk", "code", "name", **figures)
+        return [rate_row(values) for values in rows.order_by("code")]
     communities = Community.objects.visible_to(user)
     if street is not None:
         communities, level = communities.filter(street=street), "community"
