@@ -66,6 +66,12 @@ def in_effect(year: int, through: str = "") -> Q:
     )
 
 
+def in_effect_sql(alias: str, year: int) -> tuple[str, list]:
+    """`in_effect(year)` as SQL text and parameters, for the few hot reads written in SQL (the city page's): the
+    same condition on the rows of table alias `alias`."""
+    return f"{alias}.year <= %s AND ({alias}.superseded_in IS NULL OR {alias}.superseded_in > %s)", [year, year]
+
+
 def _reported_at(moment):
     return Q(status__in=COUNTED, decided_at__lte=moment) & (Q(ended_at__isnull=True) | Q(ended_at__gt=moment))
 
