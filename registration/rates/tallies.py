@@ -8,7 +8,8 @@ The one definition of the figures behind every reporting rate, as of a moment D:
 - pending: of those not reported, people with a report submitted by D and neither decided nor ended by D;
 - reported, not on a roster: members without a roster entry reported at D (not part of any rate).
 A roster entry counts for its expected community (or "unassigned") and its unit; a member not on a
-roster counts for the community of the report and their own unit.
+roster counts for the community of the report and their own unit. A street's and a district's figures are the
+sums of their communities' (kept in their own rows, so that the place pages read 50 rows, not 10,000).
 
 The tallies hold those figures as of the end of each year, the current year meaning now: a key (a
 community or unit) has a row for each year in which its figures changed, and the row in effect for a
