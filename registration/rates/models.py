@@ -7,7 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from communities.models import Community, Unit
+from communities.models import Community, District, Street, Unit
 
 # A tally row is superseded by a later year's row of its key, never by its own year's or an earlier one.
 SUPERSEDED_LATER = Q(superseded_in__isnull=True) | Q(superseded_in__gt=models.F("year"))
@@ -81,6 +81,100 @@ class UnitTally(TallyCounts):
 
     def __str__(self):
         return f"{self.unit_id} {self.year}"
+
+
+class StreetTally(TallyCounts):
+    """A street's figures: the sum of its communities' (CommunityTally), kept in step by the same writes
+    (registration.rates.tallies.tally_apply), so that a district's page reads its streets' rows, not every
+    community's. `manage.py recount_rates` checks it against the recount of its communities."""
+
+    street = models.ForeignKey(Street, models.CASCADE, related_name="tallies", verbose_name=_("street"))
+
+    class Meta:
+        verbose_name = _("street reporting count")
+        verbose_name_plural = _("street reporting counts")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "year"], name="streettally_unique_year"),
+            models.CheckConstraint(condition=SUPERSEDED_LATER, name="streettally_superseded_later"),
+        ]
+        indexes = [
+            models.Index(fields=["year", "street"], name="streettally_year_idx"),
+            models.Index(fields=["superseded_in", "year"], name="streettally_effect_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.street_id} {self.year}"
+
+
+class DistrictTally(TallyCounts):
+    """A district's figures: the sum of its communities' (CommunityTally), kept in step as StreetTally is, so
+    that the city page reads 50 rows, not 10,000."""
+
+    district = models.ForeignKey(District, models.CASCADE, related_name="tallies", verbose_name=_("district"))
+
+    class Meta:
+        verbose_name = _("district reporting count")
+        verbose_name_plural = _("district reporting counts")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year"], name="districttally_unique_year"),
+            models.CheckConstraint(condition=SUPERSEDED_LATER, name="districttally_superseded_later"),
+        ]
+        indexes = [
+            models.Index(fields=["year", "district"], name="districttally_year_idx"),
+            models.Index(fields=["superseded_in", "year"], name="districttally_effect_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.district_id} {self.year}"
+
+
+class MonthCounts(models.Model):
+    """Reporting counts as of the last instant of a past month (registration.rates.tallies.snapshot_month_ends)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    month = models.PositiveSmallIntegerField(_("month"))
+    roster = models.PositiveIntegerField(_("on roster"), default=0)
+    registered = models.PositiveIntegerField(_("registered"), default=0)
+    reported = models.PositiveIntegerField(_("reported"), default=0)
+    pending = models.PositiveIntegerField(_("pending confirmation"), default=0)
+    off_roster_reported = models.PositiveIntegerField(_("reported, not on a roster"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class MonthlyStreetTally(MonthCounts):
+    """A street's month end: the sum of its communities' MonthlyCommunityTally rows, written with them, so that
+    a district's trend reads its streets' rows."""
+
+    street = models.ForeignKey(Street, models.CASCADE, related_name="month_tallies", verbose_name=_("street"))
+
+    class Meta:
+        verbose_name = _("street reporting count at a month's end")
+        verbose_name_plural = _("street reporting counts at months' ends")
+        constraints = [
+            models.UniqueConstraint(fields=["street", "year", "month"], name="monthstreettally_unique_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.street_id} {self.year}-{self.month:02d}"
+
+
+class MonthlyDistrictTally(MonthCounts):
+    """A district's month end: the sum of its communities' MonthlyCommunityTally rows, written with them, so
+    that the city's trend reads 50 rows a month, not 10,000."""
+
+    district = models.ForeignKey(District, models.CASCADE, related_name="month_tallies", verbose_name=_("district"))
+
+    class Meta:
+        verbose_name = _("district reporting count at a month's end")
+        verbose_name_plural = _("district reporting counts at months' ends")
+        constraints = [
+            models.UniqueConstraint(fields=["district", "year", "month"], name="monthdistricttally_unique_month"),
+        ]
+
+    def __str__(self):
+        return f"{self.district_id} {self.year}-{self.month:02d}"
 
 
 class MonthlyCommunityTally(models.Model):

@@ -8,7 +8,8 @@ The one definition of the figures behind every reporting rate, as of a moment D:
 - pending: of those not reported, people with a report submitted by D and neither decided nor ended by D;
 - reported, not on a roster: members without a roster entry reported at D (not part of any rate).
 A roster entry counts for its expected community (or "unassigned") and its unit; a member not on a
-roster counts for the community of the report and their own unit.
+roster counts for the community of the report and their own unit. A street's and a district's figures are the
+sums of their communities' (kept in their own rows, so that the place pages read 50 rows, not 10,000).
 
 The tallies hold those figures as of the end of each year, the current year meaning now: a key (a
 community or unit) has a row for each year in which its figures changed, and the row in effect for a
@@ -27,13 +28,25 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from communities.models import Community
 from registration.models import Member, Report, RosterEntry
 
-from .models import CommunityTally, MonthlyCommunityTally, TallyCounts, UnitTally
+from .models import (
+    CommunityTally,
+    DistrictTally,
+    MonthlyCommunityTally,
+    MonthlyDistrictTally,
+    MonthlyStreetTally,
+    StreetTally,
+    TallyCounts,
+    UnitTally,
+)
 
-COMMUNITY, UNIT = "community", "unit"
-MODELS = {COMMUNITY: CommunityTally, UNIT: UnitTally}
-KEY_FIELDS = {COMMUNITY: "community_id", UNIT: "unit_id"}
+COMMUNITY, UNIT, STREET, DISTRICT = "community", "unit", "street", "district"
+MODELS = {COMMUNITY: CommunityTally, UNIT: UnitTally, STREET: StreetTally, DISTRICT: DistrictTally}
+KEY_FIELDS = {COMMUNITY: "community_id", UNIT: "unit_id", STREET: "street_id", DISTRICT: "district_id"}
+# A street's and a district's figures are the sums of their communities': the place levels the rate pages read.
+PLACES = {STREET: "street_id", DISTRICT: "district_id"}
 CHUNK = 5000
 COUNTED = (Report.Status.CONFIRMED, Report.Status.ENDED)
 
@@ -52,6 +65,12 @@ def in_effect(year: int, through: str = "") -> Q:
     return Q(**{f"{through}year__lte": year}) & (
         Q(**{f"{through}superseded_in__isnull": True}) | Q(**{f"{through}superseded_in__gt": year})
     )
+
+
+def in_effect_sql(alias: str, year: int) -> tuple[str, list]:
+    """`in_effect(year)` as SQL text and parameters, for the few hot reads written in SQL (the city page's): the
+    same condition on the rows of table alias `alias`."""
+    return f"{alias}.year <= %s AND ({alias}.superseded_in IS NULL OR {alias}.superseded_in > %s)", [year, year]
 
 
 def _reported_at(moment):
@@ -85,12 +104,17 @@ def off_roster_reports_as_of(moment):
 # --- States of people, and the differences they make ----------------------------------------------------
 
 
-def _add_entry(counts: Counter, community_id, unit_id, *, registered, reported, pending):
+def _add_entry(counts: Counter, community, unit_id, *, registered, reported, pending):
+    """`community` is (community_id, street_id, district_id); all None for an entry assigned to no community."""
+    community_id, street_id, district_id = community
     flags = {"roster": True, "registered": registered, "reported": reported, "pending": pending and not reported}
     for field, on in flags.items():
         if on:
             counts[(COMMUNITY, community_id, field)] += 1
             counts[(UNIT, unit_id, field)] += 1
+            if community_id is not None:
+                counts[(STREET, street_id, field)] += 1
+                counts[(DISTRICT, district_id, field)] += 1
 
 
 def _chunks(ids):
@@ -117,21 +141,40 @@ def current_states(*, entry_ids=(), member_ids=()) -> Counter:
                 is_reported=Exists(reports.filter(status=Report.Status.CONFIRMED)),
                 is_pending=Exists(reports.filter(status=Report.Status.PENDING)),
             )
-            .values_list("community_id", "unit_id", "is_registered", "is_reported", "is_pending")
+            .values_list(
+                "community_id",
+                "community__street_id",
+                "community__district_id",
+                "unit_id",
+                "is_registered",
+                "is_reported",
+                "is_pending",
+            )
         )
-        for community_id, unit_id, registered, reported, pending in rows:
-            _add_entry(counts, community_id, unit_id, registered=registered, reported=reported, pending=pending)
+        for community_id, street_id, district_id, unit_id, registered, reported, pending in rows:
+            _add_entry(
+                counts,
+                (community_id, street_id, district_id),
+                unit_id,
+                registered=registered,
+                reported=reported,
+                pending=pending,
+            )
     confirmed_community = Report.objects.filter(member=OuterRef("pk"), status=Report.Status.CONFIRMED)
     for chunk in _chunks(member_ids):
         rows = (
             Member.objects.filter(pk__in=chunk, roster_entry__isnull=True)
-            .annotate(community_id=Subquery(confirmed_community.values("community_id")[:1]))
+            .annotate(
+                community_id=Subquery(confirmed_community.values("community_id")[:1]),
+                street_id=Subquery(confirmed_community.values("community__street_id")[:1]),
+                district_id=Subquery(confirmed_community.values("community__district_id")[:1]),
+            )
             .filter(community_id__isnull=False)
-            .values_list("community_id", "unit_id")
+            .values_list("community_id", "street_id", "district_id", "unit_id")
         )
-        for community_id, unit_id in rows:
-            counts[(COMMUNITY, community_id, "off_roster_reported")] += 1
-            counts[(UNIT, unit_id, "off_roster_reported")] += 1
+        for community_id, street_id, district_id, unit_id in rows:
+            for key in ((COMMUNITY, community_id), (UNIT, unit_id), (STREET, street_id), (DISTRICT, district_id)):
+                counts[(*key, "off_roster_reported")] += 1
     return counts
 
 
@@ -271,8 +314,31 @@ def tally_relink():
 
 
 def tally_recount(year: int) -> dict:
-    """The figures of `year` counted from the reports and roster themselves: {(kind, key): {field: n}}."""
-    return recount_as_of(as_of_for_year(year))
+    """The figures of `year` counted from the reports and roster themselves: {(kind, key): {field: n}}, the
+    streets and districts summing their communities."""
+    return with_places(recount_as_of(as_of_for_year(year)))
+
+
+def with_places(counts: dict) -> dict:
+    """`counts` ({(kind, key): {field: n}}) with a street's and a district's entry added for each community's:
+    the sum of its communities' figures, the one definition of a place's figures."""
+    result = dict(counts)
+    community_ids = [key for kind, key in counts if kind == COMMUNITY and key is not None]
+    places = {}
+    for start in range(0, len(community_ids), CHUNK):
+        rows = Community.objects.filter(pk__in=community_ids[start : start + CHUNK])
+        places.update(
+            (pk, (street_id, district_id))
+            for pk, street_id, district_id in rows.values_list("pk", "street_id", "district_id")
+        )
+    for (kind, key), figures in counts.items():
+        if kind != COMMUNITY or key is None:
+            continue
+        for place_kind, place_key in zip((STREET, DISTRICT), places[key], strict=True):
+            sums = result.setdefault((place_kind, place_key), dict.fromkeys(TallyCounts.COUNT_FIELDS, 0))
+            for field, number in figures.items():
+                sums[field] += number
+    return result
 
 
 def recount_as_of(moment, kinds=(COMMUNITY, UNIT)) -> dict:
@@ -371,13 +437,32 @@ def snapshot_month_ends(*, now=None) -> list[tuple[int, int]]:
     for month in range(1, today.month):
         if month in stored:
             continue
-        counts = recount_as_of(month_end(today.year, month), kinds=(COMMUNITY,))
-        rows = [
-            MonthlyCommunityTally(community_id=key, year=today.year, month=month, **figures)
-            for (_kind, key), figures in counts.items()
-        ]
-        if not rows:  # nothing to count yet: an empty month is marked by one row of zeros for the unassigned key
-            rows = [MonthlyCommunityTally(community_id=None, year=today.year, month=month)]
-        MonthlyCommunityTally.objects.bulk_create(rows, batch_size=CHUNK)
+        store_month_end(
+            year=today.year, month=month, counts=recount_as_of(month_end(today.year, month), kinds=(COMMUNITY,))
+        )
         written.append((today.year, month))
     return written
+
+
+def store_month_end(*, year: int, month: int, counts: dict):
+    """Write a month end: each community's figures ({(COMMUNITY, key): {field: n}}, key None for the unassigned
+    entries) and their sums by street and district, so that a trend reads its place's rows, not every
+    community's."""
+    counts = with_places(counts)
+    rows = [
+        MonthlyCommunityTally(community_id=key, year=year, month=month, **figures)
+        for (kind, key), figures in counts.items()
+        if kind == COMMUNITY
+    ]
+    if not rows:  # nothing to count yet: an empty month is marked by one row of zeros for the unassigned key
+        rows = [MonthlyCommunityTally(community_id=None, year=year, month=month)]
+    MonthlyCommunityTally.objects.bulk_create(rows, batch_size=CHUNK)
+    for kind, model in ((STREET, MonthlyStreetTally), (DISTRICT, MonthlyDistrictTally)):
+        model.objects.bulk_create(
+            [
+                model(**{PLACES[kind]: key}, year=year, month=month, **figures)
+                for (row_kind, key), figures in counts.items()
+                if row_kind == kind
+            ],
+            batch_size=CHUNK,
+        )

@@ -13,7 +13,7 @@ from django.utils import timezone
 from communities.platform import jobs
 from registration.models import Report
 from registration.rates.models import MonthlyCommunityTally
-from registration.rates.tallies import month_end, snapshot_month_ends, tally_rebuild
+from registration.rates.tallies import month_end, snapshot_month_ends, store_month_end, tally_rebuild
 from tests.rates.test_rates_view import default_line, known, org_client, person  # noqa: F401 (fixtures)
 
 pytestmark = pytest.mark.django_db
@@ -106,9 +106,13 @@ def test_the_month_end_job_is_scheduled():
 def test_an_unassigned_entry_counts_in_the_city_trend_only(org_client, city):  # noqa: F811
     person(city["units"][2], None, "not_registered")
     person(city["units"][0], city["communities"][0], "reported")
-    MonthlyCommunityTally.objects.create(community=None, year=LAST_YEAR, month=6, roster=1)
-    MonthlyCommunityTally.objects.create(
-        community=city["communities"][0], year=LAST_YEAR, month=6, roster=1, reported=1
+    store_month_end(
+        year=LAST_YEAR,
+        month=6,
+        counts={
+            ("community", None): {"roster": 1},
+            ("community", city["communities"][0].pk): {"roster": 1, "reported": 1},
+        },
     )
     tally_rebuild(LAST_YEAR)
 

@@ -636,7 +636,8 @@ def test_the_unit_tab_filters_the_line_on_exact_fractions(org_client, city, sett
 
 
 def tally_reads(sql: str) -> int:
-    return len(re.findall(r'(?:FROM|JOIN) "registration_(?:community|unit)tally"', sql))
+    tables = r'"(?:registration_(?:community|unit)tally|rates_(?:street|district)tally)"'
+    return len(re.findall(rf"(?:FROM|JOIN) {tables}", sql))
 
 
 def test_rate_pages_read_each_keys_row_in_effect_in_one_pass(org_client, known):
@@ -822,7 +823,7 @@ def test_the_all_communities_export_lists_every_community_in_scope_with_its_plac
 
 
 def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client, city):
-    # The rows' cells and the chart's bars are written in Python (registration.rates.views._cells, chart.bar_chart).
+    # The rows and the chart's bars are written in Python (registration.rates.views.place_rows_html, chart.bar_chart).
     district = city["districts"][0]
     district.name = "<script>alert(1)</script>"
     district.save()

@@ -16,7 +16,7 @@ from django.utils import timezone
 from registration import services
 from registration.models import Report
 from registration.rates import selectors as rates
-from registration.rates.models import CommunityTally, UnitTally
+from registration.rates.models import CommunityTally, DistrictTally, StreetTally, UnitTally
 from registration.rates.tallies import (
     as_of_for_year,
     in_effect,
@@ -43,7 +43,13 @@ def assert_in_step():
 def assert_one_row_in_effect(years=range(YEAR - 3, YEAR + 2)):
     """Every key that has rows has exactly one in effect for each year from its first row on, none before."""
     assert tally_link_errors() == []
-    for model, key in ((CommunityTally, "community_id"), (UnitTally, "unit_id")):
+    keyed = (
+        (CommunityTally, "community_id"),
+        (UnitTally, "unit_id"),
+        (StreetTally, "street_id"),
+        (DistrictTally, "district_id"),
+    )
+    for model, key in keyed:
         first_years = {}
         for key_value, year in model.objects.order_by("-year").values_list(key, "year"):
             first_years[key_value] = year  # the earliest comes last
