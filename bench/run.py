@@ -9,8 +9,10 @@ Debian's wrk. In order:
 3. serve the app with gunicorn (2 sync workers, DJANGO_DEBUG=false, production variables set here) and the
    trivial view (bench/ceiling_*.py: the project's settings, a template, no database) the same way;
 4. load every page with wrk for a fixed time at each concurrency, logged in as the page's role, rounds
-   interleaved; the registration POST registers a new member on every request (bench/wrk/register.lua),
-   and SQL checks afterwards that no person was registered twice;
+   interleaved; the registration POST registers a new member on every request (bench/wrk/register.lua), with
+   the SMS code communities.phone_codes made for that member's phone before the run (read at the gateway's
+   boundary, the locmem backend, in this process: bench/phone_codes.py), and SQL checks afterwards that no
+   person was registered twice;
 5. time whole operations: reminder sweep, assessment run on a Celery worker, roster import, Excel export of
    every community, recount_rates;
 6. profile what misses its target (py-spy, EXPLAIN ANALYZE);
@@ -365,8 +367,10 @@ def registration_prepare(*, port: int, seconds: int) -> dict:
     from communities.phone_codes.codes import Purpose
 
     first = next_person()
+    started = time.perf_counter()
     pairs = make_codes(count=REGISTRATION_CODES_PER_S * seconds, first=first, purpose=Purpose.REGISTER,
                        phone=registration_phone)
+    log(f"registration: {len(pairs):,} SMS codes made for persons {first:,}… in {time.perf_counter() - started:.1f} s")
     return {"first": first, "codes": len(pairs), "data": registration_data(port, [code for _, code in pairs])}
 
 
@@ -384,7 +388,8 @@ def registration_run(*, port: int, concurrency: int, seconds: int, app_pids, pre
         script_args=[prepared["data"], prepared["first"]],
         app_pids=app_pids,
     )
-    figures.update(first_person=prepared["first"], codes=prepared["codes"],
+    # sent: every POST wrk sent, answered or still in flight when it stopped (saved all the same).
+    figures.update(first_person=prepared["first"], codes=prepared["codes"], sent=figures["next_n"] - prepared["first"],
                    members_created=registered_between(prepared["first"], figures["next_n"]))
     if figures["no_code"]:
         figures["note"] = f"ran out of codes: {figures['no_code']} POSTs had none (counted as errors)"
@@ -879,13 +884,14 @@ def render(results) -> str:
         check = registration.get("check", {})
         created = sum(run["members_created"] for run in registration["runs"])
         answered = sum(run["created"] for run in registration["runs"])
+        sent = sum(run.get("sent", 0) for run in registration["runs"])
         no_code = sum(run.get("no_code", 0) for run in registration["runs"])
         lines += [
             f"Registration: each run's SMS codes made before it by communities.phone_codes "
             f"({REGISTRATION_CODES_PER_S} per second of the run; {no_code:,} POSTs ran out of codes, counted as "
-            f"errors). {answered:,} POSTs answered with the letter (302) in the measured runs, "
-            f"{created:,} members created by them (a request still in flight when wrk stops can be saved "
-            f"without its answer being counted). SQL over all {check.get('members', 0):,} members the "
+            f"errors). {sent:,} POSTs sent in the measured runs, {answered:,} of them answered with the letter (302) "
+            f"(the others still in flight when wrk stopped, at most one per connection), {created:,} members "
+            f"created by them. SQL over all {check.get('members', 0):,} members the "
             f"benchmark ever registered: "
             f"{check.get('distinct_id_numbers', 0):,} distinct ID numbers, {check.get('distinct_phones', 0):,} "
             f"distinct phones, {check.get('distinct_users', 0):,} distinct users, "
