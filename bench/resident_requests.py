@@ -29,7 +29,6 @@ or as the `requests` operation of bench/run.py (`--ops requests`).
 
 import argparse
 import json
-import logging
 import os
 import statistics
 import sys
@@ -289,35 +288,8 @@ def list_queries() -> dict:
 # --- Raising over HTTP ------------------------------------------------------------------------------------------
 
 
-def make_codes(*, count: int, first: int) -> list[tuple[str, str]]:
-    """(phone, code) for `count` fresh phones, each code made by communities.phone_codes (purpose
-    resident_request) and read where the gateway receives it (the locmem backend; its task run in this process)."""
-    from django.conf import settings
-
-    from communities.phone_codes.codes import Purpose, code_send
-    from communities.sms import LocmemSmsBackend
-    from config.celery import app
-
-    backend, eager = settings.SMS_BACKEND, app.conf.task_always_eager
-    trace = logging.getLogger("celery.app.trace")
-    level = trace.level
-    settings.SMS_BACKEND = "communities.sms.LocmemSmsBackend"
-    app.conf.task_always_eager = True  # the SMS task runs here, after code_send's commit
-    trace.setLevel(logging.WARNING)  # one line per task otherwise
-    LocmemSmsBackend.outbox = []
-    pairs = []
-    try:
-        for n in range(first, first + count):
-            phone = f"{PHONE_PREFIX}{n:08d}"
-            code_send(phone=phone, purpose=Purpose.RESIDENT_REQUEST)
-            message = LocmemSmsBackend.outbox.pop()
-            if message["phone"] != phone:
-                raise RuntimeError(f"bench.resident_requests: the code for {phone} did not arrive")
-            pairs.append((phone, message["params"]["code"]))
-    finally:
-        settings.SMS_BACKEND, app.conf.task_always_eager = backend, eager
-        trace.setLevel(level)
-    return pairs
+def request_phone(n: int) -> str:
+    return f"{PHONE_PREFIX}{n:08d}"
 
 
 def raise_data(*, port: int, path: Path, pairs) -> Path:
@@ -357,8 +329,10 @@ def raise_round(*, port: int, env: dict, var: Path, concurrency: int, seconds: i
                 first: int) -> dict:
     """One bounded wrk run of the public page's POST against a gunicorn started for it (stopped by its pid)."""
     from bench import web
+    from bench.phone_codes import make_codes
+    from communities.phone_codes.codes import Purpose
 
-    pairs = make_codes(count=per_second * seconds, first=first)
+    pairs = make_codes(count=per_second * seconds, first=first, purpose=Purpose.RESIDENT_REQUEST, phone=request_phone)
     server = web.Gunicorn("config.wsgi", port, env, var / "gunicorn-requests.log").start()
     try:
         data = raise_data(port=port, path=var / "raise-data.lst", pairs=pairs)

@@ -9,8 +9,10 @@ Debian's wrk. In order:
 3. serve the app with gunicorn (2 sync workers, DJANGO_DEBUG=false, production variables set here) and the
    trivial view (bench/ceiling_*.py: the project's settings, a template, no database) the same way;
 4. load every page with wrk for a fixed time at each concurrency, logged in as the page's role, rounds
-   interleaved; the registration POST registers a new member on every request (bench/wrk/register.lua),
-   and SQL checks afterwards that no person was registered twice;
+   interleaved; the registration POST registers a new member on every request (bench/wrk/register.lua), with
+   the SMS code communities.phone_codes made for that member's phone before the run (read at the gateway's
+   boundary, the locmem backend, in this process: bench/phone_codes.py), and SQL checks afterwards that no
+   person was registered twice;
 5. time whole operations: reminder sweep, assessment run on a Celery worker, roster import, Excel export of
    every community, recount_rates;
 6. profile what misses its target (py-spy, EXPLAIN ANALYZE);
@@ -57,6 +59,9 @@ PAGE_SHARE = 0.10  # of the trivial view's requests/s, at concurrency 4
 PUBLIC_PAGES, PUBLIC_PAGE_SHARE = frozenset({"front-door", "public-board"}), 0.50
 RATES_MEDIAN_MS = 50  # city-level rate view, median server time (p50 at concurrency 1)
 REGISTRATIONS_PER_S = 100
+# The SMS codes made before a registration run, per second of it: twice the target, so that no POST of a run at the
+# target runs out (one without a code is refused, and counts as an error).
+REGISTRATION_CODES_PER_S = 2 * REGISTRATIONS_PER_S
 SWEEP_S, ASSESSMENT_S, ASSESSMENT_MB, ROSTER_S, EXPORT_S = 120, 600, 500, 60, 5
 LEDGER_CREDIT_S, LEDGER_RECONCILE_S = 120, 60  # issue 23: a million transfers credited, then proved
 REQUEST_FIGURES_S = 0.1  # issue 21: a district's figures for a year of 1,000,000 requests (and ≥ 50 raised/s)
@@ -275,7 +280,14 @@ def page_targets() -> list[Target]:
 # --- Registration: the data file for wrk, and the checks afterwards -------------------------------------------------
 
 
+def registration_phone(n: int) -> str:
+    return f"{BENCH_PHONE_PREFIX}{n:08d}"  # as bench/wrk/register.lua makes it
+
+
 def next_person() -> int:
+    """Above every person an earlier run registered or made a code for (a phone with a fresh code gets no other
+    one for a while: communities.phone_codes' limits)."""
+    from communities.phone_codes.models import PhoneCode
     from registration.models import Member, User
 
     highest = [
@@ -287,13 +299,18 @@ def next_person() -> int:
         .order_by("-username")
         .values_list("username", flat=True)
         .first(),
+        PhoneCode.objects.filter(phone__startswith=BENCH_PHONE_PREFIX, phone__regex=r"^\d{11}$")
+        .order_by("-phone")
+        .values_list("phone", flat=True)
+        .first(),
     ]
     return max((int(phone[3:]) + 1 for phone in highest if phone), default=0)
 
 
-def registration_data(port: int) -> Path:
+def registration_data(port: int, codes: list[str]) -> Path:
     """Line 1 the CSRF cookie, line 2 the fields that never change (form token included), then the places:
-    every 20th community of the city with its street and district, and units under the city, in turn."""
+    every 20th community of the city with its street and district, and units under the city, in turn; an empty
+    line, then `codes`: the SMS code of each person of the run, in order from its first."""
     from bench import web
     from bench.city import BENCH_PLACE_PREFIX, BENCH_UNIT_PREFIX
     from communities.models import Community, Unit
@@ -339,8 +356,44 @@ def registration_data(port: int) -> Path:
         for index, (community, street, district) in enumerate(places)
     ]
     path = VAR / "register-data.lst"
-    path.write_text("\n".join([cookies["csrftoken"], fixed, *lines]) + "\n")
+    path.write_text("\n".join([cookies["csrftoken"], fixed, *lines, "", *codes]) + "\n")
     return path
+
+
+def registration_prepare(*, port: int, seconds: int) -> dict:
+    """Before a registration run of `seconds`: the codes of the persons it can reach (REGISTRATION_CODES_PER_S),
+    made by communities.phone_codes, and the data file register.lua reads them from."""
+    from bench.phone_codes import make_codes
+    from communities.phone_codes.codes import Purpose
+
+    first = next_person()
+    started = time.perf_counter()
+    pairs = make_codes(count=REGISTRATION_CODES_PER_S * seconds, first=first, purpose=Purpose.REGISTER,
+                       phone=registration_phone)
+    log(f"registration: {len(pairs):,} SMS codes made for persons {first:,}… in {time.perf_counter() - started:.1f} s")
+    return {"first": first, "codes": len(pairs), "data": registration_data(port, [code for _, code in pairs])}
+
+
+def registration_run(*, port: int, concurrency: int, seconds: int, app_pids, prepared: dict | None = None) -> dict:
+    """One wrk run of the registration POST (prepared here unless `prepared`): its figures with the members it
+    created; a POST past the last code is an error, and noted."""
+    from bench import web
+
+    prepared = prepared or registration_prepare(port=port, seconds=seconds)
+    figures = web.wrk(
+        url=f"http://{web.HOST}:{port}/registration/register/",
+        concurrency=concurrency,
+        seconds=seconds,
+        script="register.lua",
+        script_args=[prepared["data"], prepared["first"]],
+        app_pids=app_pids,
+    )
+    # sent: every POST wrk sent, answered or still in flight when it stopped (saved all the same).
+    figures.update(first_person=prepared["first"], codes=prepared["codes"], sent=figures["next_n"] - prepared["first"],
+                   members_created=registered_between(prepared["first"], figures["next_n"]))
+    if figures["no_code"]:
+        figures["note"] = f"ran out of codes: {figures['no_code']} POSTs had none (counted as errors)"
+    return figures
 
 
 def registered_between(first: int, after_last: int) -> int:
@@ -431,19 +484,8 @@ def run_pages(args, env, results) -> None:
             server = ceiling if target.kind == "ceiling" else app
             url = f"http://{web.HOST}:{server.port}{target.path}"
             if target.kind == "register":
-                first = next_person()
-                data = registration_data(args.port)
-                figures = web.wrk(
-                    url=url,
-                    concurrency=concurrency,
-                    seconds=seconds,
-                    script="register.lua",
-                    script_args=[data, first],
-                    app_pids=server.pids(),
-                )
-                figures["first_person"] = first
-                figures["members_created"] = registered_between(first, figures["next_n"])
-                return figures
+                return registration_run(port=server.port, concurrency=concurrency, seconds=seconds,
+                                        app_pids=server.pids())
             cookie = sessions.get(target.role)
             headers = [f"Cookie: sessionid={cookie['sessionid']}"] if cookie else []
             return web.wrk(
@@ -471,6 +513,7 @@ def run_pages(args, env, results) -> None:
                         f"round {round_number} {target.slug:<15} c={concurrency:<3} {figures['rps']:8.1f} req/s  "
                         f"p50 {figures['p50_ms']:7.1f} ms  p99 {figures['p99_ms']:7.1f} ms  errors {figures['errors']}"
                         f"  load {figures['load_after']:.2f}"
+                        + (f"  ({figures['note']})" if "note" in figures else "")
                     )
         if any(target.kind == "register" for target in targets):
             registration["check"] = duplicate_check()
@@ -541,6 +584,9 @@ def profile_pages(args, targets, app, sessions, results) -> None:
         if target.slug not in misses:
             continue
         raw = VAR / f"profile-{target.slug}.raw"
+        seconds = args.profile_seconds - 2
+        # The codes are made before the profiler starts: it records the server, not this process's preparation.
+        prepared = registration_prepare(port=args.port, seconds=seconds) if target.kind == "register" else None
         log(f"profiling {target.slug} at c=4 for {args.profile_seconds} s (py-spy on gunicorn's workers)")
         spy = subprocess.Popen(  # noqa: S603
             profiling.record_command(pid=app.process.pid, seconds=args.profile_seconds, output=raw),
@@ -549,16 +595,8 @@ def profile_pages(args, targets, app, sessions, results) -> None:
         )
         time.sleep(1)
         if target.kind == "register":
-            first = next_person()
-            data = registration_data(args.port)
-            figures = web.wrk(
-                url=f"http://{web.HOST}:{args.port}{target.path}",
-                concurrency=4,
-                seconds=args.profile_seconds - 2,
-                script="register.lua",
-                script_args=[data, first],
-                app_pids=app.pids(),
-            )
+            figures = registration_run(port=args.port, concurrency=4, seconds=seconds, app_pids=app.pids(),
+                                       prepared=prepared)
         else:
             cookie = sessions.get(target.role)
             figures = web.wrk(
@@ -846,10 +884,14 @@ def render(results) -> str:
         check = registration.get("check", {})
         created = sum(run["members_created"] for run in registration["runs"])
         answered = sum(run["created"] for run in registration["runs"])
+        sent = sum(run.get("sent", 0) for run in registration["runs"])
+        no_code = sum(run.get("no_code", 0) for run in registration["runs"])
         lines += [
-            f"Registration: {answered:,} POSTs answered with the letter (302) in the measured runs, "
-            f"{created:,} members created by them (a request still in flight when wrk stops can be saved "
-            f"without its answer being counted). SQL over all {check.get('members', 0):,} members the "
+            f"Registration: each run's SMS codes made before it by communities.phone_codes "
+            f"({REGISTRATION_CODES_PER_S} per second of the run; {no_code:,} POSTs ran out of codes, counted as "
+            f"errors). {sent:,} POSTs sent in the measured runs, {answered:,} of them answered with the letter (302) "
+            f"(the others still in flight when wrk stopped, at most one per connection), {created:,} members "
+            f"created by them. SQL over all {check.get('members', 0):,} members the "
             f"benchmark ever registered: "
             f"{check.get('distinct_id_numbers', 0):,} distinct ID numbers, {check.get('distinct_phones', 0):,} "
             f"distinct phones, {check.get('distinct_users', 0):,} distinct users, "

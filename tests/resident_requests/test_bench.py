@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from bench import resident_requests as stage
 from bench import web
+from bench.phone_codes import make_codes
 from communities.phone_codes.models import PhoneCode
 from services.requests import selectors
 from services.requests.models import ResidentRequest
@@ -66,7 +67,7 @@ def test_the_load_writes_a_year_over_every_community_and_the_removal_takes_out_o
 def test_the_codes_of_the_stage_pass_the_public_pages_check_through_its_data_file(place, live_server, tmp_path,
                                                                                   settings):
     settings.RESIDENT_REQUEST_RATE_LIMIT_IP = 0
-    pairs = stage.make_codes(count=2, first=0)
+    pairs = make_codes(count=2, first=0, purpose=PhoneCode.Purpose.RESIDENT_REQUEST, phone=stage.request_phone)
     assert [phone for phone, _ in pairs] == ["19400000000", "19400000001"]
     assert PhoneCode.objects.filter(phone__startswith="194", purpose=PhoneCode.Purpose.RESIDENT_REQUEST).count() == 2
     port = urllib.parse.urlsplit(live_server.url).port
