@@ -3,6 +3,8 @@
 The building head lives here rather than with the grid (communities.grid): the head is a confirmed member, a fact of
 the registration side, which the base app must not import."""
 
+import functools
+import operator
 import secrets
 
 from django.conf import settings
@@ -105,13 +107,6 @@ def handed_to_bodies_of(user) -> list[Q]:
     ]
 
 
-def _any_of(conditions: list[Q]) -> Q:
-    combined = Q(pk__in=[])
-    for condition in conditions:
-        combined |= condition
-    return combined
-
-
 class ResidentRequestQuerySet(models.QuerySet):
     def open(self):
         return self.filter(state__in=OPEN)
@@ -134,7 +129,7 @@ class ResidentRequestQuerySet(models.QuerySet):
         parts = self.visible_parts(user)
         if parts is None:
             return self
-        return self.filter(_any_of(parts)) if parts else self.none()
+        return self.filter(functools.reduce(operator.or_, parts)) if parts else self.none()
 
     def listed_for(self, user, *filters: Q):
         """The same requests as visible_to, shaped for a list at a city's size: the ids of each part (with the list's
