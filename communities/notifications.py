@@ -11,13 +11,10 @@ statement), never a statement per person.
 docs/REMINDERS.md describes the design.
 """
 
-import functools
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.mail import EmailMessage, get_connection
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
@@ -26,6 +23,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from .iterables import batched
+from .kept import KeptFigure
 from .models import Notification, ReminderSent
 from .sms import SmsError, sms_backend
 
@@ -367,22 +365,11 @@ def outbox_requeue(*, now=None) -> dict[str, int]:
 
 
 # --- The unread count of the page header ---------------------------------------------------------------------------
-# Every logged-in page shows it, so it is kept in the shared cache per user, under a token that every change to the
-# user's inbox deletes (at once and again after commit): a count is used only while the token it was counted under
-# is still there, so a count read while a message was being stored is never used afterwards. The changes are the
-# inbox rows saved one by one (a signal), remind_many's multi-row INSERTs and marking read (both call
-# `unread_changed`). A write that bypasses these (a bulk delete of old rows) is seen when the keys expire, and so
-# is a change made while Redis was unreachable. With a per-process cache (another process's writes could not reach
-# it) the count is read from the database each time.
+# Every logged-in page shows it, so it is kept in the shared cache per user (communities.kept). The changes to a
+# user's inbox are the rows saved one by one (a signal), remind_many's multi-row INSERTs and marking read (both call
+# `unread_changed`); a bulk delete of old rows is seen when the keys expire.
 UNREAD_CACHE_SECONDS = 600
-
-
-def _unread_keys(user_id) -> tuple[str, str]:
-    return f"inbox-unread:token:{user_id}", f"inbox-unread:count:{user_id}"
-
-
-def _shared_cache() -> bool:
-    return settings.CACHES["default"]["BACKEND"] not in settings.PER_PROCESS_CACHES
+UNREAD = KeptFigure("inbox-unread", seconds=UNREAD_CACHE_SECONDS)
 
 
 def _count_unread(user) -> int:
@@ -390,32 +377,12 @@ def _count_unread(user) -> int:
 
 
 def unread_count(user) -> int:
-    if not _shared_cache():
-        return _count_unread(user)
-    token_key, count_key = _unread_keys(user.pk)
-    kept = cache.get_many([token_key, count_key])
-    token, counted = kept.get(token_key), kept.get(count_key)
-    if token is not None and counted is not None and counted[0] == token:
-        return counted[1]
-    if token is None:
-        token = uuid.uuid4().hex
-        if not cache.add(token_key, token, UNREAD_CACHE_SECONDS):
-            token = cache.get(token_key)  # another request set it meanwhile
-    count = _count_unread(user)  # counted after the token was read: a change from now on deletes the token
-    if token is not None:
-        cache.set(count_key, (token, count), UNREAD_CACHE_SECONDS)
-    return count
+    return UNREAD.get(user.pk, lambda: _count_unread(user))
 
 
 def unread_changed(user_ids) -> None:
-    """The inbox of these users changed: their kept unread counts are not used again (at once, and after commit,
-    for a count read meanwhile from the database as it was before the change)."""
-    if not _shared_cache():
-        return
-    keys = [_unread_keys(user_id)[0] for user_id in {user_id for user_id in user_ids if user_id is not None}]
-    for batch in batched(keys, KEY_BATCH_SIZE):
-        cache.delete_many(batch)
-        transaction.on_commit(functools.partial(cache.delete_many, batch))
+    """The inbox of these users changed: their kept unread counts are not used again."""
+    UNREAD.changed(user_ids)
 
 
 @receiver(post_save, sender=Notification, dispatch_uid="inbox_unread_saved")

@@ -9,4 +9,4 @@ class ServicesConfig(AppConfig):
     def ready(self):
         # Declare this app's audit actions, permission rules, navigation, jobs and reminder rules, and what draws
         # its cached public pages again.
-        from . import audit_actions, navigation, policies, public_pages, tasks  # noqa: F401
+        from . import audit_actions, navigation, policies, public_pages, signals, tasks  # noqa: F401

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from communities.kept import KeptFigure
 from communities.models import Community
 from communities.platform import marks
 from registration.models import Member, Report
@@ -217,24 +218,35 @@ class ServiceSummary:
     stars: int
 
 
-def member_service_summary(*, member: Member, year: int | None = None) -> ServiceSummary:
-    """Hours in the time bank (all verified hours) and the year's points and stars, in one query."""
-    year = year or timezone.localdate().year
+# The member's home page shows it on every visit: kept per member in the shared cache (communities.kept), not used
+# again after any change to the member's records (services.signals for rows saved one by one, `summary_changed`
+# from multi-row writes).
+SUMMARY = KeptFigure("service-summary", seconds=600)
+
+
+def _service_totals(member_id: int, year: int) -> tuple[Decimal, Decimal, Decimal]:
     verified = Q(status=ServiceRecord.Status.VERIFIED)
     in_year = verified_in_year(year)
-    totals = ServiceRecord.objects.filter(member=member).aggregate(
+    totals = ServiceRecord.objects.filter(member_id=member_id).aggregate(
         bank=Sum("hours", filter=verified),
         year_hours=Sum("hours", filter=in_year),
         year_points=Sum("points", filter=in_year),
     )
-    year_points = totals["year_points"] or Decimal("0")
+    return tuple(totals[name] or Decimal("0") for name in ("bank", "year_hours", "year_points"))
+
+
+def member_service_summary(*, member: Member, year: int | None = None) -> ServiceSummary:
+    """Hours in the time bank (all verified hours) and the year's points and stars, in one query (or none, kept)."""
+    year = year or timezone.localdate().year
+    bank, year_hours, year_points = SUMMARY.get(member.pk, lambda: _service_totals(member.pk, year), variant=year)
     return ServiceSummary(
-        time_bank_hours=totals["bank"] or Decimal("0"),
-        year=year,
-        year_hours=totals["year_hours"] or Decimal("0"),
-        year_points=year_points,
-        stars=star_level(year_points),
+        time_bank_hours=bank, year=year, year_hours=year_hours, year_points=year_points, stars=star_level(year_points)
     )
+
+
+def summary_changed(member_ids) -> None:
+    """These members' records changed: their kept summaries are computed again."""
+    SUMMARY.changed(member_ids)
 
 
 def member_record_list(*, member: Member):

@@ -7,25 +7,27 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.template import Context, Template
 from django.template.context import RequestContext
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from communities import notifications
-from communities.models import Notification
+from communities import kept, notifications
+from communities.models import Notification, StaffAssignment
 from communities.notifications import Message, Reminder
 from communities.platform import navigation
 from communities.templatetags import platform as platform_tags
 from registration.models import Report
+from services import selectors as selectors_of_services
 from services.models import ServiceRecord
 from services.points import star_level
 from services.requests import policies as request_policies
-from services.requests.signals import KEY as HEAD_KEY
+from services.requests.signals import HEADS
 from services.selectors import member_service_summary
+from services.services import record_verify
 from tests import factories
+from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -70,7 +72,7 @@ def test_a_policy_two_tabs_name_is_asked_once_per_strip(monkeypatch):
 
 
 def test_the_building_heads_set_is_read_once_for_the_two_tabs_that_show_with_it(client, member, monkeypatch):
-    cache.set(HEAD_KEY, frozenset({member.user.pk}))
+    HEADS.replace({member.user.pk})
     reads = []
     real = request_policies.head_user_ids
     monkeypatch.setattr(request_policies, "head_user_ids", lambda: reads.append(1) or real())
@@ -79,7 +81,7 @@ def test_the_building_heads_set_is_read_once_for_the_two_tabs_that_show_with_it(
 
     assert len(reads) == 1
     assert reverse("resident_requests:building-head") in page and reverse("resident_requests:mine") in page
-    cache.delete(HEAD_KEY)
+    HEADS.replace(())
 
 
 def strip(page: str) -> str:
@@ -93,14 +95,14 @@ def test_the_strip_drawn_once_shows_each_user_their_own_tabs_and_unread_count(cl
     factories.ReportFactory(member=other, status=Report.Status.CONFIRMED)
     for number in range(3):
         Notification.objects.create(user=member.user, kind="test", title=f"消息{number}")
-    cache.set(HEAD_KEY, frozenset({member.user.pk}))
+    HEADS.replace({member.user.pk})
     home = reverse("registration:member-home")
 
     mine = client.get(home).content.decode()
     client.force_login(other.user)
     theirs = client.get(home).content.decode()
     again = client.get(home).content.decode()
-    cache.delete(HEAD_KEY)
+    HEADS.replace(())
 
     assert 'bar-badge" aria-hidden="true">3<' in mine and "bar-badge" not in theirs
     assert reverse("resident_requests:building-head") in mine
@@ -172,7 +174,7 @@ def test_the_frame_tags_give_what_static_and_url_give():
 @pytest.fixture
 def shared_cache(monkeypatch):
     """The test cache stands for a shared one (Redis in production): the count is kept."""
-    monkeypatch.setattr(notifications, "_shared_cache", lambda: True)
+    monkeypatch.setattr(kept, "shared_cache", lambda: True)
 
 
 def test_the_unread_count_is_kept_until_the_inbox_changes(shared_cache, member, django_assert_num_queries):
@@ -218,13 +220,13 @@ def test_a_count_read_while_a_message_is_stored_is_not_kept(shared_cache, member
 
 def test_with_a_per_process_cache_the_count_is_read_each_time(settings, member, django_assert_num_queries):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
-    assert not notifications._shared_cache()
+    assert not kept.shared_cache()
     notifications.unread_count(member.user)
     with django_assert_num_queries(1):
         notifications.unread_count(member.user)
 
     settings.CACHES = {"default": {"BACKEND": "communities.cache.DegradingRedisCache", "LOCATION": "redis://x:1"}}
-    assert notifications._shared_cache()
+    assert kept.shared_cache()
 
 
 def test_with_the_count_kept_the_member_home_takes_a_query_less(
@@ -236,3 +238,48 @@ def test_with_the_count_kept_the_member_home_takes_a_query_less(
     # session, user, the account's roles, member with unit, reports with their places, service summary
     with django_assert_max_num_queries(6):
         assert client.get(reverse("registration:member-home")).status_code == 200
+
+
+def test_the_service_summary_is_kept_until_the_members_records_change(
+    shared_cache, member, django_assert_num_queries
+):
+    year = timezone.localdate().year
+    community = member.reports.get().community
+    assert member_service_summary(member=member).time_bank_hours == 0
+    with django_assert_num_queries(0):
+        assert member_service_summary(member=member).time_bank_hours == 0
+
+    record = factories.ServiceRecordFactory(  # a row saved: the signal
+        member=member, community=community, served_on=datetime.date(year, 1, 2), hours=Decimal("2"),
+        status=ServiceRecord.Status.SUBMITTED,
+    )
+    assert member_service_summary(member=member).time_bank_hours == 0
+    staff = make_staff(StaffAssignment.Role.COMMUNITY_STAFF, community=community)
+    record_verify(user=staff, record_id=record.pk)
+    summary = member_service_summary(member=member)
+    assert (summary.time_bank_hours, summary.year_hours) == (2, 2)
+    assert summary.year_points == ServiceRecord.objects.get(pk=record.pk).points > 0
+    assert member_service_summary(member=member, year=year - 1).year_hours == 0  # kept per year, same token
+
+    other = factories.MemberFactory()
+    assert member_service_summary(member=other).time_bank_hours == 0  # kept per member
+
+
+def test_a_summary_computed_while_a_record_is_verified_is_not_kept(shared_cache, member, monkeypatch):
+    community = member.reports.get().community
+    record = factories.ServiceRecordFactory(
+        member=member, community=community, served_on=timezone.localdate(), hours=Decimal("3"),
+        status=ServiceRecord.Status.SUBMITTED,
+    )
+    real = selectors_of_services._service_totals
+    staff = make_staff(StaffAssignment.Role.COMMUNITY_STAFF, community=community)
+
+    def racing(member_id, year):
+        before = real(member_id, year)  # the database as it was when the totals were read …
+        record_verify(user=staff, record_id=record.pk)  # … then the verification commits
+        return before
+
+    monkeypatch.setattr(selectors_of_services, "_service_totals", racing)
+    assert member_service_summary(member=member).time_bank_hours == 0
+    monkeypatch.setattr(selectors_of_services, "_service_totals", real)
+    assert member_service_summary(member=member).time_bank_hours == 3

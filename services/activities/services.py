@@ -27,6 +27,7 @@ from communities.platform import policies
 from registration.models import Member, Report
 from services.models import HOURS_STEP, MAX_HOURS_PER_DAY, OutcomeCategory, ServiceRecord
 from services.points import record_points
+from services.selectors import summary_changed
 
 from . import codes, states
 from .audit_actions import Action
@@ -496,6 +497,7 @@ def _settle(activity: Activity, *, user, now) -> dict:
         ))
         owners.append(signup)
     ServiceRecord.objects.bulk_create(records, batch_size=500)
+    summary_changed(record.member_id for record in records)  # bulk_create sends no post_save
     for signup, record in zip(owners, records, strict=True):
         signup.record = record
     _write_settled(signups)

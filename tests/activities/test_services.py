@@ -9,12 +9,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext
 
+from communities import kept
 from communities.models import AuditEvent, Notification
 from services.activities import codes
 from services.activities import services as activity_ops
 from services.activities.models import Activity, ActivitySeries, CheckIn, SignUp
 from services.models import ServiceRecord
 from services.points import record_points
+from services.selectors import member_service_summary
 from tests import factories
 from tests.conftest import make_staff
 
@@ -477,3 +479,15 @@ def test_closing_settles_every_member_across_update_batches(running, staff, home
         assert settled[member.pk].record.hours == Decimal("2.5")
     assert settled[members[2].pk].status == S.NO_SHOW and settled[members[2].pk].record is None
     assert settled[members[2].pk].present_seconds == 0
+
+
+def test_closing_computes_the_credited_members_kept_summaries_again(running, staff, monkeypatch):
+    monkeypatch.setattr(kept, "shared_cache", lambda: True)  # as with Redis: the summary is kept between pages
+    activity, (stayer, _leaver) = running
+    with at(-10):
+        scan(stayer, activity)
+    with at(200):
+        scan(stayer, activity, "exit")
+        assert member_service_summary(member=stayer).time_bank_hours == 0  # kept from here
+        activity_ops.activity_close(user=staff, activity_id=activity.pk)  # bulk_create: no post_save
+        assert member_service_summary(member=stayer).time_bank_hours == Decimal("3.0")
