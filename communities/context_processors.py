@@ -1,6 +1,7 @@
 from django.utils.functional import SimpleLazyObject
 
 from .notifications import unread_count
+from .public_pages import large_text_on
 
 
 def inbox(request):
@@ -9,3 +10,8 @@ def inbox(request):
     if user is None or not user.is_authenticated:
         return {}
     return {"inbox_unread": SimpleLazyObject(lambda: unread_count(user))}
+
+
+def large_text(request):
+    """The large-text mode (长辈版) for the page frame."""
+    return {"large_text": large_text_on(request)}

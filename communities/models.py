@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from .prepared import prepared
+
 
 class District(models.Model):
     """区/县: the top of the three fixed levels."""
@@ -163,6 +165,14 @@ class Scope:
     unit_ids: frozenset = field(default_factory=frozenset)
 
 
+@prepared
+def _assignments_of(*, user_id: int):
+    # Every logged-in page reads them: compiled once per process (communities.prepared).
+    return StaffAssignment.objects.filter(user_id=user_id).values_list(
+        "role", "district_id", "street_id", "community_id", "unit_id"
+    )
+
+
 class StaffAssignmentManager(models.Manager):
     def scope_for(self, user):
         """Return the user's Scope; cached on the user object for the length of a request."""
@@ -172,9 +182,7 @@ class StaffAssignmentManager(models.Manager):
         if not getattr(user, "is_authenticated", False) or not user.is_active:
             scope = Scope()
         else:
-            rows = list(
-                self.filter(user=user).values_list("role", "district_id", "street_id", "community_id", "unit_id")
-            )
+            rows = _assignments_of(user_id=user.pk)
             roles = frozenset(row[0] for row in rows)
             city_wide = any(
                 role == StaffAssignment.Role.ORG_DEPARTMENT and district is None for role, district, *_ in rows

@@ -117,6 +117,14 @@ def _note_read(version_keys, tokens, expires) -> None:
 # The cookies an anonymous public page may be asked with and still be shared: the large-text mode is part of the
 # key, CSRF's cookie is not used by a page without a form. Any other cookie (a session, messages) draws the page.
 LARGE_TEXT_COOKIE = "large_text"  # the large-text mode (长辈版), switched by communities.views.large_text
+
+
+def large_text_on(request) -> bool:
+    """Whether the page is drawn in large text: the cookie holds "1" (any other value, as typed by hand, is off and
+    shares the standard page's cache entry)."""
+    return request.COOKIES.get(LARGE_TEXT_COOKIE) == "1"
+
+
 SHARED_COOKIES = frozenset({LARGE_TEXT_COOKIE, settings.CSRF_COOKIE_NAME, settings.LANGUAGE_COOKIE_NAME})
 _KEPT_HEADERS = ("Content-Type", "Content-Language")
 
@@ -147,7 +155,7 @@ def whole_page(view):
             return view(request, *args, **kwargs)
         # The host too: the poster's QR code names the address it was asked at.
         variant = ":".join(
-            [get_language(), request.COOKIES.get(LARGE_TEXT_COOKIE, ""), request.get_host(), request.get_full_path()]
+            [get_language(), "1" if large_text_on(request) else "", request.get_host(), request.get_full_path()]
         )
         key = "public:page:" + hashlib.md5(variant.encode(), usedforsecurity=False).hexdigest()
         # One round trip for the page and its versions once this process has seen which versions it has.

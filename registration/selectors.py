@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from communities.models import Community, StaffAssignment, Unit
+from communities.prepared import prepared
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
 from .models import Member, Report
@@ -64,17 +65,35 @@ def unit_overview_list(*, user):
     return rates.with_figures(Unit.objects.visible_to(user), timezone.localdate().year).order_by("code")
 
 
+@prepared
+def _member_of_user(*, user_id: int):
+    return Member.objects.select_related("unit").filter(user_id=user_id)
+
+
 def member_for_user(*, user):
-    """The member record of a logged-in member, with what their home page shows. get(), not first(): one row at
-    most (one-to-one), and no ordering to build on the hot path of every member page."""
-    try:
-        return Member.objects.select_related("unit").get(user=user)
-    except Member.DoesNotExist:
+    """The member record of a logged-in member, with what their home page shows; None for another account. Every
+    member page asks it first: compiled once per process (communities.prepared)."""
+    if user.pk is None:
         return None
+    rows = _member_of_user(user_id=user.pk)
+    return rows[0] if rows else None
 
 
-def report_history(*, member):
-    return member.reports.select_related("community__street", "community__district").order_by("-submitted_at")
+@prepared
+def _reports_of_member(*, member_id: int):
+    return (
+        Report.objects.filter(member_id=member_id)
+        .select_related("community__street", "community__district")
+        .order_by("-submitted_at")
+    )
+
+
+def report_history(*, member) -> list[Report]:
+    """The member's reports, newest first, with their places: compiled once per process (communities.prepared)."""
+    reports = _reports_of_member(member_id=member.pk)
+    for report in reports:
+        report.member = member  # known already, as member.reports would set it
+    return reports
 
 
 def _report_rows():

@@ -285,3 +285,13 @@ def test_a_whole_page_hit_is_one_cache_round_trip(client, community, monkeypatch
         monkeypatch.setattr(public_pages.cache, name, counted(name, getattr(public_pages.cache, name)))
     client.get(url)
     assert calls == ["get_many"]
+
+
+def test_a_large_text_cookie_typed_by_hand_is_off_and_shares_the_standard_page(client, community):
+    url = reverse("services:public-board", args=[community.code])
+    standard = client.get(url).content.decode()
+    for typed in ("0", "yes", "x" * 40):
+        client.cookies["large_text"] = typed
+        names, page = rendered_templates(client, url)
+        assert not names and page == standard  # no page drawn and kept per typed value
+    assert 'class="large-text"' not in standard
