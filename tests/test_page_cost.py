@@ -283,3 +283,27 @@ def test_a_summary_computed_while_a_record_is_verified_is_not_kept(shared_cache,
     assert member_service_summary(member=member).time_bank_hours == 0
     monkeypatch.setattr(selectors_of_services, "_service_totals", real)
     assert member_service_summary(member=member).time_bank_hours == 3
+
+
+def test_the_lookups_every_page_makes_are_compiled_once(member, monkeypatch):
+    """communities.prepared: after the first call, the member, their reports and the staff assignments run SQL
+    compiled before (Django would compile each again: most of what these small lookups cost)."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from communities.models import StaffAssignment
+    from registration import selectors as registration_selectors
+
+    def lookups():
+        member.user._scope_cache = None
+        StaffAssignment.objects.scope_for(member.user)
+        found = registration_selectors.member_for_user(user=member.user)
+        return found, registration_selectors.report_history(member=found)
+
+    first_member, first_reports = lookups()
+    compiled = []
+    real = SQLCompiler.as_sql
+    monkeypatch.setattr(SQLCompiler, "as_sql", lambda self, *args, **kw: compiled.append(1) or real(self, *args, **kw))
+    again_member, again_reports = lookups()
+    assert compiled == []
+    assert again_member == first_member
+    assert again_reports == first_reports == list(member.reports.order_by("-submitted_at"))
