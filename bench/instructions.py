@@ -4,8 +4,9 @@
 machine one run differs from the next by up to a fifth, more than most changes a developer wants to judge. This tool
 counts the instructions one request executes (callgrind, in-process through Django's test client, production
 settings, after a warm-up), for a page and for the trivial view, so that two versions of a page can be compared
-exactly (a second count of the same code agrees to 0.1%). It is a developer's tool, not the target: the targets stay
-`make bench`'s.
+exactly (a second count of the same code agrees to 0.1%). It counts the process's own instructions: the kernel's
+share (the socket I/O of a query or a cache read) is not in it. It is a developer's tool, not the target: the targets
+stay `make bench`'s.
 
     source .ci/services.sh   # DATABASE_URL of a database holding a city (the benchmark's), Redis
     .venv/bin/python -m bench.instructions 13800138000 /registration/me/ [--requests 30]
