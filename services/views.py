@@ -101,8 +101,8 @@ def _empty_claim_form_html(language: str) -> str:
 @login_required
 def need_board(request):
     """The members' board: filters by post type, how met and places left; the member's skills first."""
-    member, home = selectors.member_and_home_for_user(user=request.user)
-    if member is None:
+    member_id, home = selectors.board_visitor(user=request.user)
+    if member_id is None:
         raise PermissionDenied
     filters = {
         "post_type": request.GET.get("post_type", "") if request.GET.get("post_type") in PostType.values else "",
@@ -112,10 +112,9 @@ def need_board(request):
         "open_only": request.GET.get("open") == "1",
         "nearby": request.GET.get("nearby") == "1",
     }
-    needs = selectors.need_board_list(member=member, home=home, **filters)
+    needs = selectors.need_board_list(member_id=member_id, home=home, **filters)
     page = get_page(needs, request.GET.get("page"), PAGE_SIZE)
     context = {
-        "member": member,
         "page": page,
         "filters": filters,
         "post_types": PostType.choices,
