@@ -44,10 +44,11 @@ CARD_COLUMNS = (
 
 def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
     """The user's member row and the community they serve in (member_service_community), in one query when
-    they have a confirmed report (the board's usual visitor), else the member row alone."""
+    they have a confirmed report (the usual visitor of the teams, activities and time bank pages), else the member
+    row alone. The needs board, which needs only the member's id, has board_visitor."""
     report = (
         Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
-        .select_related("member", "community")  # the board shows neither the unit nor the street's name
+        .select_related("member", "community")  # the pages show neither the unit nor the street's name
         .first()
     )
     if report is not None:
