@@ -102,16 +102,44 @@ def _report_rows():
     )
 
 
+# The columns the queue's rows show (and the view's decision reads): the member row is wide (the ID number three
+# ways, the home address, the consents), and building the SQL of columns the page never shows, then reading them
+# into models, was a good part of the page's Python.
+QUEUE_COLUMNS = (
+    "kind",
+    "letter_number",
+    "submitted_at",
+    "community__name",
+    "member__name",
+    "member__position",
+    "member__phone",
+    "member__roster_entry",
+    "member__unit__name",
+)
+
+
 def pending_report_list(*, user, community: Community | None = None):
     """The report queue: the reports waiting at the communities in scope (or at one of them), oldest first. Joins
     only what the queue shows: PostgreSQL's planning of the seven-table join of `_report_rows` cost more than
     running it."""
-    reports = reports_waiting_here().select_related("member__unit", "community")
+    reports = reports_waiting_here().select_related("member__unit", "community").only(*QUEUE_COLUMNS)
     if community is not None:
         reports = reports.filter(community=community)
     else:
         reports = reports.filter(community__in=Community.objects.visible_to(user))
     return reports.order_by("submitted_at", "pk")
+
+
+def pending_queue_stays_short(*, user, community: Community | None = None) -> bool:
+    """Whether the queue holds the reports of communities only (one chosen, or a user whose whole scope is
+    communities): such a queue stays short whatever the city's size, so its page may count its rows in the page's
+    own query (communities.pagination.get_page), one query instead of two. A street's, a district's or the
+    city's queue keeps Paginator's separate COUNT: the window counts every pending row before LIMIT (city-wide
+    1.2 s instead of 0.15 s)."""
+    if community is not None:
+        return True
+    scope = StaffAssignment.objects.scope_for(user)
+    return bool(scope.community_ids) and not (scope.sees_everything or scope.street_ids or scope.district_ids)
 
 
 def community_get_for_user(*, user, community_id) -> Community:

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities.exports import xlsx_response
+from communities.pagination import get_page
 from communities.platform import policies
 from communities.platform.web import PAGE_SIZE, next_url, paginate
 
@@ -65,9 +66,21 @@ def report_queue(request):
     community = None
     if "community" in request.GET:
         community = selectors.community_get_for_user(user=request.user, community_id=request.GET["community"])
-    page = paginate(request, selectors.pending_report_list(user=request.user, community=community))
+    reports = selectors.pending_report_list(user=request.user, community=community)
+    if selectors.pending_queue_stays_short(user=request.user, community=community):
+        page = get_page(reports, request.GET.get("page"), PAGE_SIZE)
+    else:
+        page = paginate(request, reports)
+    # The decision is the community's, the same for each of its rows: asked once per community on the page.
+    can_decide = {}
     for report in page:
-        report.can_decide = policies.allowed("communities.manage_community", request.user, report.community)
+        if report.community_id not in can_decide:
+            can_decide[report.community_id] = policies.allowed(
+                "communities.manage_community", request.user, report.community
+            )
+        report.can_decide = can_decide[report.community_id]
+        # What `|date:"Y-m-d H:i"` drew per row, formatted here (the filter parsed its format on every row).
+        report.submitted_label = f"{timezone.localtime(report.submitted_at):%Y-%m-%d %H:%M}"
     return render(request, "registration/report_queue.html", {"page": page, "community": community})
 
 

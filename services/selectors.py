@@ -1,10 +1,12 @@
 """Reads for needs, claims and records. Everything a template loops over is prepared here."""
 
 import datetime
+import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, Sum
+from django.db import connection
+from django.db.models import Count, F, FilteredRelation, Prefetch, Q, Sum
 from django.db.models.functions import TruncMonth
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -14,7 +16,7 @@ from django.utils.translation import ngettext
 from communities.kept import KeptFigure
 from communities.models import Community
 from communities.platform import marks
-from registration.models import Member, Report
+from registration.models import Member, Report, Skill
 from registration.selectors import member_for_user, reported_here_count
 
 from .models import Claim, OutcomeCategory, PostType, ServiceNeed, ServiceRecord, verified_in_year
@@ -24,16 +26,30 @@ from .services import PLACE_HOLDING, member_service_community
 # Where other apps mark the records of the staff's queue (communities.platform.marks).
 RECORD_QUEUE = "service_record_queue"
 
-# A need card loops over the need's skills: a list, not a queryset that `.all` clones for every card.
-CARD_SKILLS = Prefetch("skills", to_attr="skill_list")
+# The columns a need card shows (and its state reads): the row's others (the reply, who created it and when) are
+# never on a card, and building the SQL of columns, then reading them into models, was a good part of the board.
+CARD_COLUMNS = (
+    "title",
+    "description",
+    "post_type",
+    "fulfilment",
+    "places",
+    "claimed_count",
+    "location",
+    "starts_at",
+    "ends_at",
+    "status",
+    "community__name",
+)
 
 
 def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
     """The user's member row and the community they serve in (member_service_community), in one query when
-    they have a confirmed report (the board's usual visitor), else the member row alone."""
+    they have a confirmed report (the usual visitor of the teams, activities and time bank pages), else the member
+    row alone. The needs board, which needs only the member's id, has board_visitor."""
     report = (
         Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
-        .select_related("member", "community")  # the board shows neither the unit nor the street's name
+        .select_related("member", "community")  # the pages show neither the unit nor the street's name
         .first()
     )
     if report is not None:
@@ -41,15 +57,36 @@ def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
     return member_for_user(user=user), None
 
 
+def board_visitor(*, user) -> tuple[int | None, Community | None]:
+    """The members' board's visitor: their member id (None: not a member) and the community they serve in
+    (member_service_community; None before a report is confirmed), with the two columns of it the board reads,
+    in one query for the usual visitor. member_and_home_for_user reads the whole member row, which the board
+    never shows."""
+    report = (
+        Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
+        .select_related("community")
+        .only("member_id", "community__name", "community__street_id")
+        .first()
+    )
+    if report is not None:
+        return report.member_id, report.community
+    member = member_for_user(user=user)
+    return (member.pk if member is not None else None), None
+
+
 def need_board_list(
-    *, member: Member, home: Community | None, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False
-):
+    *, member_id: int, home: Community | None, post_type: str = "", fulfilment: str = "", open_only=False, nearby=False
+) -> list[ServiceNeed]:
     """The members' board: published needs of the member's community `home` (or its street; the caller has it
     from member_service_community) that have not ended, the needs that ask for the member's skills first
     (社区所需, 党员所长), then by start. Ended needs are left out (they cannot be acted on; the member's own
-    claims on them are on 我的服务); full ones stay, marked full, unless `open_only`."""
+    claims on them are on 我的服务); full ones stay, marked full, unless `open_only`.
+
+    A list, ordered here: the board of one community or street stays short whatever the city's size (a few dozen
+    needs), and counting the member's skills per need in the database (a join, GROUP BY and a window for the
+    total) cost more Python to build than reading every row of the board and sorting it."""
     if home is None:
-        return ServiceNeed.objects.none()
+        return []
     now = timezone.now()
     needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED).not_ended(now)
     needs = needs.filter(community__street_id=home.street_id) if nearby else needs.filter(community=home)
@@ -59,20 +96,62 @@ def need_board_list(
         needs = needs.filter(fulfilment=fulfilment)
     if open_only:
         needs = needs.open_for_claims(now)
-    return _as_cards(needs, member).order_by("-skill_matches", "starts_at", "pk")
+    cards = _as_cards(list(_card_rows(needs, member_id).order_by("starts_at", "pk")), member_id)
+    cards.sort(key=lambda need: -need.skill_matches)  # stable: by start within the same number of matches
+    return cards
 
 
-def _as_cards(needs, member: Member):
-    """What a need card shows beyond the row: community, skills, skills matched and whether I hold a place."""
-    member_skills = member.skills.values("pk")
+def _card_rows(needs, member_id: int):
+    """The needs with what a card shows of their community, and a join to the member's claim holding a place on
+    each (at most one: claim_one_per_member_per_need), read by _as_cards."""
+    mine = FilteredRelation("claims", condition=Q(claims__member_id=member_id, claims__status__in=PLACE_HOLDING))
     return (
         needs.select_related("community")
-        .prefetch_related(CARD_SKILLS)
-        .annotate(
-            skill_matches=Count("skills", filter=Q(skills__in=member_skills), distinct=True),
-            claimed_by_me=Exists(Claim.objects.filter(need=OuterRef("pk"), member=member, status__in=PLACE_HOLDING)),
-        )
+        .only(*CARD_COLUMNS)
+        .annotate(my_claim=mine, my_claim_id=F("my_claim__id"))
     )
+
+
+def _as_cards(needs: list[ServiceNeed], member_id: int) -> list[ServiceNeed]:
+    """What a need card shows beyond the row, set on each need of `needs` (rows of _card_rows): `skill_list`
+    (its skills by name), `skill_matches` (how many of them the member has) and `claimed_by_me` (the member
+    holds a place). The skills in one query, each marked whether the member has it."""
+    skills = {need.pk: [] for need in needs}
+    for need in needs:
+        need.skill_list = skills[need.pk]
+        need.skill_matches = 0
+        need.claimed_by_me = need.my_claim_id is not None
+    if not needs:
+        return needs
+    by_pk = {need.pk: need for need in needs}
+    with connection.cursor() as cursor:
+        cursor.execute(_card_skills_sql(len(by_pk)), [member_id, *by_pk])
+        for need_id, skill_id, name, member_has in cursor.fetchall():
+            skills[need_id].append(Skill(pk=skill_id, name=name))
+            by_pk[need_id].skill_matches += bool(member_has)
+    return needs
+
+
+@functools.cache
+def _card_skills_sql(needs: int) -> str:
+    """The skills of `needs` needs (need, skill, name, whether the member has it), by name. Written out once per
+    number of needs: the same join through the ORM (an Exists over the member's skills) cost more Python to
+    compile on every page than the rest of the board's skill work; tests/services/test_views.py checks it
+    against the models' relations. Only table and column names of the models and placeholders go in."""
+    quote = connection.ops.quote_name
+    names = {
+        "need_skills": quote(ServiceNeed.skills.through._meta.db_table),
+        "member_skills": quote(Member.skills.through._meta.db_table),
+        "skill": quote(Skill._meta.db_table),
+        "placeholders": ", ".join(["%s"] * needs),
+    }
+    # The models' table names and placeholders only.
+    return (  # noqa: S608  # nosec B608
+        "SELECT ns.serviceneed_id, s.id, s.name, EXISTS (SELECT 1 FROM {member_skills} ms"
+        " WHERE ms.member_id = %s AND ms.skill_id = s.id)"
+        " FROM {need_skills} ns INNER JOIN {skill} s ON s.id = ns.skill_id"
+        " WHERE ns.serviceneed_id IN ({placeholders}) ORDER BY s.name, s.id"
+    ).format(**names)
 
 
 def _needs_seen_by(member: Member):
@@ -85,7 +164,8 @@ def _needs_seen_by(member: Member):
 
 def need_get_for_member(*, member: Member, need_id: int) -> ServiceNeed:
     """A need the member may see (_needs_seen_by), as its card shows it; 404 otherwise."""
-    return get_object_or_404(_as_cards(_needs_seen_by(member), member), pk=need_id)
+    need = get_object_or_404(_card_rows(_needs_seen_by(member), member.pk), pk=need_id)
+    return _as_cards([need], member.pk)[0]
 
 
 def public_serving(*, community: Community):

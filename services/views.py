@@ -6,6 +6,7 @@ from crispy_forms.utils import render_crispy_form
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -14,7 +15,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from communities import public_pages
-from communities.pagination import get_page
 from communities.platform.web import apply_service_errors, next_url
 from communities.qr import qr_svg
 from registration.selectors import member_for_user
@@ -101,8 +101,8 @@ def _empty_claim_form_html(language: str) -> str:
 @login_required
 def need_board(request):
     """The members' board: filters by post type, how met and places left; the member's skills first."""
-    member, home = selectors.member_and_home_for_user(user=request.user)
-    if member is None:
+    member_id, home = selectors.board_visitor(user=request.user)
+    if member_id is None:
         raise PermissionDenied
     filters = {
         "post_type": request.GET.get("post_type", "") if request.GET.get("post_type") in PostType.values else "",
@@ -112,10 +112,11 @@ def need_board(request):
         "open_only": request.GET.get("open") == "1",
         "nearby": request.GET.get("nearby") == "1",
     }
-    needs = selectors.need_board_list(member=member, home=home, **filters)
-    page = get_page(needs, request.GET.get("page"), PAGE_SIZE)
+    # A list, counted by its length (selectors.need_board_list).
+    page = Paginator(selectors.need_board_list(member_id=member_id, home=home, **filters), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
     context = {
-        "member": member,
         "page": page,
         "filters": filters,
         "post_types": PostType.choices,

@@ -11,6 +11,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from communities.models import ExportRecord
+from communities.platform import policies
 from registration.models import Member, Report, User
 from registration.rates.tallies import tally_rebuild
 from tests import factories
@@ -313,6 +314,54 @@ def test_the_unit_roster_of_another_unit_is_not_found(client):
     assert client.get(reverse("registration:roster-upload", args=[other.pk])).status_code == 404
 
 
+def test_the_queue_counts_and_pages_alike_for_community_and_street_staff(client, place):
+    """Community staff's queue counts its rows in the page's own query, a street's with Paginator's COUNT: the
+    same total, pages and order either way."""
+    community = place["community"]
+    other = factories.CommunityFactory(street=community.street)
+    start = timezone.now() - timezone.timedelta(days=1)
+    reports = [
+        factories.ReportFactory(
+            community=community if index % 10 else other,
+            status=Report.Status.PENDING,
+            submitted_at=start + timezone.timedelta(minutes=index),
+        )
+        for index in range(60)
+    ]
+    mine = [report for report in reports if report.community_id == community.pk]
+    staff = make_staff("community", community=community)
+    for user, expected in ((staff, mine), (make_staff("street", street=community.street), reports)):
+        client.force_login(user)
+        assert len(expected) > 50  # two pages
+        first = client.get(reverse("registration:report-queue"))
+        second = client.get(reverse("registration:report-queue") + "?page=2")
+        assert first.context["page"].paginator.count == len(expected)
+        assert list(first.context["page"]) + list(second.context["page"]) == expected
+        assert f'text-bg-warning">{len(expected)}</span>' in first.content.decode()
+    # One community chosen by a street's staff: counted on the page's rows too, and only that community's.
+    chosen = client.get(reverse("registration:report-queue") + f"?community={other.pk}")
+    assert list(chosen.context["page"]) == [report for report in reports if report.community_id == other.pk]
+    assert chosen.context["page"].paginator.count == 6
+
+
+def test_the_queue_asks_the_decision_once_per_community_and_shows_local_times(client, place, monkeypatch):
+    community = place["community"]
+    other = factories.CommunityFactory()
+    moment = timezone.make_aware(timezone.datetime(2026, 3, 1, 23, 30), timezone.get_fixed_timezone(0))
+    for target in (community, community, other):
+        factories.ReportFactory(community=target, status=Report.Status.PENDING, submitted_at=moment)
+    staff = make_staff("community", community=community)
+    staff.staff_assignments.create(role="community", community=other)
+    asked = []
+    real = policies.allowed
+    monkeypatch.setattr(policies, "allowed", lambda name, *args: asked.append(name) or real(name, *args))
+    client.force_login(staff)
+    page = client.get(reverse("registration:report-queue")).content.decode()
+    assert asked.count("communities.manage_community") == 2
+    assert page.count('type="submit">确认</button>') == 3
+    assert page.count("2026-03-02 07:30") == 3  # Asia/Shanghai, as the date filter drew it
+
+
 def test_community_staff_cannot_open_unit_pages(client, place):
     client.force_login(make_staff("community", community=place["community"]))
     assert client.get(reverse("registration:unit-roster", args=[place["unit"].pk])).status_code == 403
@@ -327,8 +376,8 @@ def test_query_counts_do_not_grow_with_rows(client, place, django_assert_max_num
         factories.ReportFactory(member=member, community=place["community"], status="confirmed")
         factories.ReportFactory(community=place["community"], status="pending")
     client.force_login(staff)
-    # session, user, scope, count, rows (with member, unit, roster entry, community)
-    with django_assert_max_num_queries(6):
+    # session, user, scope, rows (with member, unit and community, counted in the same query)
+    with django_assert_max_num_queries(5):
         client.get(reverse("registration:report-queue"))
     # session, user, scope, count, rows, skills prefetch, confirmed communities
     with django_assert_max_num_queries(8):

@@ -117,6 +117,42 @@ def test_the_board_shows_the_members_community_with_matching_skills_first(client
     assert set(nearby) == {matching, plain, same_street}
 
 
+def test_the_cards_skills_matches_and_claims_agree_with_the_models(client, community, member):
+    """The board reads a card's skills, the member's matches and their claim outside the ORM's relations (one
+    written-out query, a join): what it shows must be what the relations say, and the order follows from it."""
+    law, care, repair, music = (factories.SkillFactory(name=name) for name in ("法律咨询", "照护", "维修", "乐器"))
+    member.skills.add(law, care)
+    soon = timezone.now() + datetime.timedelta(days=1)
+    needs = [
+        factories.ServiceNeedFactory(community=community, starts_at=soon + datetime.timedelta(hours=hours))
+        for hours in range(6)
+    ]
+    for need, skills in zip(needs, ([], [music, repair], [law], [care, law, repair], [law], [music]), strict=True):
+        need.skills.add(*skills)
+    factories.ClaimFactory(need=needs[2], member=member)
+    factories.ClaimFactory(need=needs[4], member=member, status=Claim.Status.CANCELLED)
+    factories.ClaimFactory(need=needs[5])  # someone else's
+    other = factories.ReportFactory(community=community, status=Report.Status.CONFIRMED).member
+    other.skills.add(music, repair)  # another member's skills match nothing of this member's
+    client.force_login(member.user)
+
+    page = list(client.get(reverse("services:need-board")).context["page"])
+
+    mine = set(member.skills.all())
+    assert page == [needs[3], needs[2], needs[4], needs[0], needs[1], needs[5]]
+    for need in page:
+        assert [skill.name for skill in need.skill_list] == [skill.name for skill in need.skills.order_by("name")]
+        assert need.skill_matches == len(mine & set(need.skills.all()))
+        holding = need.claims.filter(member=member, status__in=[Claim.Status.ACTIVE, Claim.Status.FULFILLED])
+        assert need.claimed_by_me == holding.exists()
+    assert [need.claimed_by_me for need in page] == [False, True, False, False, False, False]
+    detail = client.get(reverse("services:need-detail", args=[needs[3].pk])).content.decode()
+    assert detail.count("text-bg-light border") == 3 and "与您的特长相符" in detail  # Matches your skills
+    names = [skill.name for skill in needs[3].skills.order_by("name")]
+    assert [detail.index(name) for name in names] == sorted(detail.index(name) for name in names)
+    assert "与您的特长相符" not in client.get(reverse("services:need-detail", args=[needs[1].pk])).content.decode()
+
+
 def test_the_board_filters_by_post_type_fulfilment_and_places_left(client, community, member):
     full = factories.ServiceNeedFactory(community=community, places=1, claimed_count=1, post_type=PostType.HEALTH)
     legal = factories.ServiceNeedFactory(
@@ -148,8 +184,8 @@ def test_the_members_board_query_count_is_fixed(client, community, member, count
     for need in needs[:5]:
         factories.ClaimFactory(need=need)
     client.force_login(member.user)
-    # session, user, the account's roles (does it need a second factor?), member with their home community,
-    # needs page with its total, skills prefetch, unread messages
+    # session, user, the account's roles (does it need a second factor?), member id with their home community,
+    # the board's needs (each with the member's claim), their skills (each marked the member's or not), unread
     with django_assert_max_num_queries(7):
         client.get(reverse("services:need-board"))
 
