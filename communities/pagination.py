@@ -2,10 +2,9 @@
 
 CountedPaginator takes the total from a cheaper query (a count of units in scope, of confirmed reports).
 get_page counts a short list on the page's own rows: one query instead of Paginator's two. It is only for lists
-that stay short whatever the city's size (the needs of one community or street): the window makes the database
-join and count every matching row before LIMIT, where Paginator's page query stops after one page. On the org
-department's report queue (the whole city's pending reports) it took 1.2 s instead of 0.15 s; staff lists keep
-Paginator."""
+that stay short whatever the city's size (one community's report queue): the window makes the database join and
+count every matching row before LIMIT, where Paginator's page query stops after one page. On the org department's
+report queue (the whole city's pending reports) it took 1.2 s instead of 0.15 s; wider lists keep Paginator."""
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, QuerySet, Window
