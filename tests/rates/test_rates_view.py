@@ -832,3 +832,20 @@ def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client
     # The row's link and the chart bar's title in full, the bar's label shortened.
     assert content.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
     assert content.count("&lt;script&gt;") == 3
+
+
+def test_markup_in_a_unit_its_party_organisation_and_a_paired_community_is_escaped(org_client, city):
+    # The unit tab's rows are written in Python too (registration.rates.views.unit_rows_html).
+    unit, community = city["units"][0], city["communities"][0]
+    Unit.objects.filter(pk=unit.pk).update(name="<i>u</i>", party_organisation="<u>p</u>")
+    community.name = "<s>c</s>"
+    community.save()
+    factories.PairingFactory(unit=unit, community=community)
+    UnitTally.objects.create(unit=unit, year=THIS_YEAR, roster=10, registered=1, reported=1)
+    page = org_client.get(UNITS).content.decode()
+    assert not re.search(r"<(i|u|s)>", page)
+    shown = cells(page, f'data-pk="{unit.pk}"')
+    assert shown[0].startswith("<i>u</i>")  # then the note: 1 of 10 is under the line
+    assert shown[1:3] == [unit.code, "<u>p</u>"]
+    assert shown[-1] == "<s>c</s>"
+    assert "&lt;i&gt;u&lt;/i&gt;" in page and "&lt;u&gt;p&lt;/u&gt;" in page and "&lt;s&gt;c&lt;/s&gt;" in page
