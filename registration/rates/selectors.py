@@ -9,23 +9,13 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
 
 from django.conf import settings
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import (
-    BigIntegerField,
-    Case,
-    F,
-    FilteredRelation,
-    IntegerField,
-    Q,
-    Sum,
-    Value,
-    When,
-)
-from django.db.models.functions import Cast, Coalesce, Collate
-from django.db.models.lookups import LessThan
+from django.db.models import F, FilteredRelation, IntegerField, Q, QuerySet, Sum, Value
+from django.db.models.functions import Coalesce
 from django.shortcuts import get_object_or_404
 
-from communities.models import Community, District, StaffAssignment, Street, Unit
+from communities.models import Community, District, Pairing, StaffAssignment, Street, Unit
 
 from .models import (
     CommunityTally,
@@ -35,6 +25,7 @@ from .models import (
     MonthlyStreetTally,
     StreetTally,
     TallyCounts,
+    UnitTally,
 )
 from .tallies import as_of_for_year, in_effect, in_effect_sql, roster_entries_as_of
 
@@ -316,77 +307,161 @@ def _figures():
     }
 
 
-def _below_line():
-    """RateRow.below_line in SQL, on whole numbers so that it is exact on every database:
-    100 × reported < threshold × roster, with the threshold as a fraction p / q."""
+def _below_line_sql(alias: str) -> tuple[str, list]:
+    """RateRow.below_line in SQL on the figures of table alias `alias`, on whole numbers so that it is exact on
+    every database: 100 × reported < threshold × roster, with the threshold as a fraction p / q."""
     p, q = rate_threshold().as_integer_ratio()
-    return Q(roster__gt=0) & LessThan(
-        Cast("reported", BigIntegerField()) * Value(100 * q), Cast("roster", BigIntegerField()) * Value(p)
+    return (
+        f"{alias}.roster > 0 AND CAST({alias}.reported AS BIGINT) * %s < CAST({alias}.roster AS BIGINT) * %s",
+        [100 * q, p],
     )
 
 
-def _rate_tenths():
-    """RateRow.rate × 10 in SQL: the same cut to one decimal, as whole-number division; None when nobody is on
+def _rate_tenths_sql(alias: str) -> str:
+    """RateRow.rate × 10 in SQL: the same cut to one decimal, as whole-number division; NULL when nobody is on
     the roster."""
-    return Case(
-        When(roster=0, then=Value(None)),
-        default=Cast("reported", BigIntegerField()) * Value(1000) / Cast("roster", BigIntegerField()),
-        output_field=BigIntegerField(),
+    return (
+        f"CASE WHEN {alias}.roster = 0 THEN NULL "
+        f"ELSE CAST({alias}.reported AS BIGINT) * 1000 / CAST({alias}.roster AS BIGINT) END"
     )
 
 
-def _by_code_point(field: str):
+def _by_code_point_sql(column: str) -> str:
     # Python compares names by code point; so do PostgreSQL's "C" collation and SQLite's default.
-    return Collate(F(field), "C") if connection.vendor == "postgresql" else F(field)
+    return f'{column} COLLATE "C"' if connection.vendor == "postgresql" else column
 
 
-def _sql_order(order: str) -> list:
-    """`sort_rows`'s order in SQL: by the column, rows without a rate last either way, ties in code order."""
+def _order_sql(alias: str, order: str) -> str:
+    """`sort_rows`'s order in SQL on the rows of table alias `alias`: by the column, rows without a rate last
+    either way, ties in code order."""
     field = order.lstrip("-")
     if field not in SORT_FIELDS:
-        return ["code"]
+        return f"{alias}.code"
     expression = {
-        "name": _by_code_point("name"),
-        "code": _by_code_point("code"),
-        "not_registered": F("roster") - F("registered"),
-        "registered_not_reported": F("registered") - F("reported") - F("pending"),
-        "rate": _rate_tenths(),
-    }.get(field, F(field))
-    ordered = expression.desc(nulls_last=True) if order.startswith("-") else expression.asc(nulls_last=True)
-    return [ordered, "code"]
+        "name": _by_code_point_sql(f"{alias}.name"),
+        "code": _by_code_point_sql(f"{alias}.code"),
+        "not_registered": f"{alias}.roster - {alias}.registered",
+        "registered_not_reported": f"{alias}.registered - {alias}.reported - {alias}.pending",
+        "rate": _rate_tenths_sql(alias),
+    }.get(field, f"{alias}.{field}")
+    direction = "DESC" if order.startswith("-") else "ASC"
+    # Only the rate can be NULL (nobody on the roster): those rows last, in both directions.
+    return f"CASE WHEN {expression} IS NULL THEN 1 ELSE 0 END, {expression} {direction}, {alias}.code"
 
 
-def unit_rate_queryset(*, user, year: int, order: str = "", below: bool = False):
-    """The units (party organisations) in the user's scope as dicts of pk, name, code, party_organisation and
-    the figures; only those under the line if `below`; sorted as `sort_rows` sorts (code order when `order`
-    names no column). A page of it is one query, its count another."""
-    units = with_figures(Unit.objects.visible_to(user), year)
-    if below:
-        units = units.filter(_below_line())
-    return units.order_by(*_sql_order(order)).values(
-        "pk", "name", "code", "party_organisation", *TallyCounts.COUNT_FIELDS
+def _units_in_scope_sql(user) -> tuple[str, list] | None:
+    """Unit.objects.visible_to(user) (the one scope rule for units) as a condition on table alias "u", or None
+    when the user sees no unit."""
+    if StaffAssignment.objects.scope_for(user).sees_everything:
+        return "1 = 1", []
+    try:
+        sql, params = Unit.objects.visible_to(user).values("pk").query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return f"u.id IN ({sql})", list(params)
+
+
+def _unit_rows_sql(*, user, year: int, below: bool) -> tuple[str, list] | None:
+    """FROM and WHERE of the units in the user's scope as table alias "r", each with pk, name, code,
+    party_organisation and its figures for `year` (0 when the unit never counted); only those under the line if
+    `below`. None when the user sees no unit."""
+    scope = _units_in_scope_sql(user)
+    if scope is None:
+        return None
+    where, params = scope
+    effect, effect_params = in_effect_sql("t", year)
+    tally_unit = _sql(UnitTally, "unit")
+    figures = ", ".join(f"COALESCE(t.{_sql(UnitTally, field)}, 0) AS {field}" for field in TallyCounts.COUNT_FIELDS)
+    sql = (
+        # Identifiers from the models' metadata, every value a bound parameter.
+        "FROM (SELECT u.id AS pk, u.name AS name, u.code AS code, u.party_organisation AS party_organisation, "  # noqa: S608  # nosec B608
+        f"{figures} FROM {_sql(Unit)} u LEFT JOIN {_sql(UnitTally)} t ON t.{tally_unit} = u.id AND {effect} "
+        f"WHERE {where}) r"
     )
+    params = [*effect_params, *params]
+    if below:
+        condition, condition_params = _below_line_sql("r")
+        sql += f" WHERE {condition}"
+        params += condition_params
+    return sql, params
+
+
+UNIT_COLUMNS = ("pk", "name", "code", "party_organisation", *TallyCounts.COUNT_FIELDS)
+
+
+def unit_rate_lines(
+    *, user, year: int, order: str = "", below: bool = False, offset: int = 0, limit: int | None = None
+) -> list[tuple[RateRow, str]]:
+    """(figures, party organisation) of the units (party organisations) in the user's scope; only those under
+    the line if `below`; sorted as `sort_rows` sorts (code order when `order` names no column); `limit` rows
+    from `offset`, or all. Written in SQL, as the city page's reads: a page of the unit tab built by the ORM
+    (a FilteredRelation, the sort expressions) cost more Python than the database took to run it. One query."""
+    rows_sql = _unit_rows_sql(user=user, year=year, below=below)
+    if rows_sql is None:
+        return []
+    from_where, params = rows_sql
+    columns = ", ".join(f"r.{column}" for column in UNIT_COLUMNS)
+    sql = f"SELECT {columns} {from_where} ORDER BY {_order_sql('r', order)}"  # noqa: S608  # nosec B608
+    if limit is not None:
+        sql += f" LIMIT {int(limit)} OFFSET {int(offset)}"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    return [
+        (RateRow(pk, name, code, roster, registered, reported, pending, off_roster), party_organisation)
+        for pk, name, code, party_organisation, roster, registered, reported, pending, off_roster in rows
+    ]
 
 
 def unit_rate_count(*, user, year: int, below: bool = False) -> int:
-    """How many rows `unit_rate_queryset` holds. Without the filter that reads the figures, the units in scope:
+    """How many rows `unit_rate_lines` holds. Without the filter that reads the figures, the units in scope:
     a unit has at most one tally row in effect, so the join adds no row and only cost the count its time."""
     if below:
-        return unit_rate_queryset(user=user, year=year, below=True).count()
-    return Unit.objects.visible_to(user).count()
+        rows_sql = _unit_rows_sql(user=user, year=year, below=True)
+        if rows_sql is None:
+            return 0
+        from_where, params = rows_sql
+        sql = f"SELECT COUNT(*) {from_where}"  # noqa: S608  # nosec B608
+    else:
+        scope = _units_in_scope_sql(user)
+        if scope is None:
+            return 0
+        where, params = scope
+        sql = f"SELECT COUNT(*) FROM {_sql(Unit)} u WHERE {where}"  # noqa: S608  # nosec B608
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchone()[0]
 
 
 def unit_rate_rows(*, user, year: int, order: str = "", below: bool = False) -> list[RateRow]:
-    """Every row of `unit_rate_queryset` as a RateRow. One query."""
-    return [rate_row(values) for values in unit_rate_queryset(user=user, year=year, order=order, below=below)]
+    """Every row of `unit_rate_lines` as a RateRow. One query."""
+    return [row for row, _party in unit_rate_lines(user=user, year=year, order=order, below=below)]
 
 
 def unit_pairings(*, unit_ids) -> dict:
-    """{unit_id: [community names]} of the pairings (结对共建) of these units, one query."""
+    """{unit_id: [community names, by name]} of the pairings (结对共建) of these units (a list of ids or a
+    queryset of them), one query. In SQL: the ORM's IN list of a page's 100 ids cost a millisecond to build."""
+    if isinstance(unit_ids, QuerySet):
+        try:
+            ids_sql, params = unit_ids.query.sql_with_params()
+        except EmptyResultSet:
+            return {}
+        params = list(params)
+    else:
+        if not unit_ids:
+            return {}
+        ids_sql, params = ", ".join(["%s"] * len(unit_ids)), [int(pk) for pk in unit_ids]
+    pairing, community = _sql(Pairing), _sql(Community)
+    sql = (
+        f"SELECT p.{_sql(Pairing, 'unit')}, c.name FROM {community} c "  # noqa: S608  # nosec B608
+        f"INNER JOIN {pairing} p ON c.id = p.{_sql(Pairing, 'community')} "
+        f"WHERE p.{_sql(Pairing, 'unit')} IN ({ids_sql}) ORDER BY c.name"
+    )
     pairings = {}
-    rows = Community.objects.filter(pairings__unit_id__in=unit_ids).values_list("pairings__unit_id", "name")
-    for unit_id, name in rows.order_by("name"):
-        pairings.setdefault(unit_id, []).append(name)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        for unit_id, name in cursor.fetchall():
+            pairings.setdefault(unit_id, []).append(name)
     return pairings
 
 

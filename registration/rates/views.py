@@ -446,22 +446,23 @@ def units(request):
     """One row per unit (party organisation) in scope, sorted and paged by the database, 100 a page; the
     export holds every matching row."""
     filters = _filters(request)
-    units = rates.unit_rate_queryset(user=request.user, year=filters.year, order=filters.order, below=filters.below)
     if request.GET.get("export") == "xlsx":
-        return _export_units(request, filters, units)
+        return _export_units(request, filters)
     count = rates.unit_rate_count(user=request.user, year=filters.year, below=filters.below)
-    page = CountedPaginator(units, PAGE_SIZE, count=count).get_page(request.GET.get("page"))
-    page_values = list(page.object_list)  # once: iterating a Page goes through __getitem__ a row
-    rows = [rates.rate_row(values) for values in page_values]
-    pairings = rates.unit_pairings(unit_ids=[row.pk for row in rows])
+    # The paginator only checks the page number against the count; the page's rows are read by LIMIT/OFFSET.
+    page = CountedPaginator(range(count), PAGE_SIZE, count=count).get_page(request.GET.get("page"))
+    unit_lines = rates.unit_rate_lines(
+        user=request.user,
+        year=filters.year,
+        order=filters.order,
+        below=filters.below,
+        offset=page.start_index() - 1 if count else 0,
+        limit=PAGE_SIZE,
+    )
+    pairings = rates.unit_pairings(unit_ids=[row.pk for row, _party in unit_lines])
     lines = [
-        Line(
-            row=row,
-            label=row.name,
-            party_organisation=values["party_organisation"],
-            pairings=tuple(pairings.get(row.pk, ())),
-        )
-        for values, row in zip(page_values, rows, strict=True)
+        Line(row=row, label=row.name, party_organisation=party, pairings=tuple(pairings.get(row.pk, ())))
+        for row, party in unit_lines
     ]
     table = _table(lines)
     context = _context(
@@ -475,15 +476,16 @@ def units(request):
         table=table,
         table_html=unit_rows_html(table, _("May not be rated an advanced party organisation this year")),
         columns=_columns(request, filters, _("Unit")),
-        chart=bar_chart(rows, rates.rate_threshold()),
+        chart=bar_chart([line.row for line in lines], rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),
     )
     return render(request, "admin/rates/units.html", context)
 
 
-def _export_units(request, filters: Filters, units):
+def _export_units(request, filters: Filters):
     # Every matching row, not only one page: the pairings of the whole scope fetched by a subquery rather
     # than a list of thousands of ids.
+    unit_lines = rates.unit_rate_lines(user=request.user, year=filters.year, order=filters.order, below=filters.below)
     pairings = rates.unit_pairings(unit_ids=Unit.objects.visible_to(request.user).values("pk"))
     columns = _columns(request, filters, _("Unit"))
     header = [
@@ -495,9 +497,8 @@ def _export_units(request, filters: Filters, units):
         _("Note"),
     ]
     body, row_ids = [], []
-    for values in units:
-        row = rates.rate_row(values)
-        line = _export_numbers(row.name, row, unit_columns=[values["party_organisation"]])
+    for row, party in unit_lines:
+        line = _export_numbers(row.name, row, unit_columns=[party])
         line.insert(-1, "、".join(pairings.get(row.pk, ())))
         body.append(line)
         row_ids.append(row.pk)
