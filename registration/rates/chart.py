@@ -49,12 +49,13 @@ def bar_chart(rows, threshold: Decimal) -> dict:
         y = TOP + index * ROW_HEIGHT
         rate = row.rate
         width = Decimal(0) if rate is None else min(rate, Decimal(100)) * BAR_AREA / 100
+        name = escape(row.name)
         bars.append(
             BAR.format(
                 **fixed,
                 below=" below-line" if row.below_line else "",
-                name=escape(row.name),
-                label=escape(_short(row.name)),
+                name=name,
+                label=name if len(row.name) <= LABEL_CHARS else escape(_short(row.name)),
                 rate_text="—" if rate is None else f"{rate}%",
                 y=_fmt(y),
                 text_y=_fmt(y + BAR_HEIGHT - 3),
