@@ -272,13 +272,14 @@ def unassigned_rate_row(*, user, year: int) -> RateRow | None:
 
 def city_total(rows: list[RateRow], unassigned: RateRow | None = None) -> RateRow:
     """The sum of the rows on screen (and the unassigned row), as one more row."""
-    everything = [*rows, *([unassigned] if unassigned else [])]
-    return RateRow(
-        pk=None,
-        name="",
-        code="",
-        **{field: sum(getattr(row, field) for row in everything) for field in TallyCounts.COUNT_FIELDS},
-    )
+    roster = registered = reported = pending = off_roster_reported = 0
+    for row in [*rows, *([unassigned] if unassigned else [])]:
+        roster += row.roster
+        registered += row.registered
+        reported += row.reported
+        pending += row.pending
+        off_roster_reported += row.off_roster_reported
+    return RateRow(None, "", "", roster, registered, reported, pending, off_roster_reported)
 
 
 def with_figures(places, year: int):

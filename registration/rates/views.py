@@ -6,6 +6,7 @@ Every figure comes from registration.rates.selectors (the tallies); these views 
 
 from dataclasses import dataclass
 from html import escape
+from urllib import parse
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -185,17 +186,22 @@ def _filters(request) -> Filters:
     return Filters(year=year, order=order, below=request.GET.get("below") == "1")
 
 
+def _kept_params(request, *dropped: str) -> list[tuple[str, str]]:
+    """The current query's parameters in order, without "export", "page" and `dropped`."""
+    return [
+        (key, value)
+        for key, values in request.GET.lists()
+        if key not in ("export", "page") and key not in dropped
+        for value in values
+    ]
+
+
 def _query(request, **changes) -> str:
-    """The current query string with some parameters changed (None removes one); never "export" or "page"
-    unless asked for."""
-    params = request.GET.copy()
-    for key in ("export", "page"):
-        params.pop(key, None)
-    for key, value in changes.items():
-        params.pop(key, None)
-        if value is not None:
-            params[key] = value
-    return "?" + params.urlencode()
+    """The current query string with some parameters changed (None removes one; a changed one goes last); never
+    "export" or "page" unless asked for. What QueryDict's copy and urlencode give, without the deep copy."""
+    params = _kept_params(request, *changes)
+    params += [(key, value) for key, value in changes.items() if value is not None]
+    return "?" + parse.urlencode(params)
 
 
 def _columns(request, filters: Filters, first_label: str) -> list[dict]:
@@ -210,6 +216,7 @@ def _columns(request, filters: Filters, first_label: str) -> list[dict]:
         "rate": _("Reporting rate") + " (%)",
         "off_roster_reported": _("Reported, not on a roster"),
     }
+    kept = _kept_params(request, "o")  # the same for every column: read once
     columns = []
     for key in SORTABLE:
         direction = "asc" if filters.order == key else "desc" if filters.order == f"-{key}" else ""
@@ -217,11 +224,30 @@ def _columns(request, filters: Filters, first_label: str) -> list[dict]:
             {
                 "key": key,
                 "label": labels[key],
-                "href": _query(request, o=f"-{key}" if direction == "asc" else key),
+                "href": "?" + parse.urlencode([*kept, ("o", f"-{key}" if direction == "asc" else key)]),
                 "direction": direction,
             }
         )
     return columns
+
+
+def header_html(columns: list[dict], *, after_code: str = "") -> str:
+    """The <th> elements of a rate table's header row (sortable links), `after_code` an extra column's label
+    after the code (the unit tab's party organisation). Written here as the rows are."""
+    cells = []
+    for index, column in enumerate(columns):
+        classes = "num" if index and column["key"] != "code" else ""
+        if column["key"] == "off_roster_reported":
+            classes += " minor"
+        sorted_class = f' class="sorted-{column["direction"]}"' if column["direction"] else ""
+        cells.append(
+            f'<th scope="col" class="{classes}"><a href="{escape(column["href"])}"{sorted_class}>'
+            f"{escape(str(column['label']))}</a></th>"
+        )
+        if column["key"] == "code" and after_code:
+            cells.append(f'<th scope="col">{escape(after_code)}</th>')
+    # Every text above is escaped; the rest are the project's own attributes.
+    return mark_safe("".join(cells))  # noqa: S308  # nosec B308 B703
 
 
 def _scoped_place(request):
@@ -246,14 +272,37 @@ def _below_note(row: rates.RateRow) -> str:
     return _("May not be rated an advanced party organisation this year") if row.below_line else ""
 
 
+def _tab_strip(filters: Filters, years: list[int], extra_tabs: list, tab: str) -> dict:
+    """The two loops of the admin's tab strip (templates/admin/rates/tabs.html) written here, as the rows are:
+    the year menu's options and the tabs other apps registered. Labels escaped, the rest numbers and our URLs."""
+    text = _number_formatter()
+    year = text(filters.year)
+    options = "".join(
+        f'<option value="{text(option)}"{" selected" if option == filters.year else ""}>{text(option)}</option>'
+        for option in years
+    )
+    items = "".join(
+        f'<li><a href="{escape(reverse("rates:tab", args=[extra.key]))}?year={year}"'
+        f' class="{"active" if tab == extra.key else ""}">{escape(str(extra.label))}</a></li>'
+        for extra in extra_tabs
+    )
+    return {
+        "year_options_html": mark_safe(options),  # noqa: S308  # nosec B308 B703
+        "extra_tabs_html": mark_safe(items),  # noqa: S308  # nosec B308 B703
+    }
+
+
 def _context(request, filters: Filters, **extra) -> dict:
+    years = years_offered(filters.year)
+    extra_tabs = navigation.rates_tabs_for(request.user)
     return {
         **admin_chrome(request),
         "filters": filters,
-        "years": years_offered(filters.year),
+        "years": years,
         "threshold": rates.rate_threshold(),
         "below_label": _("May not be rated an advanced party organisation this year"),
-        "extra_tabs": navigation.rates_tabs_for(request.user),
+        "extra_tabs": extra_tabs,
+        **_tab_strip(filters, years, extra_tabs, extra.get("tab", "")),
         **extra,
     }
 
@@ -303,6 +352,7 @@ def places(request):
             place=place_name, period=year_period(filters.year),
         )  # fmt: skip
     (total_cells,) = _table([Line(row=total, label=_("Total"))])
+    columns = _columns(request, filters, first_label)
     context = _context(
         request,
         filters,
@@ -315,7 +365,8 @@ def places(request):
         total=total,
         table_html=place_rows_html(lines, _("May not be rated an advanced party organisation this year")),
         total_cells=total_cells,
-        columns=_columns(request, filters, first_label),
+        columns=columns,
+        header_html=header_html(columns),
         chart=bar_chart(rows, rates.rate_threshold()),
         trend=_month_trend(request, filters.year, place_name, district, street, place_total),
         export_query=_query(request, export="xlsx"),
@@ -451,6 +502,7 @@ def units(request):
         Line(row=row, label=row.name, party_organisation=party, pairings=tuple(pairings.get(row.pk, ())))
         for row, party in unit_lines
     ]
+    columns = _columns(request, filters, _("Unit"))
     context = _context(
         request,
         filters,
@@ -460,7 +512,8 @@ def units(request):
         page=page,
         lines=lines,
         table_html=unit_rows_html(lines, _("May not be rated an advanced party organisation this year")),
-        columns=_columns(request, filters, _("Unit")),
+        columns=columns,
+        header_html=header_html(columns, after_code=_("Party organisation")),
         chart=bar_chart([line.row for line in lines], rates.rate_threshold()),
         export_query=_query(request, export="xlsx"),
     )
