@@ -849,3 +849,26 @@ def test_markup_in_a_unit_its_party_organisation_and_a_paired_community_is_escap
     assert shown[1:3] == [unit.code, "<u>p</u>"]
     assert shown[-1] == "<s>c</s>"
     assert "&lt;i&gt;u&lt;/i&gt;" in page and "&lt;u&gt;p&lt;/u&gt;" in page and "&lt;s&gt;c&lt;/s&gt;" in page
+
+
+@pytest.mark.parametrize("who", ["community", "street", "unit", "org_district", "org_city"])
+def test_the_unit_tabs_sql_reads_the_units_in_scope_with_the_figures_every_other_screen_reads(known, staff_users, who):
+    # registration.rates.selectors.unit_rate_lines is written in SQL: its scope is Unit.objects.visible_to and its
+    # figures those of with_figures (the unit's own page, the overview), whoever asks.
+    from registration.rates import selectors as rates
+
+    user = staff_users[who]
+    expected = {
+        unit.pk: (rates.figures_of(unit), unit.party_organisation)
+        for unit in rates.with_figures(Unit.objects.visible_to(user), THIS_YEAR)
+    }
+    lines = rates.unit_rate_lines(user=user, year=THIS_YEAR)
+    assert {row.pk: (row, party) for row, party in lines} == expected
+    assert rates.unit_rate_count(user=user, year=THIS_YEAR) == len(expected)
+    below = {pk for pk, (row, _party) in expected.items() if row.below_line}
+    assert {row.pk for row, _party in rates.unit_rate_lines(user=user, year=THIS_YEAR, below=True)} == below
+    assert rates.unit_rate_count(user=user, year=THIS_YEAR, below=True) == len(below)
+    if who in ("community", "street"):  # they see no unit: nothing read, nothing paired
+        assert expected == {} and rates.unit_pairings(unit_ids=Unit.objects.visible_to(user).values("pk")) == {}
+    else:
+        assert expected
