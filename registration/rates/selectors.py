@@ -6,8 +6,8 @@ unit is joined to its tally row in effect for the year (`tallies.in_effect`), at
 """
 
 from dataclasses import dataclass
-from decimal import ROUND_DOWN, Decimal
-from functools import cached_property
+from decimal import Decimal
+from functools import cached_property, lru_cache
 
 from django.conf import settings
 from django.core.exceptions import EmptyResultSet
@@ -50,6 +50,12 @@ def rate_threshold() -> Decimal:
     return Decimal(str(settings.REPORTING_RATE_THRESHOLD))
 
 
+@lru_cache(maxsize=8)
+def _threshold_ratio(setting) -> tuple[int, int]:
+    """The line as a fraction p / q of whole numbers, for the setting's value (read a row at a time)."""
+    return Decimal(str(setting)).as_integer_ratio()
+
+
 @dataclass(frozen=True)
 class RateRow:
     """One row of a rate table: a district, street, community or unit."""
@@ -80,12 +86,16 @@ class RateRow:
         never shows the line's own figure (1,799 of 2,000 is 89.9 %, not 90.0 %). None when nobody is on it."""
         if not self.roster:
             return None
-        return (Decimal(100 * self.reported) / self.roster).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+        # In whole numbers: the tenths of a per cent, cut (floor division of counts), as a Decimal of one decimal
+        # place: the value and text of the Decimal division quantized ROUND_DOWN, at a third of the cost.
+        return Decimal(1000 * self.reported // self.roster).scaleb(-1)
 
     @cached_property
     def below_line(self) -> bool:
         """Under the line: not to be rated an advanced party organisation this year. Compared unrounded."""
-        return bool(self.roster) and Decimal(100 * self.reported) < rate_threshold() * self.roster
+        # 100 × reported < threshold × roster, the threshold as p / q: exact in whole numbers.
+        p, q = _threshold_ratio(settings.REPORTING_RATE_THRESHOLD)
+        return bool(self.roster) and 100 * q * self.reported < p * self.roster
 
 
 def _with_tally(places, year: int):
@@ -314,7 +324,7 @@ def _figures():
 def _below_line_sql(alias: str) -> tuple[str, list]:
     """RateRow.below_line in SQL on the figures of table alias `alias`, on whole numbers so that it is exact on
     every database: 100 × reported < threshold × roster, with the threshold as a fraction p / q."""
-    p, q = rate_threshold().as_integer_ratio()
+    p, q = _threshold_ratio(settings.REPORTING_RATE_THRESHOLD)
     return (
         f"{alias}.roster > 0 AND CAST({alias}.reported AS BIGINT) * %s < CAST({alias}.roster AS BIGINT) * %s",
         [100 * q, p],
