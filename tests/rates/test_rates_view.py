@@ -872,3 +872,23 @@ def test_the_unit_tabs_sql_reads_the_units_in_scope_with_the_figures_every_other
         assert expected == {} and rates.unit_pairings(unit_ids=Unit.objects.visible_to(user).values("pk")) == {}
     else:
         assert expected
+
+
+def test_the_rate_and_the_line_in_whole_numbers_equal_the_decimal_definitions(settings):
+    # RateRow computes both in whole numbers; the definitions are reported ÷ roster in per cent cut to one decimal,
+    # and 100 × reported < threshold × roster.
+    import random
+    from decimal import ROUND_DOWN
+
+    rng = random.Random(17)
+    cases = [(2000, 1799), (1000, 900), (1000, 899), (3, 1), (3, 2), (7, 7), (1, 0), (10**9, 10**9 - 1)]
+    rosters = [rng.randint(1, 10 ** rng.randint(1, 9)) for _ in range(3000)]
+    cases += [(roster, rng.randint(0, roster)) for roster in rosters]
+    for threshold in (90.0, 89.9, 95, 33.3):
+        settings.REPORTING_RATE_THRESHOLD = threshold
+        for roster, reported in cases:
+            row = RateRow(pk=1, name="", code="", roster=roster, registered=roster, reported=reported, pending=0,
+                          off_roster_reported=0)  # fmt: skip
+            rate = (Decimal(100 * reported) / roster).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+            assert (row.rate, str(row.rate)) == (rate, str(rate))
+            assert row.below_line == (Decimal(100 * reported) < Decimal(str(threshold)) * roster)
