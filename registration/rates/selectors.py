@@ -193,8 +193,8 @@ def _whole_place_rows(*, scope, year: int, district: District | None) -> list[Ra
     with connection.cursor() as cursor:
         cursor.execute(sql, [*effect_params, *params])
         rows = cursor.fetchall()
-    fields = ("pk", "code", "name", *TallyCounts.COUNT_FIELDS)
-    return [rate_row(dict(zip(fields, row, strict=True))) for row in rows]
+    # Positionally, a place without a tally row counting 0 (as rate_row does): no dict a row.
+    return [RateRow(pk, name, code, *(figure or 0 for figure in figures)) for pk, code, name, *figures in rows]
 
 
 def _month_sums(rows) -> dict[int, RateRow]:
