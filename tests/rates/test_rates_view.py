@@ -832,3 +832,63 @@ def test_markup_in_a_place_name_is_escaped_in_the_table_and_the_chart(org_client
     # The row's link and the chart bar's title in full, the bar's label shortened.
     assert content.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 2
     assert content.count("&lt;script&gt;") == 3
+
+
+def test_markup_in_a_unit_its_party_organisation_and_a_paired_community_is_escaped(org_client, city):
+    # The unit tab's rows are written in Python too (registration.rates.views.unit_rows_html).
+    unit, community = city["units"][0], city["communities"][0]
+    Unit.objects.filter(pk=unit.pk).update(name="<i>u</i>", party_organisation="<u>p</u>")
+    community.name = "<s>c</s>"
+    community.save()
+    factories.PairingFactory(unit=unit, community=community)
+    UnitTally.objects.create(unit=unit, year=THIS_YEAR, roster=10, registered=1, reported=1)
+    page = org_client.get(UNITS).content.decode()
+    assert not re.search(r"<(i|u|s)>", page)
+    shown = cells(page, f'data-pk="{unit.pk}"')
+    assert shown[0].startswith("<i>u</i>")  # then the note: 1 of 10 is under the line
+    assert shown[1:3] == [unit.code, "<u>p</u>"]
+    assert shown[-1] == "<s>c</s>"
+    assert "&lt;i&gt;u&lt;/i&gt;" in page and "&lt;u&gt;p&lt;/u&gt;" in page and "&lt;s&gt;c&lt;/s&gt;" in page
+
+
+@pytest.mark.parametrize("who", ["community", "street", "unit", "org_district", "org_city"])
+def test_the_unit_tabs_sql_reads_the_units_in_scope_with_the_figures_every_other_screen_reads(known, staff_users, who):
+    # registration.rates.selectors.unit_rate_lines is written in SQL: its scope is Unit.objects.visible_to and its
+    # figures those of with_figures (the unit's own page, the overview), whoever asks.
+    from registration.rates import selectors as rates
+
+    user = staff_users[who]
+    expected = {
+        unit.pk: (rates.figures_of(unit), unit.party_organisation)
+        for unit in rates.with_figures(Unit.objects.visible_to(user), THIS_YEAR)
+    }
+    lines = rates.unit_rate_lines(user=user, year=THIS_YEAR)
+    assert {row.pk: (row, party) for row, party in lines} == expected
+    assert rates.unit_rate_count(user=user, year=THIS_YEAR) == len(expected)
+    below = {pk for pk, (row, _party) in expected.items() if row.below_line}
+    assert {row.pk for row, _party in rates.unit_rate_lines(user=user, year=THIS_YEAR, below=True)} == below
+    assert rates.unit_rate_count(user=user, year=THIS_YEAR, below=True) == len(below)
+    if who in ("community", "street"):  # they see no unit: nothing read, nothing paired
+        assert expected == {} and rates.unit_pairings(unit_ids=Unit.objects.visible_to(user).values("pk")) == {}
+    else:
+        assert expected
+
+
+def test_the_rate_and_the_line_in_whole_numbers_equal_the_decimal_definitions(settings):
+    # RateRow computes both in whole numbers; the definitions are reported ÷ roster in per cent cut to one decimal,
+    # and 100 × reported < threshold × roster.
+    import random
+    from decimal import ROUND_DOWN
+
+    rng = random.Random(17)
+    cases = [(2000, 1799), (1000, 900), (1000, 899), (3, 1), (3, 2), (7, 7), (1, 0), (10**9, 10**9 - 1)]
+    rosters = [rng.randint(1, 10 ** rng.randint(1, 9)) for _ in range(3000)]
+    cases += [(roster, rng.randint(0, roster)) for roster in rosters]
+    for threshold in (90.0, 89.9, 95, 33.3):
+        settings.REPORTING_RATE_THRESHOLD = threshold
+        for roster, reported in cases:
+            row = RateRow(pk=1, name="", code="", roster=roster, registered=roster, reported=reported, pending=0,
+                          off_roster_reported=0)  # fmt: skip
+            rate = (Decimal(100 * reported) / roster).quantize(Decimal("0.1"), rounding=ROUND_DOWN)
+            assert (row.rate, str(row.rate)) == (rate, str(rate))
+            assert row.below_line == (Decimal(100 * reported) < Decimal(str(threshold)) * roster)
