@@ -6,7 +6,7 @@ takes to answer: a member's report history took 4.0 M instructions, 2.7 M of the
 and reading its rows (callgrind, docs/PERFORMANCE.md). A `prepared` lookup is a function of plain values (ids,
 text, dates) that builds a queryset; it is compiled once per database alias, and each call runs that SQL with its
 own values through the queryset's own iterable, so the rows are what the queryset gives: model instances with their
-select_related objects and converters, or values_list tuples.
+select_related objects and converters, or values_list tuples. The values: ints, text, dates and aware moments.
 
 The function must depend on its arguments only. At the first call it is compiled twice, with two sets of stand-in
 values: the SQL must be the same and the parameters must differ exactly where the arguments go. Anything else — a
@@ -22,18 +22,41 @@ import functools
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connections, router
 
+
+def _moment(year: int, index: int) -> datetime.datetime:
+    return datetime.datetime(year, 2, 3, 4, 5, 6 + index, tzinfo=datetime.UTC)
+
+
 # Stand-in values of each kind, far from any real one, in two sets (a, b). Integers stay inside a 32-bit column.
 _STAND_INS = {
     int: (lambda index: -1_000_000_001 - index, lambda index: -1_500_000_001 - index),
     str: (lambda index: f"prepared:a:{index}:7f3c", lambda index: f"prepared:b:{index}:7f3c"),
     datetime.date: (lambda index: datetime.date(1901, 2, 3 + index), lambda index: datetime.date(1902, 4, 5 + index)),
+    datetime.datetime: (lambda index: _moment(1901, index), lambda index: _moment(1902, index)),
+}
+
+# How a value reaches the parameters: as it is, or as the backend adapts a date or a moment (SQLite: as text).
+_FORMS = {
+    "value": lambda ops, value: value,
+    "date": lambda ops, value: ops.adapt_datefield_value(value),
+    "moment": lambda ops, value: ops.adapt_datetimefield_value(value),
+}
+_KIND_FORMS = {
+    int: ("value",),
+    str: ("value",),
+    datetime.date: ("value", "date"),
+    datetime.datetime: ("value", "moment"),
 }
 
 
 def _kind(name, value):
     kind = type(value)
     if kind not in _STAND_INS:  # bool is not int here: True and False would change the SQL's shape
-        raise ImproperlyConfigured(f"prepared lookups take ints, text and dates; {name}={value!r} is {kind.__name__}")
+        raise ImproperlyConfigured(
+            f"prepared lookups take ints, text, dates and moments; {name}={value!r} is {kind.__name__}"
+        )
+    if kind is datetime.datetime and value.tzinfo is None:
+        raise ImproperlyConfigured(f"prepared lookups take aware moments; {name}={value!r} is naive")
     return kind
 
 
@@ -69,10 +92,11 @@ class _Compiled:
 
     def rows(self, values) -> list:
         params = list(self.params)
-        for name, positions, as_text in self.slots:
-            value = values[name]
+        ops = connections[self.alias].ops
+        for name, positions, form in self.slots:
+            value = _FORMS[form](ops, values[name])
             for position in positions:
-                params[position] = str(value) if as_text else value
+                params[position] = value
         compiler = copy.copy(self.compiler)  # the select, klass_info and converters' state, reused as it is
         compiler.connection = connections[self.alias]  # this thread's connection
         compiler.as_sql = lambda *args, **kwargs: (self.sql, tuple(params))
@@ -97,12 +121,13 @@ def _slots(build, kinds):
     if sql != sql_b or len(params) != len(params_b):
         problem = "its SQL changes with the values (an argument that changes the query's shape?)"
     slots, placed = [], set()
-    for name in kinds:
-        for as_text in (False, True):
-            a, b = (str(stand_in_a[name]), str(stand_in_b[name])) if as_text else (stand_in_a[name], stand_in_b[name])
+    ops = connections[alias].ops
+    for name, kind in kinds.items():
+        for form in _KIND_FORMS[kind]:
+            a, b = _FORMS[form](ops, stand_in_a[name]), _FORMS[form](ops, stand_in_b[name])
             positions = [i for i, param in enumerate(params) if param == a and type(param) is type(a)]
             if positions and all(params_b[i] == b for i in positions):
-                slots.append((name, tuple(positions), as_text))
+                slots.append((name, tuple(positions), form))
                 placed.update(positions)
                 break
         else:

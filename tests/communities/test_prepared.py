@@ -82,3 +82,16 @@ def test_what_compiling_once_would_freeze_is_refused():
         reports_of(member_id=True)
     with pytest.raises(ImproperlyConfigured):
         reports_of(member_id=[1, 2])
+
+
+def test_a_moment_argument():
+    @prepared
+    def members_registered_before(*, moment: datetime.datetime):
+        return Member.objects.filter(created_at__lt=moment).values_list("pk", flat=True)
+
+    member = factories.MemberFactory()
+    later = timezone.now() + datetime.timedelta(seconds=1)
+    assert member.pk in members_registered_before(moment=later)
+    assert members_registered_before(moment=member.created_at) == []
+    with pytest.raises(ImproperlyConfigured):
+        members_registered_before(moment=later.replace(tzinfo=None))
