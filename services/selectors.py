@@ -16,6 +16,7 @@ from django.utils.translation import ngettext
 from communities.kept import KeptFigure
 from communities.models import Community
 from communities.platform import marks
+from communities.prepared import prepared
 from registration.models import Member, Report, Skill
 from registration.selectors import member_for_user, reported_here_count
 
@@ -57,19 +58,24 @@ def member_and_home_for_user(*, user) -> tuple[Member | None, Community | None]:
     return member_for_user(user=user), None
 
 
+@prepared
+def _confirmed_report_of_user(*, user_id: int):
+    return (
+        Report.objects.filter(member__user_id=user_id, status=Report.Status.CONFIRMED)
+        .select_related("community")
+        .only("member_id", "community__name", "community__street_id")
+        .order_by("pk")[:1]
+    )
+
+
 def board_visitor(*, user) -> tuple[int | None, Community | None]:
     """The members' board's visitor: their member id (None: not a member) and the community they serve in
     (member_service_community; None before a report is confirmed), with the two columns of it the board reads,
     in one query for the usual visitor. member_and_home_for_user reads the whole member row, which the board
     never shows."""
-    report = (
-        Report.objects.filter(member__user=user, status=Report.Status.CONFIRMED)
-        .select_related("community")
-        .only("member_id", "community__name", "community__street_id")
-        .first()
-    )
-    if report is not None:
-        return report.member_id, report.community
+    reports = _confirmed_report_of_user(user_id=user.pk)
+    if reports:
+        return reports[0].member_id, reports[0].community
     member = member_for_user(user=user)
     return (member.pk if member is not None else None), None
 
@@ -87,18 +93,32 @@ def need_board_list(
     total) cost more Python to build than reading every row of the board and sorting it."""
     if home is None:
         return []
-    now = timezone.now()
-    needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED).not_ended(now)
-    needs = needs.filter(community__street_id=home.street_id) if nearby else needs.filter(community=home)
-    if post_type:
-        needs = needs.filter(post_type=post_type)
-    if fulfilment:
-        needs = needs.filter(fulfilment=fulfilment)
-    if open_only:
-        needs = needs.open_for_claims(now)
-    cards = _as_cards(list(_card_rows(needs, member_id).order_by("starts_at", "pk")), member_id)
+    values = {"member_id": member_id, "place_id": home.street_id if nearby else home.pk, "now": timezone.now()}
+    values.update({name: value for name, value in (("post_type", post_type), ("fulfilment", fulfilment)) if value})
+    rows = _board_rows(nearby=nearby, open_only=open_only, by_post_type=bool(post_type), by_fulfilment=bool(fulfilment))
+    cards = _as_cards(rows(**values), member_id)
     cards.sort(key=lambda need: -need.skill_matches)  # stable: by start within the same number of matches
     return cards
+
+
+@functools.cache
+def _board_rows(*, nearby: bool, open_only: bool, by_post_type: bool, by_fulfilment: bool):
+    """The board's rows for one set of filters (each set is a query of its own shape), compiled once per process
+    (communities.prepared): the members' most visited page."""
+
+    @prepared
+    def rows(*, member_id: int, place_id: int, now: datetime.datetime, post_type: str = "", fulfilment: str = ""):
+        needs = ServiceNeed.objects.filter(status=ServiceNeed.Status.PUBLISHED).not_ended(now)
+        needs = needs.filter(community__street_id=place_id) if nearby else needs.filter(community_id=place_id)
+        if by_post_type:
+            needs = needs.filter(post_type=post_type)
+        if by_fulfilment:
+            needs = needs.filter(fulfilment=fulfilment)
+        if open_only:
+            needs = needs.open_for_claims(now)
+        return _card_rows(needs, member_id).order_by("starts_at", "pk")
+
+    return rows
 
 
 def _card_rows(needs, member_id: int):
