@@ -26,19 +26,28 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
-def get_page(queryset, number, per_page: int) -> Page:
+def with_total(queryset):
+    """The queryset with every row carrying the total (COUNT(*) OVER (), before LIMIT) as `page_total`."""
+    return queryset.annotate(**{TOTAL: Window(Count("*"))})
+
+
+def get_page(queryset, number, per_page: int, *, page_rows=None) -> Page:
     """What `Paginator(queryset, per_page).get_page(number)` returns, with the total counted on the page's own
     rows (COUNT(*) OVER (), computed before LIMIT). On the needs board the separate COUNT cost as much Python to
     build as the page itself. An empty page, a page past the end or an odd number (get_page turns those into
     the last or first page) falls back to the Paginator's own two queries, and so does a list, a queryset of
-    values (no attribute to carry the total) or one with DISTINCT or UNION (counted before those apply)."""
+    values (no attribute to carry the total) or one with DISTINCT or UNION (counted before those apply).
+    `page_rows(bottom, per_page)`, if given, reads the page's rows of `with_total(queryset)` (compiled once, say),
+    or answers None to leave it to the queryset."""
     try:
         index = int(number or 1)
     except (TypeError, ValueError):
         index = 0
     if index >= 1 and _countable_by_window(queryset):
         bottom = (index - 1) * per_page
-        rows = list(queryset.annotate(**{TOTAL: Window(Count("*"))})[bottom : bottom + per_page])
+        rows = page_rows(bottom, per_page) if page_rows is not None else None
+        if rows is None:
+            rows = list(with_total(queryset)[bottom : bottom + per_page])
         if rows:
             return Page(rows, index, CountedPaginator(queryset, per_page, count=getattr(rows[0], TOTAL)))
     return Paginator(queryset, per_page).get_page(number)

@@ -1,5 +1,7 @@
 """Reads for the members-and-reporting pages. Every staff read starts from the user's scope."""
 
+import functools
+
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery, Value
 from django.db.models.functions import Coalesce, Concat
 from django.http import Http404
@@ -7,6 +9,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from communities.models import Community, StaffAssignment, Unit
+from communities.pagination import with_total
 from communities.prepared import prepared
 
 from .identity import InvalidIdNumber, hash_id_number, parse_id_number
@@ -118,16 +121,56 @@ QUEUE_COLUMNS = (
 )
 
 
+def _queue_rows(reports):
+    return reports.select_related("member__unit", "community").only(*QUEUE_COLUMNS).order_by("submitted_at", "pk")
+
+
 def pending_report_list(*, user, community: Community | None = None):
     """The report queue: the reports waiting at the communities in scope (or at one of them), oldest first. Joins
     only what the queue shows: PostgreSQL's planning of the seven-table join of `_report_rows` cost more than
     running it."""
-    reports = reports_waiting_here().select_related("member__unit", "community").only(*QUEUE_COLUMNS)
+    reports = reports_waiting_here()
     if community is not None:
-        reports = reports.filter(community=community)
-    else:
-        reports = reports.filter(community__in=Community.objects.visible_to(user))
-    return reports.order_by("submitted_at", "pk")
+        return _queue_rows(reports.filter(community=community))
+    return _queue_rows(reports.filter(community__in=Community.objects.visible_to(user)))
+
+
+# Pages of one community's queue compiled once per process (communities.prepared): a community's staff open it all
+# day. The first pages only: every page is another SQL (its OFFSET), and a page number is whatever a URL says.
+COMPILED_QUEUE_PAGES = 10
+
+
+def queue_community_id(*, user, community: Community | None = None) -> int | None:
+    """The one community whose reports the queue holds (chosen, or the user's whole scope), else None."""
+    if community is not None:
+        return community.pk
+    scope = StaffAssignment.objects.scope_for(user)
+    if len(scope.community_ids) == 1 and not (scope.sees_everything or scope.street_ids or scope.district_ids):
+        return next(iter(scope.community_ids))
+    return None
+
+
+def one_community_queue_rows(community_id: int):
+    """`page_rows` for communities.pagination.get_page: a page of this community's queue with its total, compiled
+    once (None after the first COMPILED_QUEUE_PAGES: get_page reads those from the queryset)."""
+
+    def page_rows(bottom: int, per_page: int) -> list[Report] | None:
+        if bottom >= COMPILED_QUEUE_PAGES * per_page:
+            return None
+        return _queue_page(bottom, per_page)(community_id=community_id)
+
+    return page_rows
+
+
+@functools.cache
+def _queue_page(bottom: int, per_page: int):
+    @prepared
+    def rows(*, community_id: int):
+        return with_total(_queue_rows(reports_waiting_here().filter(community_id=community_id)))[
+            bottom : bottom + per_page
+        ]
+
+    return rows
 
 
 def pending_queue_stays_short(*, user, community: Community | None = None) -> bool:

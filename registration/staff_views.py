@@ -68,7 +68,9 @@ def report_queue(request):
         community = selectors.community_get_for_user(user=request.user, community_id=request.GET["community"])
     reports = selectors.pending_report_list(user=request.user, community=community)
     if selectors.pending_queue_stays_short(user=request.user, community=community):
-        page = get_page(reports, request.GET.get("page"), PAGE_SIZE)
+        community_id = selectors.queue_community_id(user=request.user, community=community)
+        page_rows = selectors.one_community_queue_rows(community_id) if community_id is not None else None
+        page = get_page(reports, request.GET.get("page"), PAGE_SIZE, page_rows=page_rows)
     else:
         page = paginate(request, reports)
     # The decision is the community's, the same for each of its rows: asked once per community on the page.

@@ -480,3 +480,35 @@ def test_registration_post_query_count(client, place, django_assert_max_num_quer
         response = client.post(reverse("registration:register"), data)
     assert response.status_code == 302
     assert Member.objects.count() == 1
+
+
+def test_a_communitys_queue_pages_are_compiled_once_and_later_pages_read_alike(client, place, monkeypatch, settings):
+    """registration.selectors.one_community_queue_rows: the first pages' SQL compiled once per process; a page past
+    them is read from the queryset, with the same rows and total."""
+    from django.db.models.sql.compiler import SQLCompiler
+
+    from registration import selectors
+
+    community = place["community"]
+    start = timezone.now() - timezone.timedelta(days=1)
+    reports = [
+        factories.ReportFactory(
+            community=community, status=Report.Status.PENDING, submitted_at=start + timezone.timedelta(minutes=index)
+        )
+        for index in range(7)
+    ]
+    factories.ReportFactory(community=factories.CommunityFactory(), status=Report.Status.PENDING)
+    monkeypatch.setattr(selectors, "COMPILED_QUEUE_PAGES", 1)
+    monkeypatch.setattr("registration.staff_views.PAGE_SIZE", 5)
+    client.force_login(make_staff("community", community=community))
+    url = reverse("registration:report-queue")
+    client.get(url)
+    compiled = []
+    real = SQLCompiler.as_sql
+    monkeypatch.setattr(
+        SQLCompiler, "as_sql", lambda self, *a, **kw: compiled.append(self.query.model) or real(self, *a, **kw)
+    )
+    first, second = client.get(url), client.get(url + "?page=2")
+    assert first.context["page"].paginator.count == second.context["page"].paginator.count == 7
+    assert list(first.context["page"]) + list(second.context["page"]) == reports
+    assert compiled.count(Report) == 1  # the second page only: past the compiled ones
