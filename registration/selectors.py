@@ -144,10 +144,10 @@ def queue_community_id(*, user, community: Community | None = None) -> int | Non
     """The one community whose reports the queue holds (chosen, or the user's whole scope), else None."""
     if community is not None:
         return community.pk
-    scope = StaffAssignment.objects.scope_for(user)
-    if len(scope.community_ids) == 1 and not (scope.sees_everything or scope.street_ids or scope.district_ids):
-        return next(iter(scope.community_ids))
-    return None
+    if not pending_queue_stays_short(user=user):
+        return None
+    community_ids = StaffAssignment.objects.scope_for(user).community_ids
+    return next(iter(community_ids)) if len(community_ids) == 1 else None
 
 
 def one_community_queue_rows(community_id: int):
