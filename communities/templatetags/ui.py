@@ -3,33 +3,11 @@
 {% empty_state message %}, {% figure_tile label value unit %}. Inclusion tags, so a partial's template is loaded once
 and a row of a long list costs no template lookup."""
 
-import functools
-
 from django import template
-from django.contrib.staticfiles.storage import staticfiles_storage
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.template.loader import get_template
 
 register = template.Library()
 
-
-@register.simple_tag
-def asset(path: str) -> str:
-    """{% static path %} looked up once per process: the page frame names the same files on every page, and the
-    manifest storage's lookup (hashed name, URL quoting) costs more than the rest of a small page's header."""
-    return _asset_url(path)
-
-
-@functools.lru_cache(maxsize=128)
-def _asset_url(path: str) -> str:
-    return staticfiles_storage.url(path)
-
-
-@receiver(setting_changed)
-def _forget_asset_urls(*, setting, **kwargs):
-    if setting in ("STATIC_URL", "STATIC_ROOT", "STORAGES", "DEBUG"):
-        _asset_url.cache_clear()
 
 # Which colour a status wears, by its stored value, across the apps' state machines: done and good are green,
 # waiting is yellow, refused or ended early is red, anything else grey.
